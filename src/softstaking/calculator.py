@@ -1,0 +1,255 @@
+"""The reward calculator: one account, one token, day by day."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from softstaking.amounts import CONTEXT, EXACT, ZERO, AmountLike, to_amount
+from softstaking.daycount import DayCount
+from softstaking.days import DayCalendar, DayWindow
+from softstaking.errors import InvalidInputError, InvalidTypeError
+from softstaking.instants import check_day, from_us
+from softstaking.policies import AccrualPolicy, DailySnapshot
+from softstaking.records import DailyReward
+from softstaking.rounding import Dust, settle
+from softstaking.schedules import AprSchedule, Rate
+from softstaking.sweep import BalanceView
+from softstaking.timeline import BalanceTimeline
+from softstaking.tokens import Token
+
+__all__ = ["RewardCalculator"]
+
+_PLAN_CACHE_SIZE: Final = 16
+
+
+@attrs.frozen
+class _Day:
+    """Everything about a day that does not depend on the account."""
+
+    window: DayWindow
+    rate: Rate
+    year_days: int
+    payout_at: datetime
+    payout_us: int
+
+
+def _instance_of(kind: type, name: str) -> object:
+    def check(_: object, __: attrs.Attribute[object], value: object) -> None:
+        if not isinstance(value, kind):
+            msg = f"{name} must be a {kind.__name__}, not {type(value).__name__}"
+            raise InvalidTypeError(msg)
+
+    return check
+
+
+def _check_policy(_: object, __: attrs.Attribute[object], value: object) -> None:
+    if not isinstance(value, AccrualPolicy):
+        msg = (
+            f"policy must have a measure(window, balances) method, such as DailySnapshot(); "
+            f"got {type(value).__name__}"
+        )
+        raise InvalidTypeError(msg)
+
+
+def _check_delay(_: object, __: attrs.Attribute[timedelta], value: object) -> None:
+    if not isinstance(value, timedelta):
+        msg = f"payout_delay must be a timedelta, not {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    if value < timedelta(0):
+        msg = f"payout_delay must not be negative: got {value}"
+        raise InvalidInputError(msg)
+
+
+def _to_min_holding(value: object) -> Decimal:
+    return to_amount(value, name="min_holding")
+
+
+def _to_min_payout(value: object) -> Decimal:
+    return to_amount(value, name="min_payout")
+
+
+def _to_cap(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    cap = to_amount(value, name="cap")
+    if cap == ZERO:
+        msg = "cap must be above zero (None means no cap)"
+        raise InvalidInputError(msg)
+    return cap
+
+
+@attrs.frozen
+class RewardCalculator:
+    """Computes one account's daily rewards in one token.
+
+    Args:
+        token: The token rewards are paid in, which fixes the base unit.
+        schedule: The annual rate of each day.
+        policy: How a day's balance is measured; the balance at midnight by default.
+        tz: The zone whose calendar days are the accrual days. Any tzinfo.
+        day_offset: Where a day starts relative to midnight, strictly within ±24 hours.
+        day_count: The year length a daily rate is taken over.
+        min_holding: A measured balance below this earns nothing that day.
+        cap: A measured balance above this earns as if it were the cap.
+        compound: Whether each day's ``paid`` is added to the balance at ``payout_at``,
+            so later measurements see it.
+        payout_delay: How long after the end of the accrual day the reward is credited,
+            in elapsed time.
+        min_payout: A payable amount below this is not paid that day; it carries.
+        dust: What happens to the rest below one base unit: carried (the default) or
+            forfeited and reported.
+
+    >>> from datetime import datetime, timezone
+    >>> calc = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+    >>> tl = BalanceTimeline.from_events([], opening=1000)
+    >>> [r.paid for r in calc.daily_rewards(tl, date(2024, 1, 1), date(2024, 1, 3))]
+    [Decimal('0.100000'), Decimal('0.100000')]
+    """
+
+    token: Token = attrs.field(validator=_instance_of(Token, "token"))
+    schedule: AprSchedule = attrs.field(validator=_instance_of(AprSchedule, "schedule"))
+    policy: AccrualPolicy = attrs.field(factory=DailySnapshot, validator=_check_policy)
+    tz: tzinfo = attrs.field(default=UTC, kw_only=True)
+    day_offset: timedelta = attrs.field(default=timedelta(0), kw_only=True)
+    day_count: DayCount = attrs.field(
+        default=DayCount.ACT_365_FIXED,
+        kw_only=True,
+        validator=_instance_of(DayCount, "day_count"),
+    )
+    min_holding: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_holding)
+    cap: Decimal | None = attrs.field(default=None, kw_only=True, converter=_to_cap)
+    compound: bool = attrs.field(default=False, kw_only=True, validator=_instance_of(bool, "compound"))
+    payout_delay: timedelta = attrs.field(default=timedelta(0), kw_only=True, validator=_check_delay)
+    min_payout: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_payout)
+    dust: Dust = attrs.field(default=Dust.CARRY, kw_only=True, validator=_instance_of(Dust, "dust"))
+    calendar: DayCalendar = attrs.field(init=False, repr=False, eq=False)
+    _plans: dict[tuple[date, date], Sequence[_Day]] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
+
+    @calendar.default
+    def _make_calendar(self) -> DayCalendar:
+        return DayCalendar(self.tz, day_offset=self.day_offset)
+
+    def daily_rewards(
+        self, timeline: BalanceTimeline, start: date, end: date, *, carry: AmountLike = 0
+    ) -> list[DailyReward]:
+        """One record per day in ``[start, end)``, half-open like ``range``.
+
+        Args:
+            timeline: The account's balance through time.
+            start: The first day.
+            end: The day after the last; ``end == start`` gives no records.
+            carry: What was owed but unpaid before ``start``, such as the last record's
+                ``carry`` from an earlier run, so that runs can be chained.
+
+        Raises:
+            InvalidInputError: If ``end`` is before ``start``, a day has no rate, an event
+                is finer than the token's base unit, or the policy measures a negative
+                or non-finite balance.
+        """
+        if not isinstance(timeline, BalanceTimeline):
+            msg = f"timeline must be a BalanceTimeline, not {type(timeline).__name__}"
+            raise InvalidTypeError(msg)
+        self._check_units(timeline)
+        owed_before = to_amount(carry, name="carry")
+        days = self._plan(check_day(start, name="start"), check_day(end, name="end"))
+        return self._run(timeline, days, owed_before)
+
+    def _run(
+        self, timeline: BalanceTimeline, days: Sequence[_Day], carry: Decimal
+    ) -> list[DailyReward]:
+        view = BalanceView(timeline)
+        measure = self.policy.measure
+        token, quantum = self.token, self.token.gross_quantum
+        min_holding, cap, compound = self.min_holding, self.cap, self.compound
+        min_payout, dust = self.min_payout, self.dust
+        half_even = decimal.ROUND_HALF_EVEN
+        out: list[DailyReward] = []
+        for d in days:
+            window = d.window
+            view.enter_day(window.start_us)
+            measured = measure(window, view)
+            if type(measured) is not Decimal or not measured.is_finite() or measured < ZERO:
+                measured = self._check_measured(measured, window)
+            if measured < min_holding:
+                eligible = ZERO
+            elif cap is not None and measured > cap:
+                eligible = cap
+            else:
+                eligible = measured
+            rate = d.rate
+            if type(rate) is Decimal:
+                apr = rate
+                annual = CONTEXT.multiply(eligible, rate)
+            else:
+                apr = rate.blended_rate(eligible)
+                annual = rate.annual_reward(eligible)
+            gross = CONTEXT.divide(annual, d.year_days).quantize(quantum, half_even, CONTEXT)
+            s = settle(EXACT.add(carry, gross), token, min_payout=min_payout, dust=dust)
+            carry = s.carry
+            if compound and s.paid:
+                view.credit(d.payout_us, s.paid)
+            out.append(
+                DailyReward(
+                    window.day, measured, eligible, apr, gross, s.paid, carry, d.payout_at,
+                    s.forfeited,
+                )
+            )
+        return out
+
+    def _plan(self, start: date, end: date) -> Sequence[_Day]:
+        """The account-independent facts of each day, computed once per range."""
+        key = (start, end)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        windows = self.calendar.windows(start, end)
+        rates = self.schedule.rates(start, end)
+        delay_us = self.payout_delay // timedelta(microseconds=1)
+        plan = tuple(
+            _Day(
+                w,
+                rate,
+                self.day_count.days_in_year(w.day),
+                from_us(w.end_us + delay_us).astimezone(self.tz),
+                w.end_us + delay_us,
+            )
+            for w, rate in zip(windows, rates, strict=True)
+        )
+        if len(self._plans) >= _PLAN_CACHE_SIZE:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def _check_units(self, timeline: BalanceTimeline) -> None:
+        """Refuse amounts finer than the token's base unit: they could never be paid out."""
+        if timeline._exponent >= -self.token.decimals:
+            return
+        token = self.token
+        if not token.is_whole(timeline.opening):
+            msg = f"opening balance {timeline.opening} is finer than {token}'s base unit {token.base_unit}"
+            raise InvalidInputError(msg)
+        for event in timeline.events:
+            if not token.is_whole(event.delta):
+                msg = (
+                    f"{event.kind} of {event.delta} at {event.at.isoformat()} is finer than "
+                    f"{token}'s base unit {token.base_unit}"
+                )
+                raise InvalidInputError(msg)
+
+    def _check_measured(self, measured: object, window: DayWindow) -> Decimal:
+        where = f"{type(self.policy).__name__} on {window.day}"
+        if not isinstance(measured, Decimal):
+            msg = f"{where} measured a {type(measured).__name__}; a policy must return a Decimal"
+            raise InvalidTypeError(msg)
+        if not measured.is_finite() or measured < ZERO:
+            msg = f"{where} measured {measured}; a balance must be finite and not negative"
+            raise InvalidInputError(msg)
+        return measured

@@ -1,0 +1,58 @@
+"""The errors the library raises for bad input.
+
+Every error is a :class:`SoftStakingError`, so one ``except`` clause catches them all.
+Each is also a built-in :class:`ValueError` (a value is wrong) or :class:`TypeError`
+(a value has the wrong type), so code written against the standard library keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from softstaking.timeline import BalanceEvent
+
+__all__ = [
+    "InvalidInputError",
+    "InvalidTypeError",
+    "MissingRateError",
+    "NaiveDatetimeError",
+    "NegativeBalanceError",
+    "SoftStakingError",
+]
+
+
+class SoftStakingError(Exception):
+    """Base class of every error the library raises on bad input."""
+
+
+class InvalidInputError(SoftStakingError, ValueError):
+    """A value has the right type but is not allowed: NaN, a negative rate, a bad range."""
+
+
+class InvalidTypeError(SoftStakingError, TypeError):
+    """A value has the wrong type, such as a ``float`` where an exact amount is needed."""
+
+
+class NaiveDatetimeError(InvalidInputError):
+    """A datetime has no timezone, so the instant it names is unknown."""
+
+
+class MissingRateError(InvalidInputError):
+    """A day falls before the first entry of an APR schedule."""
+
+
+class NegativeBalanceError(InvalidInputError):
+    """Applying an event would take the balance below zero.
+
+    Attributes:
+        event: The event that would overdraw the balance.
+        index: Its position in the events as given.
+        balance: The balance it would leave.
+    """
+
+    def __init__(self, message: str, *, event: BalanceEvent, index: int, balance: object) -> None:
+        super().__init__(message)
+        self.event = event
+        self.index = index
+        self.balance = balance
