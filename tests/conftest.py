@@ -1,0 +1,20 @@
+"""Test configuration: Hypothesis profiles.
+
+The default profile keeps the suite fast. Run more examples on demand with
+``HYPOTHESIS_PROFILE=thorough python -m pytest``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile(
+    "thorough",
+    max_examples=2_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
