@@ -66,10 +66,10 @@ def to_amount(value: object, *, name: str, allow_negative: bool = False) -> Deci
 
     >>> to_amount("0.05", name="rate")
     Decimal('0.05')
-    >>> to_amount(0.05, name="rate")
+    >>> to_amount(0.05, name="rate")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    softstaking.errors.InvalidTypeError: rate must be exact: got the float 0.05; pass Decimal('0.05') or the string '0.05' instead
+    softstaking.errors.InvalidTypeError: rate must be exact: got the float 0.05; pass ...
     """
     if isinstance(value, Decimal):
         amount = value
@@ -99,7 +99,7 @@ def to_amount(value: object, *, name: str, allow_negative: bool = False) -> Deci
         msg = f"{name} must be a finite number, not {amount}"
         raise InvalidInputError(msg)
     if len(amount.as_tuple().digits) > PRECISION:
-        msg = f"{name} has more than {PRECISION} significant digits, which the library cannot keep exact"
+        msg = f"{name} has more than {PRECISION} significant digits, more than the library keeps"
         raise InvalidInputError(msg)
     if not allow_negative and amount < 0:
         msg = f"{name} must not be negative: got {amount}"

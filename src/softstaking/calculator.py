@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -27,6 +27,8 @@ __all__ = ["RewardCalculator"]
 
 _PLAN_CACHE_SIZE: Final = 16
 
+T = TypeVar("T")
+
 
 @attrs.frozen
 class _Day:
@@ -39,8 +41,10 @@ class _Day:
     payout_us: int
 
 
-def _instance_of(kind: type, name: str) -> object:
-    def check(_: object, __: attrs.Attribute[object], value: object) -> None:
+def _instance_of(kind: type[T], name: str) -> Callable[[object, attrs.Attribute[T], T], None]:
+    """An attrs validator that raises :class:`InvalidTypeError` naming the setting."""
+
+    def check(_: object, __: attrs.Attribute[T], value: T) -> None:
         if not isinstance(value, kind):
             msg = f"{name} must be a {kind.__name__}, not {type(value).__name__}"
             raise InvalidTypeError(msg)
@@ -48,7 +52,7 @@ def _instance_of(kind: type, name: str) -> object:
     return check
 
 
-def _check_policy(_: object, __: attrs.Attribute[object], value: object) -> None:
+def _check_policy(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, AccrualPolicy):
         msg = (
             f"policy must have a measure(window, balances) method, such as DailySnapshot(); "
@@ -57,7 +61,7 @@ def _check_policy(_: object, __: attrs.Attribute[object], value: object) -> None
         raise InvalidTypeError(msg)
 
 
-def _check_delay(_: object, __: attrs.Attribute[timedelta], value: object) -> None:
+def _check_delay(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, timedelta):
         msg = f"payout_delay must be a timedelta, not {type(value).__name__}"
         raise InvalidTypeError(msg)
@@ -124,8 +128,12 @@ class RewardCalculator:
     )
     min_holding: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_holding)
     cap: Decimal | None = attrs.field(default=None, kw_only=True, converter=_to_cap)
-    compound: bool = attrs.field(default=False, kw_only=True, validator=_instance_of(bool, "compound"))
-    payout_delay: timedelta = attrs.field(default=timedelta(0), kw_only=True, validator=_check_delay)
+    compound: bool = attrs.field(
+        default=False, kw_only=True, validator=_instance_of(bool, "compound")
+    )
+    payout_delay: timedelta = attrs.field(
+        default=timedelta(0), kw_only=True, validator=_check_delay
+    )
     min_payout: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_payout)
     dust: Dust = attrs.field(default=Dust.CARRY, kw_only=True, validator=_instance_of(Dust, "dust"))
     calendar: DayCalendar = attrs.field(init=False, repr=False, eq=False)
@@ -185,7 +193,7 @@ class RewardCalculator:
             else:
                 eligible = measured
             rate = d.rate
-            if type(rate) is Decimal:
+            if isinstance(rate, Decimal):
                 apr = rate
                 annual = CONTEXT.multiply(eligible, rate)
             else:
@@ -198,7 +206,14 @@ class RewardCalculator:
                 view.credit(d.payout_us, s.paid)
             out.append(
                 DailyReward(
-                    window.day, measured, eligible, apr, gross, s.paid, carry, d.payout_at,
+                    window.day,
+                    measured,
+                    eligible,
+                    apr,
+                    gross,
+                    s.paid,
+                    carry,
+                    d.payout_at,
                     s.forfeited,
                 )
             )
@@ -234,7 +249,10 @@ class RewardCalculator:
             return
         token = self.token
         if not token.is_whole(timeline.opening):
-            msg = f"opening balance {timeline.opening} is finer than {token}'s base unit {token.base_unit}"
+            msg = (
+                f"opening balance {timeline.opening} is finer than "
+                f"{token}'s base unit {token.base_unit}"
+            )
             raise InvalidInputError(msg)
         for event in timeline.events:
             if not token.is_whole(event.delta):

@@ -66,6 +66,9 @@ class DayCount(enum.Enum):
             if lo < hi:
                 length = 366 if calendar.isleap(year) else 365
                 days = (hi - lo).days
-                numerator, denominator = numerator * length + days * denominator, denominator * length
+                numerator, denominator = (
+                    numerator * length + days * denominator,
+                    denominator * length,
+                )
             year += 1
         return CONTEXT.divide(Decimal(numerator), Decimal(denominator))

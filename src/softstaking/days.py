@@ -15,7 +15,7 @@ Wall-clock times are resolved the same way everywhere:
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -110,13 +110,13 @@ class DayWindow:
         return us
 
 
-def _check_tz(_: object, __: attrs.Attribute[tzinfo], value: object) -> None:
+def _check_tz(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, tzinfo):
         msg = f"tz must be a tzinfo such as ZoneInfo('UTC'), not {type(value).__name__}"
         raise InvalidTypeError(msg)
 
 
-def _check_offset(_: object, __: attrs.Attribute[timedelta], value: object) -> None:
+def _check_offset(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, timedelta):
         msg = f"day_offset must be a timedelta, not {type(value).__name__}"
         raise InvalidTypeError(msg)

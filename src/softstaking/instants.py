@@ -35,10 +35,7 @@ def check_aware(value: object, *, name: str) -> datetime:
 def check_day(value: object, *, name: str) -> date:
     """Return ``value`` if it is a calendar date (and not a datetime), else raise."""
     if isinstance(value, datetime) or not isinstance(value, date):
-        msg = (
-            f"{name} must be a datetime.date naming a calendar day, "
-            f"not {type(value).__name__}"
-        )
+        msg = f"{name} must be a datetime.date naming a calendar day, not {type(value).__name__}"
         raise InvalidTypeError(msg)
     return value
 

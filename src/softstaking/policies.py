@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import time
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -60,7 +60,7 @@ def _check_wall_time(value: object, *, name: str) -> time:
     return value
 
 
-def _check_at(_: object, __: attrs.Attribute[time], value: object) -> None:
+def _check_at(_: object, __: attrs.Attribute[Any], value: object) -> None:
     _check_wall_time(value, name="DailySnapshot.at")
 
 

@@ -67,7 +67,7 @@ def settle(
     >>> settle(Decimal("1.23456789"), usdt)
     Settlement(paid=Decimal('1.234567'), carry=Decimal('8.9E-7'), forfeited=Decimal('0'))
     >>> settle(Decimal("1.23456789"), usdt, dust=Dust.FORFEIT)
-    Settlement(paid=Decimal('1.234567'), carry=Decimal('0'), forfeited=Decimal('8.9E-7'))
+    Settlement(paid=Decimal('1.234567'), carry=Decimal('0.000000'), forfeited=Decimal('8.9E-7'))
     >>> settle(Decimal("0.0000009"), usdt, min_payout=Decimal("0.000001"))
     Settlement(paid=Decimal('0'), carry=Decimal('9E-7'), forfeited=Decimal('0'))
     """

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Final
 
 from softstaking.amounts import CONTEXT, EXACT
@@ -102,7 +103,7 @@ class BalanceView:
         if not steps:
             return first
         total = EXACT.multiply(first, steps[0][0] - s)
-        for (t, v), (nxt, _) in zip(steps, steps[1:], strict=False):
+        for (t, v), (nxt, _) in pairwise(steps):
             total = EXACT.add(total, EXACT.multiply(v, nxt - t))
         last_t, last_v = steps[-1]
         total = EXACT.add(total, EXACT.multiply(last_v, e - last_t))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -32,11 +33,11 @@ def _exponent_of(amount: Decimal) -> int:
     return exponent
 
 
-def _check_at(_: object, __: attrs.Attribute[datetime], value: object) -> None:
+def _check_at(_: object, __: attrs.Attribute[Any], value: object) -> None:
     check_aware(value, name="BalanceEvent.at")
 
 
-def _check_kind(_: object, __: attrs.Attribute[str], value: object) -> None:
+def _check_kind(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         msg = f"BalanceEvent.kind must be a str, not {type(value).__name__}"
         raise InvalidTypeError(msg)
@@ -52,8 +53,9 @@ class BalanceEvent:
         kind: A free label such as ``"deposit"``, ``"withdrawal"`` or ``"trade"``.
 
     >>> from datetime import datetime, timezone
-    >>> BalanceEvent(datetime(2019, 7, 15, 6, tzinfo=timezone.utc), "1000", kind="deposit")
-    BalanceEvent(at=datetime.datetime(2019, 7, 15, 6, 0, tzinfo=datetime.timezone.utc), delta=Decimal('1000'), kind='deposit')
+    >>> event = BalanceEvent(datetime(2019, 7, 15, 6, tzinfo=timezone.utc), "1000")
+    >>> event.delta, event.kind
+    (Decimal('1000'), 'transfer')
     """
 
     at: datetime = attrs.field(validator=_check_at)
@@ -121,9 +123,7 @@ class BalanceTimeline:
             else:
                 times.append(us)
                 balances.append(balance)
-        exponent = min(
-            (_exponent_of(e.delta) for _, _, e in keyed), default=0
-        )
+        exponent = min((_exponent_of(e.delta) for _, _, e in keyed), default=0)
         return cls(
             start,
             tuple(e for _, _, e in keyed),
@@ -150,4 +150,3 @@ class BalanceTimeline:
 
     def _view(self) -> BalanceView:
         return BalanceView(self)
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -25,7 +25,7 @@ base unit in any run of realistic length, and the carry accounting stays exact.
 """
 
 
-def _check_symbol(_: object, __: attrs.Attribute[str], value: object) -> None:
+def _check_symbol(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         msg = f"Token symbol must be a str, not {type(value).__name__}"
         raise InvalidTypeError(msg)
@@ -34,7 +34,7 @@ def _check_symbol(_: object, __: attrs.Attribute[str], value: object) -> None:
         raise InvalidInputError(msg)
 
 
-def _check_decimals(_: object, __: attrs.Attribute[int], value: object) -> None:
+def _check_decimals(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"Token decimals must be an int, not {type(value).__name__}"
         raise InvalidTypeError(msg)
