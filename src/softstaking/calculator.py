@@ -200,10 +200,11 @@ class RewardCalculator:
                 apr = rate.blended_rate(eligible)
                 annual = rate.annual_reward(eligible)
             gross = CONTEXT.divide(annual, d.year_days).quantize(quantum, half_even, CONTEXT)
-            s = settle(EXACT.add(carry, gross), token, min_payout=min_payout, dust=dust)
-            carry = s.carry
-            if compound and s.paid:
-                view.credit(d.payout_us, s.paid)
+            paid, carry, forfeited = settle(
+                EXACT.add(carry, gross), token, min_payout=min_payout, dust=dust
+            )
+            if compound and paid:
+                view.credit(d.payout_us, paid)
             out.append(
                 DailyReward(
                     window.day,
@@ -211,10 +212,10 @@ class RewardCalculator:
                     eligible,
                     apr,
                     gross,
-                    s.paid,
+                    paid,
                     carry,
                     d.payout_at,
-                    s.forfeited,
+                    forfeited,
                 )
             )
         return out

@@ -58,15 +58,17 @@ class Token:
 
     symbol: str = attrs.field(validator=_check_symbol)
     decimals: int = attrs.field(validator=_check_decimals)
+    base_unit: Decimal = attrs.field(init=False, repr=False, eq=False)
+    """The smallest amount of the token, ``10**-decimals``."""
+    gross_quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
+    """The resolution of a day's gross reward, :data:`GUARD_DIGITS` below the base unit."""
 
-    @property
-    def base_unit(self) -> Decimal:
-        """The smallest amount of the token, ``10**-decimals``."""
+    @base_unit.default
+    def _base_unit(self) -> Decimal:
         return Decimal(1).scaleb(-self.decimals, CONTEXT)
 
-    @property
-    def gross_quantum(self) -> Decimal:
-        """The resolution of a day's gross reward, :data:`GUARD_DIGITS` below the base unit."""
+    @gross_quantum.default
+    def _gross_quantum(self) -> Decimal:
         return Decimal(1).scaleb(-(self.decimals + GUARD_DIGITS), CONTEXT)
 
     def round_down(self, amount: Decimal) -> Decimal:
