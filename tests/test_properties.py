@@ -1,0 +1,383 @@
+"""The invariants of the calculator, checked by Hypothesis.
+
+Expected values come from the definitions, computed here with ``fractions.Fraction`` or
+with a context wide enough to be exact, never from the library's own output.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from datetime import timedelta, tzinfo
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softstaking import (
+    AprSchedule,
+    BalanceEvent,
+    BalanceTimeline,
+    DailyReward,
+    DailySnapshot,
+    DayCalendar,
+    Dust,
+    MinimumBalance,
+    RewardCalculator,
+    TieredApr,
+    TimeWeighted,
+    Token,
+)
+from softstaking.instants import to_us
+from tests.strategies import (
+    FIRST_DAY,
+    WIDE,
+    aprs,
+    instants,
+    of_units,
+    policies,
+    tiered_aprs,
+    timelines,
+    tokens,
+    units,
+    zones,
+)
+
+DAY = timedelta(days=1)
+LOOSE = decimal.Context(prec=500)
+"""For deliberate rounding in the tests' expectations."""
+
+
+def total(values: list[Decimal]) -> Decimal:
+    """An exact sum (the wide context raises rather than round)."""
+    out = Decimal(0)
+    for v in values:
+        out = WIDE.add(out, v)
+    return out
+
+
+def half_even(value: Fraction, quantum: Decimal) -> Fraction:
+    """``value`` rounded half-even to a multiple of ``quantum``."""
+    q = Fraction(quantum)
+    n = value / q
+    floor = math.floor(n)
+    rest = n - floor
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2):
+        floor += 1
+    return floor * q
+
+
+def marginal(balance: Fraction, bands: tuple[tuple[Decimal | None, Decimal], ...]) -> Fraction:
+    """A year's reward under marginal bands, from the definition."""
+    out, lower = Fraction(0), Fraction(0)
+    for up_to, apr in bands:
+        top = balance if up_to is None else min(balance, Fraction(up_to))
+        if top > lower:
+            out += (top - lower) * Fraction(apr)
+        if up_to is None or balance <= Fraction(up_to):
+            break
+        lower = Fraction(up_to)
+    return out
+
+
+@st.composite
+def runs(draw: st.DrawFn, *, compound: bool = False) -> tuple[RewardCalculator, BalanceTimeline]:
+    """A calculator with any policy, zone, rate, holding rules and dust mode, and a timeline."""
+    token = draw(tokens())
+    rate = draw(st.one_of(aprs(), tiered_aprs()))
+    cap = draw(st.one_of(st.none(), units(token, max_units=10**30).filter(bool)))
+    calc = RewardCalculator(
+        token,
+        AprSchedule.constant(rate),
+        draw(policies()),
+        tz=draw(zones()),
+        min_holding=draw(st.one_of(st.just(Decimal(0)), units(token, max_units=10**20))),
+        cap=cap,
+        compound=compound,
+        payout_delay=draw(st.sampled_from([timedelta(0), timedelta(hours=8), DAY])),
+        min_payout=draw(st.one_of(st.just(Decimal(0)), units(token, max_units=10**6))),
+        dust=draw(st.sampled_from(Dust)),
+    )
+    return calc, draw(timelines(token))
+
+
+def run(calc: RewardCalculator, timeline: BalanceTimeline, days: int = 10) -> list[DailyReward]:
+    return calc.daily_rewards(timeline, FIRST_DAY, FIRST_DAY + days * DAY)
+
+
+class TestConservation:
+    @given(runs())
+    def test_no_base_unit_is_created_or_lost(
+        self, case: tuple[RewardCalculator, BalanceTimeline]
+    ) -> None:
+        """No base unit is lost: sum(paid) + final carry + sum(forfeited) == sum(gross)."""
+        calc, timeline = case
+        records = run(calc, timeline)
+        paid = [r.paid for r in records]
+        forfeited = [r.forfeited for r in records]
+        assert total([*paid, records[-1].carry, *forfeited]) == total([r.gross for r in records])
+
+    @given(runs())
+    def test_paid_is_whole_base_units(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+        """Every payment is a non-negative whole number of base units."""
+        calc, timeline = case
+        for r in run(calc, timeline):
+            assert r.paid >= 0
+            assert r.paid == r.paid.quantize(calc.token.base_unit, context=WIDE)
+
+    @given(st.integers(1, 9), aprs(max_basis_points=2_000).filter(bool))
+    @settings(max_examples=10)
+    def test_dust_of_a_long_run_of_tiny_rewards_is_paid_not_lost(
+        self, balance_units: int, apr: Decimal
+    ) -> None:
+        """Over 2,000 days of rewards far below a base unit, the carry pays out every unit."""
+        token = Token("DUST", 18)
+        timeline = BalanceTimeline.from_events([], opening=of_units(balance_units, token))
+        calc = RewardCalculator(token, AprSchedule.constant(apr))
+        records = calc.daily_rewards(timeline, FIRST_DAY, FIRST_DAY + 2_000 * DAY)
+        assert all(r.gross < token.base_unit for r in records)
+        paid = total([r.paid for r in records])
+        gross = total([r.gross for r in records])
+        assert WIDE.add(paid, records[-1].carry) == gross
+        # Carrying, every whole unit earned is paid: what is left is less than one unit.
+        assert 0 <= records[-1].carry < token.base_unit
+        floor = gross.quantize(token.base_unit, rounding=decimal.ROUND_DOWN, context=LOOSE)
+        assert paid == floor
+
+    @given(runs())
+    def test_carry_stays_below_a_base_unit_without_a_minimum_payout(
+        self, case: tuple[RewardCalculator, BalanceTimeline]
+    ) -> None:
+        """With the sub-unit rest carried and no minimum payout, 0 <= carry < one base unit."""
+        calc, timeline = case
+        calc = RewardCalculator(calc.token, calc.schedule, calc.policy, tz=calc.tz)
+        for r in run(calc, timeline):
+            assert 0 <= r.carry < calc.token.base_unit
+
+
+class TestSplitting:
+    @given(runs(), st.integers(0, 10))
+    def test_splitting_a_range_changes_no_days_gross(
+        self, case: tuple[RewardCalculator, BalanceTimeline], cut: int
+    ) -> None:
+        """Splitting [a, c) at b gives the same records, the carry passed from one to the other."""
+        calc, timeline = case
+        whole = run(calc, timeline)
+        middle = FIRST_DAY + cut * DAY
+        first = calc.daily_rewards(timeline, FIRST_DAY, middle)
+        carry = first[-1].carry if first else Decimal(0)
+        second = calc.daily_rewards(timeline, middle, FIRST_DAY + 10 * DAY, carry=carry)
+        assert [r.gross for r in first + second] == [r.gross for r in whole]
+        assert first + second == whole
+
+
+class TestZero:
+    @given(runs())
+    def test_zero_balance_earns_zero(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+        """An account that never holds anything earns nothing."""
+        calc, _ = case
+        for r in run(calc, BalanceTimeline.from_events([])):
+            assert r.gross == 0
+            assert r.paid == 0
+
+    @given(runs())
+    def test_zero_rate_earns_zero(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+        """A rate of zero earns nothing, whatever the balance."""
+        calc, timeline = case
+        calc = RewardCalculator(calc.token, AprSchedule.constant(0), calc.policy, tz=calc.tz)
+        assert all(r.gross == 0 and r.paid == 0 for r in run(calc, timeline))
+
+
+class TestMonotone:
+    @given(runs(), st.data())
+    def test_more_balance_never_earns_less(
+        self, case: tuple[RewardCalculator, BalanceTimeline], data: st.DataObject
+    ) -> None:
+        """Adding a deposit never lowers any day's gross reward."""
+        calc, timeline = case
+        extra = data.draw(units(calc.token, max_units=10**24))
+        at = data.draw(instants(10, calc.tz))
+        richer = BalanceTimeline.from_events(
+            [*timeline.events, BalanceEvent(at, extra)], opening=timeline.opening
+        )
+        for poorer, more in zip(run(calc, timeline), run(calc, richer), strict=True):
+            assert more.gross >= poorer.gross
+
+    @given(runs(), aprs(), aprs())
+    def test_a_higher_rate_never_earns_less(
+        self, case: tuple[RewardCalculator, BalanceTimeline], low: Decimal, high: Decimal
+    ) -> None:
+        """Raising a flat rate never lowers any day's gross reward."""
+        calc, timeline = case
+        low, high = sorted((low, high))
+
+        def at(rate: Decimal) -> list[DailyReward]:
+            c = RewardCalculator(calc.token, AprSchedule.constant(rate), calc.policy, tz=calc.tz)
+            return run(c, timeline)
+
+        for a, b in zip(at(low), at(high), strict=True):
+            assert b.gross >= a.gross
+
+    @given(runs(), tiered_aprs(), aprs())
+    def test_raising_every_band_never_earns_less(
+        self, case: tuple[RewardCalculator, BalanceTimeline], tiers: TieredApr, bump: Decimal
+    ) -> None:
+        """Raising every band of a tier table never lowers any day's gross reward."""
+        calc, timeline = case
+        higher = TieredApr([(up, WIDE.add(apr, bump)) for up, apr in tiers.bands])
+
+        def at(rate: TieredApr) -> list[DailyReward]:
+            c = RewardCalculator(calc.token, AprSchedule.constant(rate), calc.policy, tz=calc.tz)
+            return run(c, timeline)
+
+        for a, b in zip(at(tiers), at(higher), strict=True):
+            assert b.gross >= a.gross
+
+
+class TestPoliciesAgree:
+    @given(tokens(), zones(), st.lists(st.integers(-(10**20), 10**20), max_size=8), aprs())
+    def test_policies_agree_when_the_balance_is_constant_within_each_day(
+        self, token: Token, zone: tzinfo, deltas: list[int], apr: Decimal
+    ) -> None:
+        """Snapshot, time-weighted and minimum agree when balances change only at day starts."""
+        calendar = DayCalendar(zone)
+        starts = [calendar.start_of(FIRST_DAY + i * DAY) for i in range(len(deltas))]
+        opening = 10**21
+        events, balance = [], opening
+        for at, wanted in zip(starts, deltas, strict=True):
+            delta = max(wanted, -balance)  # never overdraw
+            balance += delta
+            events.append(BalanceEvent(at, of_units(delta, token)))
+        timeline = BalanceTimeline.from_events(events, opening=of_units(opening, token))
+        results = []
+        for policy in (DailySnapshot(), TimeWeighted(), MinimumBalance()):
+            calc = RewardCalculator(token, AprSchedule.constant(apr), policy, tz=zone)
+            results.append([(r.balance, r.gross) for r in run(calc, timeline)])
+        assert results[0] == results[1] == results[2]
+
+
+class TestTimezones:
+    @given(runs(), zones())
+    def test_the_same_instants_in_another_zone_give_the_same_results(
+        self, case: tuple[RewardCalculator, BalanceTimeline], other: tzinfo
+    ) -> None:
+        """Writing the events' instants in another zone changes no result."""
+        calc, timeline = case
+        moved = BalanceTimeline.from_events(
+            [BalanceEvent(e.at.astimezone(other), e.delta, kind=e.kind) for e in timeline.events],
+            opening=timeline.opening,
+        )
+        assert run(calc, moved) == run(calc, timeline)
+
+    @given(runs(), zones(), st.data())
+    def test_timeline_questions_do_not_depend_on_the_zone_they_are_asked_in(
+        self, case: tuple[RewardCalculator, BalanceTimeline], other: tzinfo, data: st.DataObject
+    ) -> None:
+        """balance_at, min_balance and average_balance depend on the instant, not its zone."""
+        _, timeline = case
+        a, b = sorted(data.draw(st.lists(instants(10), min_size=2, max_size=2, unique=True)))
+        assert timeline.balance_at(a) == timeline.balance_at(a.astimezone(other))
+        assert timeline.min_balance(a, b) == timeline.min_balance(
+            a.astimezone(other), b.astimezone(other)
+        )
+        assert timeline.average_balance(a, b) == timeline.average_balance(
+            a.astimezone(other), b.astimezone(other)
+        )
+
+    @given(zones(), st.integers(0, 400))
+    def test_days_tile_time(self, zone: tzinfo, offset: int) -> None:
+        """Each day ends where the next starts, lasts 23 to 25 hours, and day_of finds it."""
+        calendar = DayCalendar(zone)
+        first = FIRST_DAY + offset * DAY
+        windows = calendar.windows(first, first + 3 * DAY)
+        for w, nxt in pairwise(windows):
+            assert w.end == nxt.start
+        for w in windows:
+            assert timedelta(hours=23) <= w.duration <= timedelta(hours=25)
+            assert w.start.astimezone(zone).hour in (0, 1)  # midnight, or after a gap at it
+            assert calendar.day_of(w.start) == w.day
+            assert calendar.day_of(w.end - timedelta(microseconds=1)) == w.day
+
+
+class TestCompounding:
+    @given(runs(compound=True))
+    def test_compounding_never_pays_less_than_simple(
+        self, case: tuple[RewardCalculator, BalanceTimeline]
+    ) -> None:
+        """Day by day, cumulative paid with compounding is at least that without."""
+        compounding, timeline = case
+        simple = RewardCalculator(
+            compounding.token,
+            compounding.schedule,
+            compounding.policy,
+            tz=compounding.tz,
+            min_holding=compounding.min_holding,
+            cap=compounding.cap,
+            payout_delay=compounding.payout_delay,
+            min_payout=compounding.min_payout,
+            dust=compounding.dust,
+        )
+        with_compounding = run(compounding, timeline, days=30)
+        without = run(simple, timeline, days=30)
+        paid_c = paid_s = Decimal(0)
+        for c, s in zip(with_compounding, without, strict=True):
+            paid_c, paid_s = WIDE.add(paid_c, c.paid), WIDE.add(paid_s, s.paid)
+            assert paid_c >= paid_s
+
+
+class TestDefinitions:
+    @given(runs())
+    def test_gross_is_eligible_times_rate_over_the_year(
+        self, case: tuple[RewardCalculator, BalanceTimeline]
+    ) -> None:
+        """Gross is eligible × APR / 365, rounded half-even to the gross quantum."""
+        calc, timeline = case
+        rate = calc.schedule.rate_on(FIRST_DAY)
+        for r in run(calc, timeline):
+            eligible = Fraction(r.eligible)
+            if isinstance(rate, TieredApr):
+                annual = marginal(eligible, rate.bands)
+            else:
+                annual = eligible * Fraction(rate)
+            expected = half_even(annual / 365, calc.token.gross_quantum)
+            # The measured balance of an average carries 100 significant digits, already
+            # rounded once; allow one quantum for that.
+            assert abs(Fraction(r.gross) - expected) <= Fraction(calc.token.gross_quantum)
+
+    @given(runs())
+    def test_eligible_applies_the_minimum_holding_and_the_cap(
+        self, case: tuple[RewardCalculator, BalanceTimeline]
+    ) -> None:
+        """Eligible is 0 below the minimum holding, the cap above it, else the measured balance."""
+        calc, timeline = case
+        for r in run(calc, timeline):
+            if r.balance < calc.min_holding:
+                assert r.eligible == 0
+            elif calc.cap is not None and r.balance > calc.cap:
+                assert r.eligible == calc.cap
+            else:
+                assert r.eligible == r.balance
+
+    @given(tokens().flatmap(timelines), st.data())
+    def test_average_is_the_integral_over_the_length(
+        self, timeline: BalanceTimeline, data: st.DataObject
+    ) -> None:
+        """The time-weighted average is the exact integral of the balance over the window length."""
+        start, end = sorted(data.draw(st.lists(instants(10), min_size=2, max_size=2, unique=True)))
+        s, e = to_us(start), to_us(end)
+        changes = [(to_us(ev.at), Fraction(ev.delta)) for ev in timeline.events]
+        integral = Fraction(0)
+        # Walk the step function: the balance at s, then each change inside (s, e).
+        balance = Fraction(timeline.opening) + sum((d for t, d in changes if t <= s), Fraction(0))
+        cursor = s
+        for t, d in changes:
+            if s < t < e:
+                integral += balance * (t - cursor)
+                balance += d
+                cursor = t
+        integral += balance * (e - cursor)
+        expected = integral / (e - s)
+        got = Fraction(timeline.average_balance(start, end))
+        assert abs(got - expected) <= abs(expected) * Fraction(1, 10**99)
