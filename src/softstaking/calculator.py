@@ -251,15 +251,15 @@ class RewardCalculator:
         token = self.token
         if not token.is_whole(timeline.opening):
             msg = (
-                f"opening balance {timeline.opening} is finer than "
-                f"{token}'s base unit {token.base_unit}"
+                f"opening balance {timeline.opening:f} is finer than "
+                f"{token}'s base unit {token.base_unit:f}"
             )
             raise InvalidInputError(msg)
         for event in timeline.events:
             if not token.is_whole(event.delta):
                 msg = (
-                    f"{event.kind} of {event.delta} at {event.at.isoformat()} is finer than "
-                    f"{token}'s base unit {token.base_unit}"
+                    f"{event.kind} of {event.delta:f} at {event.at.isoformat()} is finer than "
+                    f"{token}'s base unit {token.base_unit:f}"
                 )
                 raise InvalidInputError(msg)
 

@@ -114,8 +114,8 @@ class BalanceTimeline:
             balance = CONTEXT.add(balance, event.delta)
             if balance < ZERO:
                 msg = (
-                    f"events[{index}] ({event.kind} of {event.delta} at "
-                    f"{event.at.isoformat()}) would take the balance to {balance}"
+                    f"events[{index}] ({event.kind} of {event.delta:f} at "
+                    f"{event.at.isoformat()}) would take the balance to {balance:f}"
                 )
                 raise NegativeBalanceError(msg, event=event, index=index, balance=balance)
             if times and times[-1] == us:

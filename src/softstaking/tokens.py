@@ -34,13 +34,15 @@ def _check_symbol(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidInputError(msg)
 
 
-def _check_decimals(_: object, __: attrs.Attribute[Any], value: object) -> None:
+def _to_decimals(value: object) -> int:
+    # A converter rather than a validator: it must run before base_unit is derived.
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"Token decimals must be an int, not {type(value).__name__}"
         raise InvalidTypeError(msg)
     if not 0 <= value <= MAX_DECIMALS:
         msg = f"Token decimals must be from 0 to {MAX_DECIMALS}: got {value}"
         raise InvalidInputError(msg)
+    return value
 
 
 @attrs.frozen
@@ -57,7 +59,7 @@ class Token:
     """
 
     symbol: str = attrs.field(validator=_check_symbol)
-    decimals: int = attrs.field(validator=_check_decimals)
+    decimals: int = attrs.field(converter=_to_decimals)
     base_unit: Decimal = attrs.field(init=False, repr=False, eq=False)
     """The smallest amount of the token, ``10**-decimals``."""
     gross_quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
