@@ -110,7 +110,7 @@ class TestTimes:
     def test_a_datetime_is_not_a_day(self) -> None:
         """Passing a datetime where a calendar day is meant is a TypeError."""
         with pytest.raises(InvalidTypeError, match=r"start must be a datetime\.date"):
-            calc().daily_rewards(BalanceTimeline.from_events([]), T0, DAY2)  # type: ignore[arg-type]
+            calc().daily_rewards(BalanceTimeline.from_events([]), T0, DAY2)
 
     def test_end_before_start_is_refused(self) -> None:
         """A range that runs backwards is an error naming both ends."""

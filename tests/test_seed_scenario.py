@@ -53,7 +53,7 @@ class TestEarningStartsOnArrival:
     def test_a_midnight_snapshot_counts_from_the_next_day(self, kind: str) -> None:
         """With a midnight snapshot the first measurement after arrival is the next day's."""
         before, arrival, after = rewards(kind, DailySnapshot(), self.ARRIVAL)
-        assert (before.paid, arrival.paid, after.paid) == (0, 0, 5)
+        assert [before.paid, arrival.paid, after.paid] == [0, 0, 5]
 
     def test_the_average_counts_the_time_held(self, kind: str) -> None:
         """Time-weighted, the arrival day earns for the 577 of 1,440 minutes held."""
@@ -65,7 +65,7 @@ class TestEarningStartsOnArrival:
     def test_the_minimum_waits_for_a_whole_day(self, kind: str) -> None:
         """Under the lowest-balance rule the arrival day holds zero at its start."""
         _, arrival, after = rewards(kind, MinimumBalance(), self.ARRIVAL)
-        assert (arrival.paid, after.paid) == (0, 5)
+        assert [arrival.paid, after.paid] == [0, 5]
 
     def test_arrival_at_the_snapshot_instant_counts(self, kind: str) -> None:
         """A deposit at exactly 23:59:59 is in that second's snapshot."""

@@ -70,15 +70,15 @@ def _check_delay(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidInputError(msg)
 
 
-def _to_min_holding(value: object) -> Decimal:
+def _to_min_holding(value: AmountLike) -> Decimal:
     return to_amount(value, name="min_holding")
 
 
-def _to_min_payout(value: object) -> Decimal:
+def _to_min_payout(value: AmountLike) -> Decimal:
     return to_amount(value, name="min_payout")
 
 
-def _to_cap(value: object) -> Decimal | None:
+def _to_cap(value: AmountLike | None) -> Decimal | None:
     if value is None:
         return None
     cap = to_amount(value, name="cap")

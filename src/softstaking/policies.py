@@ -102,7 +102,7 @@ class MinimumBalance:
         return balances.min_us(window.start_us, window.end_us)
 
 
-def _to_times(value: object) -> tuple[time, ...]:
+def _to_times(value: Iterable[time]) -> tuple[time, ...]:
     if isinstance(value, time) or not isinstance(value, Iterable):
         msg = "SnapshotAverage takes an iterable of datetime.time values"
         raise InvalidTypeError(msg)

@@ -22,7 +22,9 @@ from softstaking.instants import check_day
 __all__ = ["AprSchedule", "Rate", "RateLike", "TieredApr", "to_rate"]
 
 
-def _to_bands(value: object) -> tuple[tuple[Decimal | None, Decimal], ...]:
+def _to_bands(
+    value: Iterable[tuple[AmountLike | None, AmountLike]],
+) -> tuple[tuple[Decimal | None, Decimal], ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         msg = "TieredApr takes a list of (up_to, apr) pairs, the last with up_to=None"
         raise InvalidTypeError(msg)
@@ -114,7 +116,7 @@ def to_rate(value: object, *, name: str = "rate") -> Rate:
     return to_amount(value, name=name)
 
 
-def _to_entries(value: object) -> tuple[tuple[date, Rate], ...]:
+def _to_entries(value: Mapping[date, RateLike]) -> tuple[tuple[date, Rate], ...]:
     if not isinstance(value, Mapping):
         msg = "AprSchedule takes a mapping of {effective_date: rate}"
         raise InvalidTypeError(msg)

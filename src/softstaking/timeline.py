@@ -22,7 +22,7 @@ from softstaking.sweep import BalanceView
 __all__ = ["BalanceEvent", "BalanceTimeline"]
 
 
-def _to_delta(value: object) -> Decimal:
+def _to_delta(value: AmountLike) -> Decimal:
     return to_amount(value, name="BalanceEvent.delta", allow_negative=True)
 
 

@@ -34,7 +34,7 @@ def _check_symbol(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidInputError(msg)
 
 
-def _to_decimals(value: object) -> int:
+def _to_decimals(value: int) -> int:
     # A converter rather than a validator: it must run before base_unit is derived.
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"Token decimals must be an int, not {type(value).__name__}"
