@@ -10,6 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _softstaking(*args: str) -> str:
+    """Run ``python -m softstaking ARGS`` and return what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "softstaking", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
 def _console_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
@@ -34,14 +46,7 @@ class TestReadme:
 class TestDemo:
     def test_demo_prints_the_seed_scenario(self) -> None:
         """`python -m softstaking demo` prints one line per day of the seed's scenario."""
-        done = subprocess.run(
-            [sys.executable, "-m", "softstaking", "demo"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        lines = done.stdout.splitlines()
+        lines = _softstaking("demo").splitlines()
         days = [line for line in lines if line.startswith("2019-07-")]
         assert len(days) == 8
         # 15 July: 50,000 IOTX deposited at 14:23, seen by the 23:59:59 snapshot, at
@@ -59,12 +64,6 @@ class TestDemo:
 
     def test_help_lists_demo(self) -> None:
         """`--help` names the demo command and shows an example."""
-        done = subprocess.run(
-            [sys.executable, "-m", "softstaking", "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        assert "demo" in done.stdout
-        assert "examples:" in done.stdout
+        shown = _softstaking("--help")
+        assert "demo" in shown
+        assert "examples:" in shown
