@@ -1,6 +1,7 @@
 """Exact soft-staking and savings rewards, day by day.
 
->>> from softstaking import RewardCalculator, Token, AprSchedule, TimeWeighted
+Examples:
+    >>> from softstaking import RewardCalculator, Token, AprSchedule, TimeWeighted
 """
 
 from softstaking.amounts import CONTEXT, AmountLike

@@ -64,12 +64,13 @@ def to_amount(value: object, *, name: str, allow_negative: bool = False) -> Deci
         InvalidInputError: For NaN, an infinity, an unreadable string, or a negative
             value where none is allowed.
 
-    >>> to_amount("0.05", name="rate")
-    Decimal('0.05')
-    >>> to_amount(0.05, name="rate")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    softstaking.errors.InvalidTypeError: rate must be exact: got the float 0.05; pass ...
+    Examples:
+        >>> to_amount("0.05", name="rate")
+        Decimal('0.05')
+        >>> to_amount(0.05, name="rate")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        softstaking.errors.InvalidTypeError: rate must be exact: got the float 0.05; pass ...
     """
     if isinstance(value, Decimal):
         amount = value

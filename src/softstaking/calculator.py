@@ -109,11 +109,12 @@ class RewardCalculator:
         dust: What happens to the rest below one base unit: carried (the default) or
             forfeited and reported.
 
-    >>> from datetime import datetime, timezone
-    >>> calc = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
-    >>> tl = BalanceTimeline.from_events([], opening=1000)
-    >>> [r.paid for r in calc.daily_rewards(tl, date(2024, 1, 1), date(2024, 1, 3))]
-    [Decimal('0.100000'), Decimal('0.100000')]
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> calc = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+        >>> tl = BalanceTimeline.from_events([], opening=1000)
+        >>> [r.paid for r in calc.daily_rewards(tl, date(2024, 1, 1), date(2024, 1, 3))]
+        [Decimal('0.100000'), Decimal('0.100000')]
     """
 
     token: Token = attrs.field(validator=_instance_of(Token, "token"))

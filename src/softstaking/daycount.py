@@ -33,8 +33,9 @@ class DayCount(enum.Enum):
     def days_in_year(self, day: date) -> int:
         """The denominator for ``day``: 365, 360, or 365 or 366 by the day's year.
 
-        >>> DayCount.ACT_ACT.days_in_year(date(2024, 2, 29))
-        366
+        Examples:
+            >>> DayCount.ACT_ACT.days_in_year(date(2024, 2, 29))
+            366
         """
         if self is DayCount.ACT_360:
             return 360
@@ -47,8 +48,9 @@ class DayCount(enum.Enum):
 
         For ACT/ACT (ISDA) the days in each calendar year count over that year's length.
 
-        >>> DayCount.ACT_365_FIXED.year_fraction(date(2011, 8, 29), date(2012, 8, 29))
-        Decimal('1.002739726027397260273972602739726027397260273972602739726027397260273972602739726027397260273972603')
+        Examples:
+            >>> DayCount.ACT_365_FIXED.year_fraction(date(2011, 8, 29), date(2012, 8, 29))
+            Decimal('1.002739726027397260273972602739726027397260273972602739726027397260273972602739726027397260273972603')
         """
         start = check_day(start, name="start")
         end = check_day(end, name="end")

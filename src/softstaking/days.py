@@ -38,12 +38,13 @@ def resolve_wall_time(wall: datetime, tz: tzinfo) -> datetime:
         An aware datetime in ``tz``. An ambiguous wall time gives its first occurrence;
         a wall time inside a gap gives the instant the gap ends.
 
-    >>> from zoneinfo import ZoneInfo
-    >>> ny = ZoneInfo("America/New_York")
-    >>> resolve_wall_time(datetime(2024, 3, 10, 2, 30), ny).isoformat()
-    '2024-03-10T03:00:00-04:00'
-    >>> resolve_wall_time(datetime(2024, 11, 3, 1, 30), ny).isoformat()
-    '2024-11-03T01:30:00-04:00'
+    Examples:
+        >>> from zoneinfo import ZoneInfo
+        >>> ny = ZoneInfo("America/New_York")
+        >>> resolve_wall_time(datetime(2024, 3, 10, 2, 30), ny).isoformat()
+        '2024-03-10T03:00:00-04:00'
+        >>> resolve_wall_time(datetime(2024, 11, 3, 1, 30), ny).isoformat()
+        '2024-11-03T01:30:00-04:00'
     """
     first = wall.replace(tzinfo=tz, fold=0)
     instant = first.astimezone(UTC)
@@ -134,10 +135,11 @@ class DayCalendar:
         day_offset: Where a day starts relative to its midnight. ``timedelta(hours=-2)``
             makes day ``d`` run from 22:00 on ``d - 1`` to 22:00 on ``d``.
 
-    >>> from datetime import timezone
-    >>> kucoin = DayCalendar(timezone(timedelta(hours=8)), day_offset=timedelta(hours=-2))
-    >>> kucoin.window(date(2020, 5, 1)).start.isoformat()
-    '2020-04-30T22:00:00+08:00'
+    Examples:
+        >>> from datetime import timezone
+        >>> kucoin = DayCalendar(timezone(timedelta(hours=8)), day_offset=timedelta(hours=-2))
+        >>> kucoin.window(date(2020, 5, 1)).start.isoformat()
+        '2020-04-30T22:00:00+08:00'
     """
 
     tz: tzinfo = attrs.field(default=UTC, validator=_check_tz)

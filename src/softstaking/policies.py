@@ -34,16 +34,17 @@ class AccrualPolicy(Protocol):
     :class:`~softstaking.sweep.BalanceView` to ask about the balance. It returns the
     balance the day's reward is computed on: a finite, non-negative Decimal.
 
-    >>> from datetime import UTC, timedelta
-    >>> class Closing:
-    ...     '''The balance at the last instant of the day.'''
-    ...     def measure(self, window, balances):
-    ...         # Subtract in UTC: arithmetic on an aware datetime in a zone is wall-clock
-    ...         # arithmetic, which goes wrong next to a DST gap.
-    ...         last = window.end.astimezone(UTC) - timedelta(microseconds=1)
-    ...         return balances.balance_at(last)
-    >>> isinstance(Closing(), AccrualPolicy)
-    True
+    Examples:
+        >>> from datetime import UTC, timedelta
+        >>> class Closing:
+        ...     '''The balance at the last instant of the day.'''
+        ...     def measure(self, window, balances):
+        ...         # Subtract in UTC: arithmetic on an aware datetime in a zone is wall-clock
+        ...         # arithmetic, which goes wrong next to a DST gap.
+        ...         last = window.end.astimezone(UTC) - timedelta(microseconds=1)
+        ...         return balances.balance_at(last)
+        >>> isinstance(Closing(), AccrualPolicy)
+        True
     """
 
     def measure(self, window: DayWindow, balances: BalanceView) -> Decimal:

@@ -61,13 +61,14 @@ def settle(
         min_payout: A payable amount below this is not paid; it carries.
         dust: Whether the sub-unit rest carries or is forfeited.
 
-    >>> usdt = Token("USDT", 6)
-    >>> settle(Decimal("1.23456789"), usdt)
-    Settlement(paid=Decimal('1.234567'), carry=Decimal('8.9E-7'), forfeited=Decimal('0'))
-    >>> settle(Decimal("1.23456789"), usdt, dust=Dust.FORFEIT)
-    Settlement(paid=Decimal('1.234567'), carry=Decimal('0.000000'), forfeited=Decimal('8.9E-7'))
-    >>> settle(Decimal("0.0000009"), usdt, min_payout=Decimal("0.000001"))
-    Settlement(paid=Decimal('0'), carry=Decimal('9E-7'), forfeited=Decimal('0'))
+    Examples:
+        >>> usdt = Token("USDT", 6)
+        >>> settle(Decimal("1.23456789"), usdt)
+        Settlement(paid=Decimal('1.234567'), carry=Decimal('8.9E-7'), forfeited=Decimal('0'))
+        >>> settle(Decimal("1.23456789"), usdt, dust=Dust.FORFEIT)
+        Settlement(paid=Decimal('1.234567'), carry=Decimal('0.000000'), forfeited=Decimal('8.9E-7'))
+        >>> settle(Decimal("0.0000009"), usdt, min_payout=Decimal("0.000001"))
+        Settlement(paid=Decimal('0'), carry=Decimal('9E-7'), forfeited=Decimal('0'))
     """
     payable = token.round_down(owed)
     paid = ZERO if payable < min_payout or not payable else payable

@@ -70,11 +70,12 @@ class TieredApr:
     HTX's published example: 9,000 USDT at 10 % up to 2,000, 8 % up to 5,000 and 5 %
     above earns 2,000 × 10 % + 3,000 × 8 % + 4,000 × 5 % = 640 a year.
 
-    >>> htx = TieredApr([(2000, "0.10"), (5000, "0.08"), (None, "0.05")])
-    >>> htx.annual_reward(Decimal(9000))
-    Decimal('640.00')
-    >>> htx.blended_rate(Decimal(9000))
-    Decimal('0.07111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111')
+    Examples:
+        >>> htx = TieredApr([(2000, "0.10"), (5000, "0.08"), (None, "0.05")])
+        >>> htx.annual_reward(Decimal(9000))
+        Decimal('640.00')
+        >>> htx.blended_rate(Decimal(9000))
+        Decimal('0.07111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111')
     """
 
     bands: tuple[tuple[Decimal | None, Decimal], ...] = attrs.field(converter=_to_bands)
@@ -139,9 +140,10 @@ class AprSchedule:
         entries: ``{effective_date: rate}``. Each rate applies from its date until the
             next entry's date.
 
-    >>> s = AprSchedule({date(2024, 1, 1): "0.05", date(2024, 2, 1): "0.04"})
-    >>> s.rate_on(date(2024, 1, 31)), s.rate_on(date(2024, 2, 1))
-    (Decimal('0.05'), Decimal('0.04'))
+    Examples:
+        >>> s = AprSchedule({date(2024, 1, 1): "0.05", date(2024, 2, 1): "0.04"})
+        >>> s.rate_on(date(2024, 1, 31)), s.rate_on(date(2024, 2, 1))
+        (Decimal('0.05'), Decimal('0.04'))
     """
 
     entries: tuple[tuple[date, Rate], ...] = attrs.field(converter=_to_entries)
@@ -150,8 +152,9 @@ class AprSchedule:
     def constant(cls, rate: RateLike) -> AprSchedule:
         """One rate on every day.
 
-        >>> AprSchedule.constant("0.05").rate_on(date(1999, 12, 31))
-        Decimal('0.05')
+        Examples:
+            >>> AprSchedule.constant("0.05").rate_on(date(1999, 12, 31))
+            Decimal('0.05')
         """
         return cls({date.min: to_rate(rate)})
 

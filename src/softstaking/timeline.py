@@ -52,10 +52,11 @@ class BalanceEvent:
         delta: The signed change: positive for a deposit, negative for a withdrawal.
         kind: A free label such as ``"deposit"``, ``"withdrawal"`` or ``"trade"``.
 
-    >>> from datetime import datetime, timezone
-    >>> event = BalanceEvent(datetime(2019, 7, 15, 6, tzinfo=timezone.utc), "1000")
-    >>> event.delta, event.kind
-    (Decimal('1000'), 'transfer')
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> event = BalanceEvent(datetime(2019, 7, 15, 6, tzinfo=timezone.utc), "1000")
+        >>> event.delta, event.kind
+        (Decimal('1000'), 'transfer')
     """
 
     at: datetime = attrs.field(validator=_check_at)
@@ -94,11 +95,12 @@ class BalanceTimeline:
                 error names the event and its position in ``events``.
             InvalidTypeError: If an item is not a :class:`BalanceEvent`.
 
-        >>> from datetime import datetime, timezone
-        >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
-        >>> tl = BalanceTimeline.from_events([BalanceEvent(t, 5)], opening=10)
-        >>> tl.balance_at(t)
-        Decimal('15')
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> t = datetime(2024, 1, 1, tzinfo=timezone.utc)
+            >>> tl = BalanceTimeline.from_events([BalanceEvent(t, 5)], opening=10)
+            >>> tl.balance_at(t)
+            Decimal('15')
         """
         start = to_amount(opening, name="opening")
         indexed = list(enumerate(events))

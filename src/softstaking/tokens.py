@@ -54,8 +54,9 @@ class Token:
         decimals: How many decimals the token has, 0 to 36. Its base unit, the smallest
             amount that can be paid, is ``10**-decimals``.
 
-    >>> Token("IOTX", 18).base_unit
-    Decimal('1E-18')
+    Examples:
+        >>> Token("IOTX", 18).base_unit
+        Decimal('1E-18')
     """
 
     symbol: str = attrs.field(validator=_check_symbol)
@@ -76,16 +77,18 @@ class Token:
     def round_down(self, amount: Decimal) -> Decimal:
         """Round a non-negative ``amount`` down to a whole number of base units.
 
-        >>> Token("USDT", 6).round_down(Decimal("1.23456789"))
-        Decimal('1.234567')
+        Examples:
+            >>> Token("USDT", 6).round_down(Decimal("1.23456789"))
+            Decimal('1.234567')
         """
         return amount.quantize(self.base_unit, decimal.ROUND_DOWN, CONTEXT)
 
     def is_whole(self, amount: Decimal) -> bool:
         """Whether ``amount`` is a whole number of base units.
 
-        >>> Token("BTC", 8).is_whole(Decimal("0.000000001"))
-        False
+        Examples:
+            >>> Token("BTC", 8).is_whole(Decimal("0.000000001"))
+            False
         """
         return amount == self.round_down(amount)
 
