@@ -7,6 +7,13 @@ from softstaking.amounts import CONTEXT, AmountLike
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
+from softstaking.distribution import (
+    Allocation,
+    PoolDay,
+    distribute,
+    distribute_days,
+    measure_holdings,
+)
 from softstaking.errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -14,6 +21,17 @@ from softstaking.errors import (
     NaiveDatetimeError,
     NegativeBalanceError,
     SoftStakingError,
+)
+from softstaking.payouts import (
+    DailyPayouts,
+    MonthlyPayouts,
+    Payout,
+    PayoutSchedule,
+    PayoutStatement,
+    WeeklyPayouts,
+    WindowPayouts,
+    group_payouts,
+    payout_times,
 )
 from softstaking.policies import (
     AccrualPolicy,
@@ -32,11 +50,13 @@ from softstaking.tokens import Token
 __all__ = [
     "CONTEXT",
     "AccrualPolicy",
+    "Allocation",
     "AmountLike",
     "AprSchedule",
     "BalanceEvent",
     "BalanceTimeline",
     "BalanceView",
+    "DailyPayouts",
     "DailyReward",
     "DailySnapshot",
     "DayCalendar",
@@ -47,8 +67,13 @@ __all__ = [
     "InvalidTypeError",
     "MinimumBalance",
     "MissingRateError",
+    "MonthlyPayouts",
     "NaiveDatetimeError",
     "NegativeBalanceError",
+    "Payout",
+    "PayoutSchedule",
+    "PayoutStatement",
+    "PoolDay",
     "Rate",
     "RateLike",
     "RewardCalculator",
@@ -58,6 +83,13 @@ __all__ = [
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "WeeklyPayouts",
+    "WindowPayouts",
+    "distribute",
+    "distribute_days",
+    "group_payouts",
+    "measure_holdings",
+    "payout_times",
     "resolve_wall_time",
     "settle",
 ]
