@@ -246,8 +246,12 @@ def distribute_days(
         msg = f"dust must be a Dust, not {type(dust).__name__}"
         raise InvalidTypeError(msg)
     if set(pools) != set(holdings):
-        missing = sorted(set(pools) ^ set(holdings))
-        msg = f"pools and holdings must cover the same days; they differ on {missing}"
+        no_holdings = ", ".join(str(d) for d in sorted(set(pools) - set(holdings)))
+        no_pool = ", ".join(str(d) for d in sorted(set(holdings) - set(pools)))
+        msg = (
+            "pools and holdings must cover the same days: "
+            f"no holdings for [{no_holdings}], no pool for [{no_pool}]"
+        )
         raise InvalidInputError(msg)
     owed = to_amount(carry, name="carry")
     out: list[PoolDay] = []
