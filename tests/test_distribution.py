@@ -37,7 +37,7 @@ DAY = timedelta(days=1)
 
 def units_of(amount: Decimal, token: Token) -> Fraction:
     """An amount in base units, exactly."""
-    return Fraction(amount) * 10**token.decimals
+    return Fraction(amount) * Fraction(10**token.decimals)
 
 
 class TestDistribute:
