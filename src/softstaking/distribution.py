@@ -165,12 +165,13 @@ def distribute(
             token that is not a :class:`~softstaking.tokens.Token`.
         InvalidInputError: For a negative pool, holding or minimum.
 
-    >>> usdt = Token("USDT", 6)
-    >>> a = distribute("1", {"alice": 1, "bob": 1, "carol": 1}, token=usdt)
-    >>> dict(a.shares)
-    {'alice': Decimal('0.333334'), 'bob': Decimal('0.333333'), 'carol': Decimal('0.333333')}
-    >>> a.undistributed
-    Decimal('0.000000')
+    Examples:
+        >>> usdt = Token("USDT", 6)
+        >>> a = distribute("1", {"alice": 1, "bob": 1, "carol": 1}, token=usdt)
+        >>> dict(a.shares)
+        {'alice': Decimal('0.333334'), 'bob': Decimal('0.333333'), 'carol': Decimal('0.333333')}
+        >>> a.undistributed
+        Decimal('0.000000')
     """
     token = _check_token(token)
     amount = to_amount(pool, name="pool")
@@ -232,15 +233,16 @@ def distribute_days(
     Raises:
         InvalidInputError: If ``pools`` and ``holdings`` name different days.
 
-    >>> from datetime import date
-    >>> btc = Token("BTC", 8)
-    >>> days = distribute_days(
-    ...     {date(2019, 7, 1): "0.000000005", date(2019, 7, 2): "0.000000005"},
-    ...     {date(2019, 7, 1): {"a": 1}, date(2019, 7, 2): {"a": 1}},
-    ...     token=btc,
-    ... )
-    >>> [(d.allocation.shares["a"], d.carry_out) for d in days]
-    [(Decimal('0E-8'), Decimal('5E-9')), (Decimal('1E-8'), Decimal('0E-9'))]
+    Examples:
+        >>> from datetime import date
+        >>> btc = Token("BTC", 8)
+        >>> days = distribute_days(
+        ...     {date(2019, 7, 1): "0.000000005", date(2019, 7, 2): "0.000000005"},
+        ...     {date(2019, 7, 1): {"a": 1}, date(2019, 7, 2): {"a": 1}},
+        ...     token=btc,
+        ... )
+        >>> [(d.allocation.shares["a"], d.carry_out) for d in days]
+        [(Decimal('0E-8'), Decimal('5E-9')), (Decimal('1E-8'), Decimal('0E-9'))]
     """
     if not isinstance(dust, Dust):
         msg = f"dust must be a Dust, not {type(dust).__name__}"

@@ -129,11 +129,12 @@ class DailyPayouts(_RuleSchedule):
             the zone is the calculator's.
         tz: The zone whose clock ``at`` is read on.
 
-    >>> from datetime import UTC, timezone
-    >>> utc8 = timezone(timedelta(hours=8))
-    >>> kucoin = DailyPayouts(time(18), tz=utc8)  # Hold to Earn pays at 18:00 UTC+8
-    >>> [t.isoformat() for t in kucoin.payout_times([datetime(2025, 6, 2, tzinfo=utc8)])]
-    ['2025-06-02T18:00:00+08:00']
+    Examples:
+        >>> from datetime import UTC, timezone
+        >>> utc8 = timezone(timedelta(hours=8))
+        >>> kucoin = DailyPayouts(time(18), tz=utc8)  # Hold to Earn pays at 18:00 UTC+8
+        >>> [t.isoformat() for t in kucoin.payout_times([datetime(2025, 6, 2, tzinfo=utc8)])]
+        ['2025-06-02T18:00:00+08:00']
     """
 
     at: time = attrs.field(default=time(0), validator=_check_at)
@@ -186,10 +187,11 @@ class WeeklyPayouts(_RuleSchedule):
         at: The time of day; midnight by default.
         tz: The zone whose calendar and clock are used.
 
-    >>> from datetime import UTC
-    >>> mondays = WeeklyPayouts([rrule.MO], tz=UTC)
-    >>> mondays.payout_times([datetime(2024, 1, 3, tzinfo=UTC)])[0].date()
-    datetime.date(2024, 1, 8)
+    Examples:
+        >>> from datetime import UTC
+        >>> mondays = WeeklyPayouts([rrule.MO], tz=UTC)
+        >>> mondays.payout_times([datetime(2024, 1, 3, tzinfo=UTC)])[0].date()
+        datetime.date(2024, 1, 8)
     """
 
     weekdays: tuple[int, ...] = attrs.field(converter=_to_weekdays)
@@ -229,11 +231,12 @@ class MonthlyPayouts(_RuleSchedule):
         at: The time of day; midnight by default.
         tz: The zone whose calendar and clock are used.
 
-    >>> from datetime import UTC
-    >>> month_end = MonthlyPayouts(31, tz=UTC)
-    >>> ends = [datetime(2024, m, 2, tzinfo=UTC) for m in (1, 2, 4)]
-    >>> [t.date().isoformat() for t in month_end.payout_times(ends)]
-    ['2024-01-31', '2024-02-29', '2024-04-30']
+    Examples:
+        >>> from datetime import UTC
+        >>> month_end = MonthlyPayouts(31, tz=UTC)
+        >>> ends = [datetime(2024, m, 2, tzinfo=UTC) for m in (1, 2, 4)]
+        >>> [t.date().isoformat() for t in month_end.payout_times(ends)]
+        ['2024-01-31', '2024-02-29', '2024-04-30']
     """
 
     day: int = attrs.field(validator=_check_month_day)
@@ -275,10 +278,11 @@ class WindowPayouts(_RuleSchedule):
         closes: When it closes; earlier than ``opens`` means the next calendar day.
         tz: The zone whose clock the window is read on.
 
-    >>> from datetime import UTC
-    >>> binance = WindowPayouts(time(0), time(8), tz=UTC)
-    >>> binance.payout_times([datetime(2024, 1, 2, tzinfo=UTC)])[0].isoformat()
-    '2024-01-02T08:00:00+00:00'
+    Examples:
+        >>> from datetime import UTC
+        >>> binance = WindowPayouts(time(0), time(8), tz=UTC)
+        >>> binance.payout_times([datetime(2024, 1, 2, tzinfo=UTC)])[0].isoformat()
+        '2024-01-02T08:00:00+00:00'
     """
 
     opens: time = attrs.field(validator=_check_at)
@@ -373,20 +377,21 @@ def group_payouts(records: Iterable[DailyReward], *, as_of: datetime) -> PayoutS
         InvalidTypeError: If an item is not a DailyReward.
         InvalidInputError: If a day appears twice: records of two accounts or two runs.
 
-    >>> from datetime import UTC, date
-    >>> from softstaking import AprSchedule, BalanceTimeline, RewardCalculator, Token
-    >>> calc = RewardCalculator(
-    ...     Token("USD", 2), AprSchedule.constant("0.0365"),
-    ...     payout_schedule=WeeklyPayouts([0], tz=UTC),
-    ... )
-    >>> days = calc.daily_rewards(
-    ...     BalanceTimeline.from_events([], opening=36500), date(2024, 1, 1), date(2024, 1, 10)
-    ... )
-    >>> statement = group_payouts(days, as_of=calc.calendar.start_of(date(2024, 1, 10)))
-    >>> [(p.at.date().isoformat(), p.amount, len(p.days)) for p in statement.paid]
-    [('2024-01-08', Decimal('25.55'), 7)]
-    >>> [(p.at.date().isoformat(), p.amount, len(p.days)) for p in statement.pending]
-    [('2024-01-15', Decimal('7.30'), 2)]
+    Examples:
+        >>> from datetime import UTC, date
+        >>> from softstaking import AprSchedule, BalanceTimeline, RewardCalculator, Token
+        >>> calc = RewardCalculator(
+        ...     Token("USD", 2), AprSchedule.constant("0.0365"),
+        ...     payout_schedule=WeeklyPayouts([0], tz=UTC),
+        ... )
+        >>> days = calc.daily_rewards(
+        ...     BalanceTimeline.from_events([], opening=36500), date(2024, 1, 1), date(2024, 1, 10)
+        ... )
+        >>> statement = group_payouts(days, as_of=calc.calendar.start_of(date(2024, 1, 10)))
+        >>> [(p.at.date().isoformat(), p.amount, len(p.days)) for p in statement.paid]
+        [('2024-01-08', Decimal('25.55'), 7)]
+        >>> [(p.at.date().isoformat(), p.amount, len(p.days)) for p in statement.pending]
+        [('2024-01-15', Decimal('7.30'), 2)]
     """
     check_aware(as_of, name="as_of")
     groups: dict[int, list[DailyReward]] = {}
