@@ -16,7 +16,7 @@ from softstaking.days import DayCalendar, DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_day, from_us, to_us
 from softstaking.payouts import PayoutSchedule, payout_times
-from softstaking.policies import AccrualPolicy, DailySnapshot
+from softstaking.policies import AccrualPolicy, DailySnapshot, check_measured
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, settle
 from softstaking.schedules import AprSchedule, Rate
@@ -299,11 +299,4 @@ class RewardCalculator:
                 raise InvalidInputError(msg)
 
     def _check_measured(self, measured: object, window: DayWindow) -> Decimal:
-        where = f"{type(self.policy).__name__} on {window.day}"
-        if not isinstance(measured, Decimal):
-            msg = f"{where} measured a {type(measured).__name__}; a policy must return a Decimal"
-            raise InvalidTypeError(msg)
-        if not measured.is_finite() or measured < ZERO:
-            msg = f"{where} measured {measured}; a balance must be finite and not negative"
-            raise InvalidInputError(msg)
-        return measured
+        return check_measured(measured, where=f"{type(self.policy).__name__} on {window.day}")

@@ -27,7 +27,7 @@ from softstaking.amounts import EXACT, ZERO, AmountLike, to_amount
 from softstaking.days import DayCalendar
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_day
-from softstaking.policies import AccrualPolicy
+from softstaking.policies import AccrualPolicy, check_measured
 from softstaking.rounding import Dust
 from softstaking.sweep import BalanceView
 from softstaking.timeline import BalanceTimeline
@@ -305,7 +305,7 @@ def measure_holdings(
         raise InvalidTypeError(msg)
     windows = cal.windows(start, end)
     out: dict[date, dict[str, Decimal]] = {w.day: {} for w in windows}
-    where = type(policy).__name__
+    name = type(policy).__name__
     for account, timeline in timelines.items():
         if not isinstance(timeline, BalanceTimeline):
             kind = type(timeline).__name__
@@ -314,12 +314,7 @@ def measure_holdings(
         view = BalanceView(timeline)
         for w in windows:
             view.enter_day(w.start_us)
-            measured = policy.measure(w, view)
-            if not isinstance(measured, Decimal):
-                msg = f"{where} measured a {type(measured).__name__} for {account!r} on {w.day}"
-                raise InvalidTypeError(msg)
-            if not measured.is_finite() or measured < ZERO:
-                msg = f"{where} measured {measured} for {account!r} on {w.day}"
-                raise InvalidInputError(msg)
-            out[w.day][account] = measured
+            out[w.day][account] = check_measured(
+                policy.measure(w, view), where=f"{name} for {account!r} on {w.day}"
+            )
     return out
