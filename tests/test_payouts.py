@@ -402,3 +402,48 @@ class TestCalculatorPayoutSchedule:
         calc = RewardCalculator(USD2, RATE, payout_schedule=Backwards())
         with pytest.raises(InvalidInputError, match="earlier day"):
             calc.daily_rewards(flat("1"), JAN_1, JAN_1 + 2 * DAY)
+
+    def test_payout_instants_are_planned_once_for_many_accounts(self) -> None:
+        """The schedule is asked once per range, however many accounts are run over it."""
+        calls: list[int] = []
+
+        class Counting:
+            def payout_times(self, day_ends: Sequence[datetime]) -> list[datetime]:
+                calls.append(len(day_ends))
+                return list(day_ends)
+
+        calc = RewardCalculator(USD2, RATE, payout_schedule=Counting())
+        for opening in ("1", "2", "3"):
+            calc.daily_rewards(flat(opening), JAN_1, JAN_1 + 5 * DAY)
+        assert calls == [5]
+
+    @given(
+        st.data(),
+        st.sampled_from(
+            [
+                WeeklyPayouts([0, 3], at=time(12), tz=NY),
+                MonthlyPayouts(31, tz=UTC),
+                WindowPayouts(time(22), time(2), tz=UTC),
+            ]
+        ),
+        wall_times(),
+        st.integers(1, 40),
+    )
+    def test_compounding_adds_exactly_the_rewards_paid_by_then(
+        self, data: st.DataObject, schedule: PayoutSchedule, at: time, days: int
+    ) -> None:
+        """A snapshot sees the timeline plus every day's paid whose payout came by then."""
+        token = Token("T", 6)
+        timeline = data.draw(timelines(token, days=days))
+        calc = RewardCalculator(
+            token,
+            AprSchedule.constant("2"),
+            DailySnapshot(at),
+            compound=True,
+            payout_schedule=schedule,
+        )
+        records = calc.daily_rewards(timeline, FIRST_DAY, FIRST_DAY + days * DAY)
+        for r in records:
+            seen = calc.calendar.window(r.day).at(at)
+            credited = sum(Fraction(q.paid) for q in records if q.payout_at <= seen)
+            assert Fraction(r.balance) == Fraction(timeline.balance_at(seen)) + credited

@@ -311,11 +311,12 @@ def payout_times(schedule: PayoutSchedule, day_ends: Sequence[datetime]) -> list
             before the payout of an earlier day; or if the count is wrong.
         NaiveDatetimeError: If a payout instant is naive.
     """
-    got = schedule.payout_times(day_ends)
     where = type(schedule).__name__
-    if not isinstance(got, list) or len(got) != len(day_ends):
+    got = schedule.payout_times(day_ends)
+    if not isinstance(got, Sequence) or len(got) != len(day_ends):
         msg = f"{where}.payout_times must return a list of one instant per day end"
         raise InvalidInputError(msg)
+    got = list(got)
     previous = None
     for end, pay in zip(day_ends, got, strict=True):
         pay_us = to_us(check_aware(pay, name=f"{where} payout instant"))
