@@ -138,3 +138,34 @@ def policies() -> st.SearchStrategy[AccrualPolicy]:
         st.just(MinimumBalance()),
         st.lists(wall_times(), min_size=1, max_size=4, unique=True).map(SnapshotAverage),
     )
+
+
+def account_ids() -> st.SearchStrategy[str]:
+    """Account ids: short strings, often sharing prefixes so that tie-breaks matter."""
+    return st.text(alphabet="abc019", min_size=1, max_size=4)
+
+
+@st.composite
+def holdings(draw: st.DrawFn, *, max_accounts: int = 8, decimals: int = 18) -> dict[str, Decimal]:
+    """Measured balances by account: whole units, fractions finer than a unit, equal values."""
+    ids = draw(st.lists(account_ids(), max_size=max_accounts, unique=True))
+    shared = draw(st.integers(0, 10**6))  # equal holdings make equal remainders
+    values = st.one_of(
+        st.integers(0, 10**24).map(lambda n: Decimal(n).scaleb(-decimals, WIDE)),
+        st.integers(0, 10**30).map(lambda n: Decimal(n).scaleb(-(decimals + 7), WIDE)),
+        st.just(Decimal(shared)),
+    )
+    return {a: draw(values) for a in ids}
+
+
+def pools(token: Token) -> st.SearchStrategy[Decimal]:
+    """Pools: whole base units, or with a rest finer than the base unit."""
+    return st.one_of(
+        units(token, max_units=10**12),
+        st.integers(0, 10**15).map(lambda n: Decimal(n).scaleb(-(token.decimals + 3), WIDE)),
+    )
+
+
+def weekday_sets() -> st.SearchStrategy[list[int]]:
+    """Non-empty sets of weekdays as ``date.weekday()`` numbers."""
+    return st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)

@@ -8,6 +8,13 @@ from softstaking.amounts import CONTEXT, AmountLike
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
+from softstaking.distribution import (
+    Allocation,
+    PoolDay,
+    distribute,
+    distribute_days,
+    measure_holdings,
+)
 from softstaking.errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -15,6 +22,17 @@ from softstaking.errors import (
     NaiveDatetimeError,
     NegativeBalanceError,
     SoftStakingError,
+)
+from softstaking.payouts import (
+    DailyPayouts,
+    MonthlyPayouts,
+    Payout,
+    PayoutSchedule,
+    PayoutStatement,
+    WeeklyPayouts,
+    WindowPayouts,
+    group_payouts,
+    payout_times,
 )
 from softstaking.policies import (
     AccrualPolicy,
@@ -33,11 +51,13 @@ from softstaking.tokens import Token
 __all__ = [
     "CONTEXT",
     "AccrualPolicy",
+    "Allocation",
     "AmountLike",
     "AprSchedule",
     "BalanceEvent",
     "BalanceTimeline",
     "BalanceView",
+    "DailyPayouts",
     "DailyReward",
     "DailySnapshot",
     "DayCalendar",
@@ -48,8 +68,13 @@ __all__ = [
     "InvalidTypeError",
     "MinimumBalance",
     "MissingRateError",
+    "MonthlyPayouts",
     "NaiveDatetimeError",
     "NegativeBalanceError",
+    "Payout",
+    "PayoutSchedule",
+    "PayoutStatement",
+    "PoolDay",
     "Rate",
     "RateLike",
     "RewardCalculator",
@@ -59,6 +84,13 @@ __all__ = [
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "WeeklyPayouts",
+    "WindowPayouts",
+    "distribute",
+    "distribute_days",
+    "group_payouts",
+    "measure_holdings",
+    "payout_times",
     "resolve_wall_time",
     "settle",
 ]

@@ -14,8 +14,9 @@ from softstaking.amounts import CONTEXT, EXACT, ZERO, AmountLike, to_amount
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError
-from softstaking.instants import check_day, from_us
-from softstaking.policies import AccrualPolicy, DailySnapshot
+from softstaking.instants import check_day, from_us, to_us
+from softstaking.payouts import PayoutSchedule, payout_times
+from softstaking.policies import AccrualPolicy, DailySnapshot, check_measured
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, settle
 from softstaking.schedules import AprSchedule, Rate
@@ -70,6 +71,25 @@ def _check_delay(_: object, __: attrs.Attribute[Any], value: object) -> None:
         raise InvalidInputError(msg)
 
 
+def _check_payout_schedule(
+    instance: RewardCalculator, _: attrs.Attribute[Any], value: object
+) -> None:
+    if value is None:
+        return
+    if not isinstance(value, PayoutSchedule):
+        msg = (
+            "payout_schedule must have a payout_times(day_ends) method, such as "
+            f"WeeklyPayouts([0], tz=UTC); got {type(value).__name__}"
+        )
+        raise InvalidTypeError(msg)
+    if instance.payout_delay:
+        msg = (
+            f"payout_delay ({instance.payout_delay}) and payout_schedule are exclusive: "
+            "the schedule says when each day is paid; leave payout_delay at zero"
+        )
+        raise InvalidInputError(msg)
+
+
 def _to_min_holding(value: AmountLike) -> Decimal:
     return to_amount(value, name="min_holding")
 
@@ -105,6 +125,11 @@ class RewardCalculator:
             so later measurements see it.
         payout_delay: How long after the end of the accrual day the reward is credited,
             in elapsed time.
+        payout_schedule: When rewards are paid, such as ``WeeklyPayouts([0], tz=UTC)``:
+            each day's ``payout_at`` is then the first payout at or after the day ends,
+            in the schedule's zone, and with ``compound`` the balance grows there.
+            ``None`` (the default) pays at the end of the day plus ``payout_delay``.
+            The two are exclusive: a schedule with a non-zero delay is an error.
         min_payout: A payable amount below this is not paid that day; it carries.
         dust: What happens to the rest below one base unit: carried (the default) or
             forfeited and reported.
@@ -134,6 +159,9 @@ class RewardCalculator:
     )
     payout_delay: timedelta = attrs.field(
         default=timedelta(0), kw_only=True, validator=_check_delay
+    )
+    payout_schedule: PayoutSchedule | None = attrs.field(
+        default=None, kw_only=True, validator=_check_payout_schedule
     )
     min_payout: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_payout)
     dust: Dust = attrs.field(default=Dust.CARRY, kw_only=True, validator=_instance_of(Dust, "dust"))
@@ -229,21 +257,28 @@ class RewardCalculator:
             return plan
         windows = self.calendar.windows(start, end)
         rates = self.schedule.rates(start, end)
-        delay_us = self.payout_delay // timedelta(microseconds=1)
+        payouts = self._payout_instants(windows)
         plan = tuple(
             _Day(
                 w,
                 rate,
                 self.day_count.days_in_year(w.day),
-                from_us(w.end_us + delay_us).astimezone(self.tz),
-                w.end_us + delay_us,
+                paid_at,
+                to_us(paid_at),
             )
-            for w, rate in zip(windows, rates, strict=True)
+            for w, rate, paid_at in zip(windows, rates, payouts, strict=True)
         )
         if len(self._plans) >= _PLAN_CACHE_SIZE:
             self._plans.clear()
         self._plans[key] = plan
         return plan
+
+    def _payout_instants(self, windows: Sequence[DayWindow]) -> list[datetime]:
+        """When each day is paid: by the payout schedule, else its end plus the delay."""
+        if self.payout_schedule is not None:
+            return payout_times(self.payout_schedule, [w.end for w in windows])
+        delay_us = self.payout_delay // timedelta(microseconds=1)  # elapsed, not wall time
+        return [from_us(w.end_us + delay_us).astimezone(self.tz) for w in windows]
 
     def _check_units(self, timeline: BalanceTimeline) -> None:
         """Refuse amounts finer than the token's base unit: they could never be paid out."""
@@ -265,11 +300,4 @@ class RewardCalculator:
                 raise InvalidInputError(msg)
 
     def _check_measured(self, measured: object, window: DayWindow) -> Decimal:
-        where = f"{type(self.policy).__name__} on {window.day}"
-        if not isinstance(measured, Decimal):
-            msg = f"{where} measured a {type(measured).__name__}; a policy must return a Decimal"
-            raise InvalidTypeError(msg)
-        if not measured.is_finite() or measured < ZERO:
-            msg = f"{where} measured {measured}; a balance must be finite and not negative"
-            raise InvalidInputError(msg)
-        return measured
+        return check_measured(measured, where=f"{type(self.policy).__name__} on {window.day}")

@@ -23,7 +23,14 @@ from softstaking.days import DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.sweep import BalanceView
 
-__all__ = ["AccrualPolicy", "DailySnapshot", "MinimumBalance", "SnapshotAverage", "TimeWeighted"]
+__all__ = [
+    "AccrualPolicy",
+    "DailySnapshot",
+    "MinimumBalance",
+    "SnapshotAverage",
+    "TimeWeighted",
+    "check_measured",
+]
 
 
 @runtime_checkable
@@ -50,6 +57,26 @@ class AccrualPolicy(Protocol):
     def measure(self, window: DayWindow, balances: BalanceView) -> Decimal:
         """The balance for the day in ``window``."""
         ...
+
+
+def check_measured(measured: object, *, where: str) -> Decimal:
+    """Return what a policy measured if it is a finite, non-negative Decimal; else raise.
+
+    Args:
+        measured: The policy's return value.
+        where: Which policy, day (and account) it was, for the message.
+
+    Raises:
+        InvalidTypeError: If it is not a Decimal.
+        InvalidInputError: If it is negative, NaN or infinite.
+    """
+    if not isinstance(measured, Decimal):
+        msg = f"{where} measured a {type(measured).__name__}; a policy must return a Decimal"
+        raise InvalidTypeError(msg)
+    if not measured.is_finite() or measured < ZERO:
+        msg = f"{where} measured {measured}; a balance must be finite and not negative"
+        raise InvalidInputError(msg)
+    return measured
 
 
 def _check_wall_time(value: object, *, name: str) -> time:
