@@ -336,12 +336,14 @@ class TestDefinitions:
     ) -> None:
         """Gross is eligible × APR / 365, rounded half-even to the gross quantum."""
         calc, timeline = case
+        assert isinstance(calc.schedule, AprSchedule)
         rate = calc.schedule.rate_on(FIRST_DAY)
         for r in run(calc, timeline):
             eligible = Fraction(r.eligible)
             if isinstance(rate, TieredApr):
                 annual = marginal(eligible, rate.bands)
             else:
+                assert isinstance(rate, Decimal)
                 annual = eligible * Fraction(rate)
             expected = half_even(annual / 365, calc.token.gross_quantum)
             # The measured balance of an average carries 100 significant digits, already
