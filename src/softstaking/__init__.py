@@ -4,6 +4,16 @@
 """
 
 from softstaking.amounts import CONTEXT, AmountLike
+from softstaking.apy import (
+    apr_from_apy,
+    apr_from_daily_rates,
+    apr_from_daily_reward,
+    apy_from_apr,
+    as_percent,
+    reg_dd_apy_earned_percent,
+    reg_dd_apy_percent,
+    round_percent,
+)
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
@@ -15,6 +25,7 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
+from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 from softstaking.policies import (
     AccrualPolicy,
     DailySnapshot,
@@ -22,9 +33,18 @@ from softstaking.policies import (
     SnapshotAverage,
     TimeWeighted,
 )
+from softstaking.rates import (
+    Rate,
+    RateLike,
+    RateModel,
+    ScaledApr,
+    StackedApr,
+    TieredApr,
+    WholeBalanceTiers,
+)
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, Settlement, settle
-from softstaking.schedules import AprSchedule, Rate, RateLike, TieredApr
+from softstaking.schedules import AprSchedule
 from softstaking.sweep import BalanceView
 from softstaking.timeline import BalanceEvent, BalanceTimeline
 from softstaking.tokens import Token
@@ -43,22 +63,37 @@ __all__ = [
     "DayCount",
     "DayWindow",
     "Dust",
+    "IntradayAprSchedule",
     "InvalidInputError",
     "InvalidTypeError",
+    "LayeredSchedule",
     "MinimumBalance",
     "MissingRateError",
     "NaiveDatetimeError",
     "NegativeBalanceError",
     "Rate",
     "RateLike",
+    "RateModel",
     "RewardCalculator",
+    "ScaledApr",
+    "Schedule",
     "Settlement",
     "SnapshotAverage",
     "SoftStakingError",
+    "StackedApr",
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "WholeBalanceTiers",
+    "apr_from_apy",
+    "apr_from_daily_rates",
+    "apr_from_daily_reward",
+    "apy_from_apr",
+    "as_percent",
+    "reg_dd_apy_earned_percent",
+    "reg_dd_apy_percent",
     "resolve_wall_time",
+    "round_percent",
     "settle",
 ]
 

@@ -34,7 +34,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import pairwise
 from typing import Final, TypeAlias
 
 import attrs
@@ -90,13 +89,6 @@ def _to_instant_entries(value: Mapping[datetime, RateLike]) -> tuple[tuple[datet
         msg = "IntradayAprSchedule needs at least one entry"
         raise InvalidInputError(msg)
     entries.sort(key=lambda entry: to_us(entry[0]))
-    for (a, _), (b, _) in pairwise(entries):
-        if to_us(a) == to_us(b):
-            msg = (
-                "IntradayAprSchedule has two entries at one instant: "
-                f"{a.isoformat()} and {b.isoformat()}"
-            )
-            raise InvalidInputError(msg)
     return tuple(entries)
 
 
