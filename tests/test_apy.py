@@ -8,6 +8,7 @@ checked as y^q = x^p, both sides computed exactly with ``fractions.Fraction``.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,6 +28,9 @@ from softstaking.apy import (
     round_percent,
 )
 from tests.strategies import aprs
+
+LOOSE = decimal.Context(prec=500)
+"""For the tests' own deliberate rounding, never the global context."""
 
 TIGHT = Fraction(1, 10**95)
 """Relative tolerance for one value computed at 100 significant digits."""
@@ -99,9 +103,8 @@ class TestCompounding:
         """1,000 at 6 % earns 61.83 compounded daily and 61.68 monthly (6.18 %, 6.17 %)."""
         apy = apy_from_apr(apr, periods_per_year=n)
         assert close(apy, (1 + Fraction(apr) / n) ** n - 1)
-        assert (apy * 1000).quantize(Decimal("0.01"), decimal.ROUND_HALF_UP) == Decimal(
-            earned_on_1000
-        )
+        earned = LOOSE.multiply(apy, 1000).quantize(Decimal("0.01"), decimal.ROUND_HALF_UP, LOOSE)
+        assert earned == Decimal(earned_on_1000)
         assert round_percent(as_percent(apy)) == Decimal(shown)
 
     @pytest.mark.parametrize(("n", "shown"), [(365, "4.081"), (12, "4.074")])
@@ -160,3 +163,20 @@ class TestDisplayedRates:
         """A float rate is refused with a TypeError, as everywhere in the library."""
         with pytest.raises(InvalidTypeError, match="float"):
             apy_from_apr(0.05, periods_per_year=12)  # type: ignore[arg-type]
+
+
+class TestCallerContext:
+    def test_results_ignore_the_callers_decimal_context(self) -> None:
+        """A 5-digit, ceiling-rounding caller context changes no result."""
+        calls: list[Callable[[], Decimal]] = [
+            lambda: reg_dd_apy_percent("30.37", principal=1000, days=182),
+            lambda: apr_from_apy("0.0618", periods_per_year=365),
+            lambda: apy_from_apr("0.06", periods_per_year=365),
+            lambda: round_percent("6.16800"),
+        ]
+        expected = [call() for call in calls]
+        with decimal.localcontext() as ctx:
+            ctx.prec = 5
+            ctx.rounding = decimal.ROUND_CEILING
+            ctx.traps[decimal.Inexact] = True
+            assert [call() for call in calls] == expected

@@ -5,6 +5,7 @@ Expected values come from the definitions, computed with ``fractions.Fraction``.
 
 from __future__ import annotations
 
+import decimal
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -43,6 +44,7 @@ from softstaking import (
 from softstaking.instants import to_us
 from tests.strategies import (
     FIRST_DAY,
+    WIDE,
     any_rates,
     aprs,
     instants,
@@ -130,14 +132,14 @@ class TestWholeBalanceTiers:
         assert lower is not None
         upper = whole.bands[i][0]
         top = 10**12 if upper is None else int(upper - lower)
-        balance = lower + data.draw(st.integers(0 if i == 0 else 1, top))
+        balance = WIDE.add(lower, data.draw(st.integers(0 if i == 0 else 1, top)))
         assert Fraction(whole.annual_reward(balance)) == Fraction(balance) * Fraction(
             whole.bands[i][1]
         )
 
 
 class TestStackedApr:
-    @given(stacked_aprs(), st.integers(0, 10**30).map(lambda n: Decimal(n).scaleb(-6)))
+    @given(stacked_aprs(), units(USDT))
     def test_a_stack_earns_the_sum_of_its_layers(self, stack: StackedApr, balance: Decimal) -> None:
         """A stack of layers earns the sum of what each layer earns on the balance."""
         expected = sum(
@@ -424,3 +426,20 @@ class TestIntradayProperties:
             integral = _integral_by_definition(timeline, schedule, window.start, window.end)
             length = window.end_us - window.start_us
             assert near(Fraction(record.gross), integral / length, token)
+
+
+class TestCallerContext:
+    def test_new_rates_ignore_the_callers_decimal_context(self) -> None:
+        """Stacked, scaled, whole-balance and intraday rates ignore a 5-digit caller context."""
+        rate = ScaledApr(
+            StackedApr(["0.0123", WholeBalanceTiers([(700, "0.01"), (None, "0.02")])]),
+            factor="0.85",
+        )
+        schedule = IntradayAprSchedule({utc(JAN_1): rate, utc(JAN_1, 7): "0.031"})
+        calc = RewardCalculator(Token("ETH", 18), schedule, TimeWeighted(), cap=1200)
+        expected = calc.daily_rewards(DEPOSIT_AT_NOON, JAN_1, JAN_1 + 2 * DAY)
+        with decimal.localcontext() as ctx:
+            ctx.prec = 5
+            ctx.rounding = decimal.ROUND_CEILING
+            ctx.traps[decimal.Inexact] = True
+            assert calc.daily_rewards(DEPOSIT_AT_NOON, JAN_1, JAN_1 + 2 * DAY) == expected

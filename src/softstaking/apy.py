@@ -226,4 +226,4 @@ def round_percent(
     if isinstance(places, bool) or not isinstance(places, int) or places < 0:
         msg = f"places must be a non-negative int, not {places!r}"
         raise InvalidInputError(msg)
-    return value.quantize(Decimal(1).scaleb(-places), rounding, CONTEXT)
+    return value.quantize(Decimal(1).scaleb(-places, CONTEXT), rounding, CONTEXT)
