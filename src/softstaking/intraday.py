@@ -104,7 +104,7 @@ def _merge_equal(pieces: Iterable[tuple[int, Rate]]) -> tuple[tuple[int, Rate], 
 class IntradayAprSchedule:
     """Which annual rate applies at each instant.
 
-    Args:
+    Attributes:
         entries: ``{effective_instant: rate}`` with aware datetimes. Each rate applies
             from its instant until the next entry's.
 
@@ -187,7 +187,7 @@ class LayeredSchedule:
     changes whenever any layer's does. A daily layer changes at the calculator's day
     boundaries. ``realtime + bonus`` builds one; nested layered schedules are flattened.
 
-    Args:
+    Attributes:
         layers: :class:`~softstaking.AprSchedule` and :class:`IntradayAprSchedule` values.
     """
 

@@ -149,7 +149,7 @@ class TieredApr:
     Regulation DD calls this Method B. A band covers the balances above the previous
     band's bound up to and including its own ``up_to``.
 
-    Args:
+    Attributes:
         bands: ``(up_to, apr)`` pairs with rising bounds; the last has ``up_to=None``
             and covers everything above the one before.
 
@@ -198,7 +198,7 @@ class WholeBalanceTiers:
     unit, so a balance just above a bound can earn less than one just below it when the
     higher band's rate is lower.
 
-    Args:
+    Attributes:
         bands: ``(up_to, apr)`` pairs with rising bounds; the last has ``up_to=None``.
 
     >>> bank = WholeBalanceTiers([(Decimal("999.99"), "0.01"), (None, "0.02")])
@@ -238,7 +238,7 @@ class StackedApr:
     Binance Simple Earn pays a real-time APR on the whole balance plus a bonus tiered
     APR on the first part of it; each layer is any rate, flat or a model.
 
-    Args:
+    Attributes:
         layers: The rates, one per layer.
 
     >>> bonus = TieredApr([(500, "0.05"), (None, "0")])
@@ -284,7 +284,7 @@ class ScaledApr:
     85 % of the quoted rate: ``ScaledApr(apy, factor="0.85")``. A 50 % boost is
     ``factor="1.5"``.
 
-    Args:
+    Attributes:
         rate: The rate before scaling, flat or a model.
         factor: What it is multiplied by; not negative.
 
