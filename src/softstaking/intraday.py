@@ -43,8 +43,8 @@ from softstaking.days import DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError, MissingRateError
 from softstaking.instants import check_aware, from_us, to_us
 from softstaking.policies import AccrualPolicy, DailySnapshot, SnapshotAverage, TimeWeighted
-from softstaking.rates import Rate, RateLike, StackedApr, annual_reward, blended_rate, to_rate
-from softstaking.schedules import AprSchedule
+from softstaking.rates import Rate, RateLike, StackedApr, annual_reward, blended_rate
+from softstaking.schedules import AprSchedule, rate_entries
 from softstaking.sweep import BalanceView
 
 __all__ = [
@@ -77,19 +77,19 @@ class IntradayRates:
         return self.pieces[max(i, 1) - 1][1]
 
 
+def _check_instant_key(value: object) -> datetime:
+    return check_aware(value, name="IntradayAprSchedule key")
+
+
 def _to_instant_entries(value: Mapping[datetime, RateLike]) -> tuple[tuple[datetime, Rate], ...]:
-    if not isinstance(value, Mapping):
-        msg = "IntradayAprSchedule takes a mapping of {effective_instant: rate}"
-        raise InvalidTypeError(msg)
-    entries = []
-    for key, rate in value.items():
-        at = check_aware(key, name="IntradayAprSchedule key")
-        entries.append((at, to_rate(rate, name=f"rate effective {at.isoformat()}")))
-    if not entries:
-        msg = "IntradayAprSchedule needs at least one entry"
-        raise InvalidInputError(msg)
-    entries.sort(key=lambda entry: to_us(entry[0]))
-    return tuple(entries)
+    # Sorted by instant: aware datetimes sharing a tzinfo compare by wall clock.
+    return rate_entries(
+        value,
+        kind="IntradayAprSchedule",
+        key_name="effective_instant",
+        check_key=_check_instant_key,
+        order=to_us,
+    )
 
 
 def _merge_equal(pieces: Iterable[tuple[int, Rate]]) -> tuple[tuple[int, Rate], ...]:

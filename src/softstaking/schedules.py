@@ -10,9 +10,9 @@ that change within a day live in :mod:`softstaking.intraday`.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
-from datetime import date
-from typing import TYPE_CHECKING, overload
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
@@ -26,19 +26,47 @@ if TYPE_CHECKING:
 __all__ = ["AprSchedule", "Rate", "RateLike", "TieredApr", "to_rate"]
 
 
-def _to_entries(value: Mapping[date, RateLike]) -> tuple[tuple[date, Rate], ...]:
+K = TypeVar("K", date, datetime)
+
+
+def rate_entries(
+    value: object,
+    *,
+    kind: str,
+    key_name: str,
+    check_key: Callable[[object], K],
+    order: Callable[[K], Any],
+) -> tuple[tuple[K, Rate], ...]:
+    """Check ``{key: rate}`` entries and sort them by ``order`` of the key.
+
+    Shared by the daily and the intraday schedule; ``kind`` names the schedule in errors.
+    """
     if not isinstance(value, Mapping):
-        msg = "AprSchedule takes a mapping of {effective_date: rate}"
+        msg = f"{kind} takes a mapping of {{{key_name}: rate}}"
         raise InvalidTypeError(msg)
     entries = []
-    for key, rate in value.items():
-        day = check_day(key, name="AprSchedule key")
-        entries.append((day, to_rate(rate, name=f"rate effective {day}")))
+    for raw_key, rate in value.items():
+        key = check_key(raw_key)
+        entries.append((key, to_rate(rate, name=f"rate effective {key.isoformat()}")))
     if not entries:
-        msg = "AprSchedule needs at least one entry"
+        msg = f"{kind} needs at least one entry"
         raise InvalidInputError(msg)
-    entries.sort(key=lambda entry: entry[0])
+    entries.sort(key=lambda entry: order(entry[0]))
     return tuple(entries)
+
+
+def _check_day_key(value: object) -> date:
+    return check_day(value, name="AprSchedule key")
+
+
+def _to_entries(value: Mapping[date, RateLike]) -> tuple[tuple[date, Rate], ...]:
+    return rate_entries(
+        value,
+        kind="AprSchedule",
+        key_name="effective_date",
+        check_key=_check_day_key,
+        order=lambda day: day,
+    )
 
 
 @attrs.frozen
