@@ -42,6 +42,7 @@ from softstaking import (
     WholeBalanceTiers,
 )
 from softstaking.instants import to_us
+from softstaking.rates import blended_rate
 from tests.strategies import (
     FIRST_DAY,
     WIDE,
@@ -171,6 +172,7 @@ class TestScaledApr:
         """Scaling by 1 earns exactly what the rate earns, at the same blended rate."""
         scaled = ScaledApr(rate, factor=1)
         assert Fraction(scaled.annual_reward(balance)) == reference_annual(rate, Fraction(balance))
+        assert scaled.blended_rate(balance) == blended_rate(rate, balance)
 
     @given(rate_layers(), scale_factors(), units(USDT))
     def test_a_factor_multiplies_the_annual_reward_exactly(

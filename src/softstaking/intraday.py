@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 _ONE_DAY: Final = timedelta(days=1)
+_STACK_CACHE_SIZE: Final = 4096
 
 
 @attrs.frozen
@@ -192,6 +193,9 @@ class LayeredSchedule:
     """
 
     layers: tuple[AprSchedule | IntradayAprSchedule, ...] = attrs.field(converter=_to_layers)
+    _stacks: dict[tuple[Rate, ...], StackedApr] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def pieces_in(self, window: DayWindow) -> tuple[tuple[int, Rate], ...]:
         """The ``(start_us, rate)`` pieces of the stacked rate over ``window``."""
@@ -203,10 +207,20 @@ class LayeredSchedule:
             for n, pieces in enumerate(per_layer):
                 while at[n] + 1 < len(pieces) and pieces[at[n] + 1][0] <= start:
                     at[n] += 1
-            out.append(
-                (start, StackedApr([pieces[at[n]][1] for n, pieces in enumerate(per_layer)]))
-            )
+            out.append((start, self._stack(tuple(p[at[n]][1] for n, p in enumerate(per_layer)))))
         return _merge_equal(out)
+
+    def _stack(self, rates: tuple[Rate, ...]) -> StackedApr:
+        """The stack of ``rates``, remembered: the same few stacks recur day after day."""
+        try:
+            stack = self._stacks.get(rates)
+        except TypeError:  # a custom rate model that cannot be hashed
+            return StackedApr(rates)
+        if stack is None:
+            if len(self._stacks) >= _STACK_CACHE_SIZE:
+                self._stacks.clear()
+            stack = self._stacks[rates] = StackedApr(rates)
+        return stack
 
     def __add__(self, other: Schedule) -> LayeredSchedule:
         """Add another layer; see :class:`LayeredSchedule`."""
@@ -298,10 +312,10 @@ def intraday_annual(
     # integral and the stretch's length; over snapshots, their sum and their count.
     stretches: list[tuple[Rate, Decimal, int]] = []
     if kind is TimeWeighted:
-        pieces = rates.pieces
-        ends = [start for start, _ in pieces[1:]] + [window.end_us]
-        for (start, rate), end in zip(pieces, ends, strict=True):
-            stretches.append((rate, balances.integral_us(start, end), end - start))
+        cuts = [start for start, _ in rates.pieces] + [window.end_us]
+        integrals = balances.integrals_us(cuts)
+        for (start, rate), end, integral in zip(rates.pieces, cuts[1:], integrals, strict=True):
+            stretches.append((rate, integral, end - start))
         weight = window.end_us - window.start_us
     elif kind is SnapshotAverage:
         assert isinstance(policy, SnapshotAverage)

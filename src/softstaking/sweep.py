@@ -115,10 +115,22 @@ class BalanceView:
             return first
         return CONTEXT.divide(_integral(first, steps, s, e), e - s)
 
-    def integral_us(self, s: int, e: int) -> Decimal:
-        """The balance summed over ``[s, e)``, in balance × microseconds, exactly."""
-        first, steps = self._steps(s, e)
-        return _integral(first, steps, s, e)
+    def integrals_us(self, cuts: Sequence[int]) -> list[Decimal]:
+        """The balance summed over each ``[cuts[i], cuts[i + 1])``, exactly, in one walk.
+
+        In balance × microseconds; ``cuts`` rise strictly and there is one result fewer.
+        """
+        value, steps = self._steps(cuts[0], cuts[-1])
+        out: list[Decimal] = []
+        k, n = 0, len(steps)
+        for a, b in pairwise(cuts):
+            total, t = Decimal(0), a
+            while k < n and steps[k][0] < b:
+                total = EXACT.add(total, EXACT.multiply(value, steps[k][0] - t))
+                t, value = steps[k]
+                k += 1
+            out.append(EXACT.add(total, EXACT.multiply(value, b - t)))
+        return out
 
     # -- driving the sweep ------------------------------------------------------------
 
