@@ -303,22 +303,21 @@ def intraday_annual(
     Raises:
         InvalidInputError: For :class:`~softstaking.MinimumBalance` or a custom policy.
     """
-    kind = type(policy)
-    if kind is DailySnapshot:
-        assert isinstance(policy, DailySnapshot)
+    # Exact types: a subclass may measure differently, so it is not assumed to combine
+    # rates the same way.
+    if type(policy) is DailySnapshot:
         rate = rates.rate_at_us(window.at_us(policy.at))
         return annual_reward(rate, eligible), blended_rate(rate, eligible)
     # Each stretch of one rate gets (rate, sum of balances, weight): over time, the
     # integral and the stretch's length; over snapshots, their sum and their count.
     stretches: list[tuple[Rate, Decimal, int]] = []
-    if kind is TimeWeighted:
+    if type(policy) is TimeWeighted:
         cuts = [start for start, _ in rates.pieces] + [window.end_us]
         integrals = balances.integrals_us(cuts)
         for (start, rate), end, integral in zip(rates.pieces, cuts[1:], integrals, strict=True):
             stretches.append((rate, integral, end - start))
         weight = window.end_us - window.start_us
-    elif kind is SnapshotAverage:
-        assert isinstance(policy, SnapshotAverage)
+    elif type(policy) is SnapshotAverage:
         totals: dict[int, Decimal] = {}
         counts: dict[int, int] = {}
         for t in policy.times:
