@@ -72,8 +72,9 @@ def apy_from_apr(apr: AmountLike, *, periods_per_year: int) -> Decimal:
         The APY as a fraction. ``apr / n`` rounds once at 100 digits; the integer power
         is then taken at 100 digits.
 
-    >>> round_percent(as_percent(apy_from_apr("0.06", periods_per_year=12)))
-    Decimal('6.17')
+    Examples:
+        >>> round_percent(as_percent(apy_from_apr("0.06", periods_per_year=12)))
+        Decimal('6.17')
     """
     rate = to_amount(apr, name="apr")
     n = _positive_int(periods_per_year, name="periods_per_year")
@@ -87,8 +88,9 @@ def apr_from_apy(apy: AmountLike, *, periods_per_year: int) -> Decimal:
     The inverse of :func:`apy_from_apr`: n × ((1 + apy)^(1/n) − 1), as fractions. The
     round trip returns the rate to within a few units in the 98th significant digit.
 
-    >>> apr_from_apy("0.1025", periods_per_year=2)
-    Decimal('0.100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000')
+    Examples:
+        >>> apr_from_apy("0.1025", periods_per_year=2)
+        Decimal('0.100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000')
     """
     rate = to_amount(apy, name="apy")
     n = _positive_int(periods_per_year, name="periods_per_year")
@@ -120,8 +122,9 @@ def reg_dd_apy_percent(interest: AmountLike, *, principal: AmountLike, days: int
         The APY in percent, unrounded (see :func:`round_percent`; banks show two
         decimals). A 365-day term needs no power and is exact.
 
-    >>> reg_dd_apy_percent("61.68", principal=1000, days=365)
-    Decimal('6.16800')
+    Examples:
+        >>> reg_dd_apy_percent("61.68", principal=1000, days=365)
+        Decimal('6.16800')
     """
     return _reg_dd(
         to_amount(interest, name="interest"),
@@ -146,10 +149,11 @@ def reg_dd_apy_earned_percent(
     Returns:
         The APY earned in percent, unrounded.
 
-    >>> round_percent(
-    ...     reg_dd_apy_earned_percent("3.36", average_daily_balance="1436.61", days=31)
-    ... )
-    Decimal('2.79')
+    Examples:
+        >>> round_percent(
+        ...     reg_dd_apy_earned_percent("3.36", average_daily_balance="1436.61", days=31)
+        ... )
+        Decimal('2.79')
     """
     return _reg_dd(
         to_amount(interest_earned, name="interest_earned"),
@@ -166,8 +170,9 @@ def apr_from_daily_reward(
     Returns:
         A fraction; one division, rounded at 100 digits.
 
-    >>> apr_from_daily_reward("0.1", balance=1000)
-    Decimal('0.0365')
+    Examples:
+        >>> apr_from_daily_reward("0.1", balance=1000)
+        Decimal('0.0365')
     """
     daily = CONTEXT.divide(to_amount(reward, name="reward"), _positive(balance, name="balance"))
     return CONTEXT.multiply(daily, _positive_int(days_in_year, name="days_in_year"))
@@ -183,8 +188,9 @@ def apr_from_daily_rates(daily_rates: Iterable[AmountLike], *, days_in_year: int
         A fraction: the exact sum of the rates, × ``days_in_year``, divided once by
         their count.
 
-    >>> apr_from_daily_rates(["0.0001", "0.0002"] + ["0.0001"] * 5)
-    Decimal('0.04171428571428571428571428571428571428571428571428571428571428571428571428571428571428571428571428571')
+    Examples:
+        >>> apr_from_daily_rates(["0.0001", "0.0002"] + ["0.0001"] * 5)
+        Decimal('0.04171428571428571428571428571428571428571428571428571428571428571428571428571428571428571428571428571')
     """
     if isinstance(daily_rates, (str, bytes)) or not isinstance(daily_rates, Iterable):
         msg = "daily_rates must be an iterable of daily rates, such as the last seven"
@@ -204,8 +210,9 @@ def apr_from_daily_rates(daily_rates: Iterable[AmountLike], *, days_in_year: int
 def as_percent(fraction: AmountLike) -> Decimal:
     """``fraction`` × 100, exactly: ``Decimal("0.06168")`` becomes ``Decimal("6.16800")``.
 
-    >>> as_percent("0.06168")
-    Decimal('6.16800')
+    Examples:
+        >>> as_percent("0.06168")
+        Decimal('6.16800')
     """
     return CONTEXT.multiply(to_amount(fraction, name="fraction", allow_negative=True), _HUNDRED)
 
@@ -219,8 +226,9 @@ def round_percent(
     percentage point", as the published examples print it (6.168 % shows as 6.17 %).
     This returns a new value; keep the exact one for any further arithmetic.
 
-    >>> round_percent(Decimal("2.78875")), round_percent("6.168", places=1)
-    (Decimal('2.79'), Decimal('6.2'))
+    Examples:
+        >>> round_percent(Decimal("2.78875")), round_percent("6.168", places=1)
+        (Decimal('2.79'), Decimal('6.2'))
     """
     value = to_amount(percent, name="percent", allow_negative=True)
     if isinstance(places, bool) or not isinstance(places, int) or places < 0:

@@ -109,13 +109,14 @@ class IntradayAprSchedule:
         entries: ``{effective_instant: rate}`` with aware datetimes. Each rate applies
             from its instant until the next entry's.
 
-    >>> from datetime import UTC
-    >>> s = IntradayAprSchedule({
-    ...     datetime(2024, 1, 1, tzinfo=UTC): "0.05",
-    ...     datetime(2024, 1, 1, 12, tzinfo=UTC): "0.03",
-    ... })
-    >>> s.rate_at(datetime(2024, 1, 1, 11, 59, tzinfo=UTC))
-    Decimal('0.05')
+    Examples:
+        >>> from datetime import UTC
+        >>> s = IntradayAprSchedule({
+        ...     datetime(2024, 1, 1, tzinfo=UTC): "0.05",
+        ...     datetime(2024, 1, 1, 12, tzinfo=UTC): "0.03",
+        ... })
+        >>> s.rate_at(datetime(2024, 1, 1, 11, 59, tzinfo=UTC))
+        Decimal('0.05')
     """
 
     entries: tuple[tuple[datetime, Rate], ...] = attrs.field(converter=_to_instant_entries)

@@ -69,8 +69,9 @@ RateLike: TypeAlias = AmountLike | RateModel
 def to_rate(value: object, *, name: str = "rate") -> Rate:
     """Check a rate: a :class:`RateModel` as it is, else a non-negative exact amount.
 
-    >>> to_rate("0.05")
-    Decimal('0.05')
+    Examples:
+        >>> to_rate("0.05")
+        Decimal('0.05')
     """
     if isinstance(value, RateModel) and not isinstance(value, Decimal):
         return value
@@ -80,8 +81,9 @@ def to_rate(value: object, *, name: str = "rate") -> Rate:
 def annual_reward(rate: Rate, balance: Decimal) -> Decimal:
     """A year's reward on ``balance`` at ``rate``, flat or a model.
 
-    >>> annual_reward(Decimal("0.05"), Decimal(1000))
-    Decimal('50.00')
+    Examples:
+        >>> annual_reward(Decimal("0.05"), Decimal(1000))
+        Decimal('50.00')
     """
     if isinstance(rate, Decimal):
         return CONTEXT.multiply(balance, rate)
@@ -156,11 +158,12 @@ class TieredApr:
     HTX's published example: 9,000 USDT at 10 % up to 2,000, 8 % up to 5,000 and 5 %
     above earns 2,000 × 10 % + 3,000 × 8 % + 4,000 × 5 % = 640 a year.
 
-    >>> htx = TieredApr([(2000, "0.10"), (5000, "0.08"), (None, "0.05")])
-    >>> htx.annual_reward(Decimal(9000))
-    Decimal('640.00')
-    >>> htx.blended_rate(Decimal(9000))
-    Decimal('0.07111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111')
+    Examples:
+        >>> htx = TieredApr([(2000, "0.10"), (5000, "0.08"), (None, "0.05")])
+        >>> htx.annual_reward(Decimal(9000))
+        Decimal('640.00')
+        >>> htx.blended_rate(Decimal(9000))
+        Decimal('0.07111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111')
     """
 
     bands: tuple[tuple[Decimal | None, Decimal], ...] = attrs.field(converter=_to_marginal_bands)
@@ -201,9 +204,10 @@ class WholeBalanceTiers:
     Attributes:
         bands: ``(up_to, apr)`` pairs with rising bounds; the last has ``up_to=None``.
 
-    >>> bank = WholeBalanceTiers([(Decimal("999.99"), "0.01"), (None, "0.02")])
-    >>> bank.annual_reward(Decimal(500)), bank.annual_reward(Decimal(2000))
-    (Decimal('5.00'), Decimal('40.00'))
+    Examples:
+        >>> bank = WholeBalanceTiers([(Decimal("999.99"), "0.01"), (None, "0.02")])
+        >>> bank.annual_reward(Decimal(500)), bank.annual_reward(Decimal(2000))
+        (Decimal('5.00'), Decimal('40.00'))
     """
 
     bands: tuple[tuple[Decimal | None, Decimal], ...] = attrs.field(converter=_to_whole_bands)
@@ -241,12 +245,13 @@ class StackedApr:
     Attributes:
         layers: The rates, one per layer.
 
-    >>> bonus = TieredApr([(500, "0.05"), (None, "0")])
-    >>> s = StackedApr(["0.01", bonus])
-    >>> s.annual_reward(Decimal(1000))
-    Decimal('35.00')
-    >>> s.blended_rate(Decimal(0))
-    Decimal('0.06')
+    Examples:
+        >>> bonus = TieredApr([(500, "0.05"), (None, "0")])
+        >>> s = StackedApr(["0.01", bonus])
+        >>> s.annual_reward(Decimal(1000))
+        Decimal('35.00')
+        >>> s.blended_rate(Decimal(0))
+        Decimal('0.06')
     """
 
     layers: tuple[Rate, ...] = attrs.field(converter=_to_layers)
@@ -288,9 +293,10 @@ class ScaledApr:
         rate: The rate before scaling, flat or a model.
         factor: What it is multiplied by; not negative.
 
-    >>> okx = ScaledApr("0.10", factor="0.85")
-    >>> okx.annual_reward(Decimal(1000)), okx.blended_rate(Decimal(1000))
-    (Decimal('85.0000'), Decimal('0.0850'))
+    Examples:
+        >>> okx = ScaledApr("0.10", factor="0.85")
+        >>> okx.annual_reward(Decimal(1000)), okx.blended_rate(Decimal(1000))
+        (Decimal('85.0000'), Decimal('0.0850'))
     """
 
     rate: Rate = attrs.field(converter=_to_inner)

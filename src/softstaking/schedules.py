@@ -77,9 +77,10 @@ class AprSchedule:
         entries: ``{effective_date: rate}``. Each rate applies from its date until the
             next entry's date.
 
-    >>> s = AprSchedule({date(2024, 1, 1): "0.05", date(2024, 2, 1): "0.04"})
-    >>> s.rate_on(date(2024, 1, 31)), s.rate_on(date(2024, 2, 1))
-    (Decimal('0.05'), Decimal('0.04'))
+    Examples:
+        >>> s = AprSchedule({date(2024, 1, 1): "0.05", date(2024, 2, 1): "0.04"})
+        >>> s.rate_on(date(2024, 1, 31)), s.rate_on(date(2024, 2, 1))
+        (Decimal('0.05'), Decimal('0.04'))
     """
 
     entries: tuple[tuple[date, Rate], ...] = attrs.field(converter=_to_entries)
@@ -88,8 +89,9 @@ class AprSchedule:
     def constant(cls, rate: RateLike) -> AprSchedule:
         """One rate on every day.
 
-        >>> AprSchedule.constant("0.05").rate_on(date(1999, 12, 31))
-        Decimal('0.05')
+        Examples:
+            >>> AprSchedule.constant("0.05").rate_on(date(1999, 12, 31))
+            Decimal('0.05')
         """
         return cls({date.min: to_rate(rate)})
 
@@ -104,13 +106,14 @@ class AprSchedule:
         than a silent zero (give a bonus ``"0"`` from the base's first day instead).
         ``base + bonus`` is the same as ``AprSchedule.layered(base, bonus)``.
 
-        >>> base = AprSchedule({date(2024, 1, 1): "0.01", date(2024, 1, 3): "0.02"})
-        >>> bonus = AprSchedule({date(2024, 1, 1): "0", date(2024, 1, 2): "0.05"})
-        >>> both = base + bonus
-        >>> both.rate_on(date(2024, 1, 2))
-        StackedApr(layers=(Decimal('0.01'), Decimal('0.05')))
-        >>> both.rate_on(date(2024, 1, 3))
-        StackedApr(layers=(Decimal('0.02'), Decimal('0.05')))
+        Examples:
+            >>> base = AprSchedule({date(2024, 1, 1): "0.01", date(2024, 1, 3): "0.02"})
+            >>> bonus = AprSchedule({date(2024, 1, 1): "0", date(2024, 1, 2): "0.05"})
+            >>> both = base + bonus
+            >>> both.rate_on(date(2024, 1, 2))
+            StackedApr(layers=(Decimal('0.01'), Decimal('0.05')))
+            >>> both.rate_on(date(2024, 1, 3))
+            StackedApr(layers=(Decimal('0.02'), Decimal('0.05')))
         """
         if not layers:
             msg = "AprSchedule.layered needs at least one schedule"
