@@ -16,10 +16,14 @@ from softstaking import (
     BalanceTimeline,
     DailySnapshot,
     MinimumBalance,
+    Rate,
+    ScaledApr,
     SnapshotAverage,
+    StackedApr,
     TieredApr,
     TimeWeighted,
     Token,
+    WholeBalanceTiers,
 )
 
 WIDE = decimal.Context(prec=500, traps=[decimal.Inexact, decimal.InvalidOperation])
@@ -169,3 +173,42 @@ def pools(token: Token) -> st.SearchStrategy[Decimal]:
 def weekday_sets() -> st.SearchStrategy[list[int]]:
     """Non-empty sets of weekdays as ``date.weekday()`` numbers."""
     return st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)
+
+
+@st.composite
+def whole_balance_tiers(draw: st.DrawFn) -> WholeBalanceTiers:
+    """Whole-balance (Method A) tiers with rising bounds and an open last band."""
+    return WholeBalanceTiers(draw(tiered_aprs()).bands)
+
+
+def rate_layers() -> st.SearchStrategy[Rate]:
+    """One rate of any single kind: flat, marginal tiers or whole-balance tiers."""
+    return st.one_of(aprs(), tiered_aprs(), whole_balance_tiers())
+
+
+def stacked_aprs() -> st.SearchStrategy[StackedApr]:
+    """Stacks of one to three layers, each a rate of any single kind."""
+    return st.lists(rate_layers(), min_size=1, max_size=3).map(StackedApr)
+
+
+def scale_factors() -> st.SearchStrategy[Decimal]:
+    """Non-negative scale factors to four decimals, up to 3: haircuts and boosts."""
+    return st.integers(0, 30_000).map(lambda n: Decimal(n).scaleb(-4, WIDE))
+
+
+def any_rates() -> st.SearchStrategy[Rate]:
+    """Any rate the library ships: single kinds, stacks and scaled rates."""
+    return st.one_of(
+        rate_layers(),
+        stacked_aprs(),
+        st.builds(lambda r, k: ScaledApr(r, factor=k), rate_layers(), scale_factors()),
+    )
+
+
+def intraday_policies() -> st.SearchStrategy[AccrualPolicy]:
+    """The built-in policies that give a meaning to several rates in one day."""
+    return st.one_of(
+        st.builds(DailySnapshot, wall_times()),
+        st.just(TimeWeighted()),
+        st.lists(wall_times(), min_size=1, max_size=4, unique=True).map(SnapshotAverage),
+    )

@@ -5,6 +5,16 @@ Examples:
 """
 
 from softstaking.amounts import CONTEXT, AmountLike
+from softstaking.apy import (
+    apr_from_apy,
+    apr_from_daily_rates,
+    apr_from_daily_reward,
+    apy_from_apr,
+    as_percent,
+    reg_dd_apy_earned_percent,
+    reg_dd_apy_percent,
+    round_percent,
+)
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
@@ -23,6 +33,7 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
+from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 from softstaking.payouts import (
     DailyPayouts,
     MonthlyPayouts,
@@ -41,9 +52,18 @@ from softstaking.policies import (
     SnapshotAverage,
     TimeWeighted,
 )
+from softstaking.rates import (
+    Rate,
+    RateLike,
+    RateModel,
+    ScaledApr,
+    StackedApr,
+    TieredApr,
+    WholeBalanceTiers,
+)
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, Settlement, settle
-from softstaking.schedules import AprSchedule, Rate, RateLike, TieredApr
+from softstaking.schedules import AprSchedule
 from softstaking.sweep import BalanceView
 from softstaking.timeline import BalanceEvent, BalanceTimeline
 from softstaking.tokens import Token
@@ -64,8 +84,10 @@ __all__ = [
     "DayCount",
     "DayWindow",
     "Dust",
+    "IntradayAprSchedule",
     "InvalidInputError",
     "InvalidTypeError",
+    "LayeredSchedule",
     "MinimumBalance",
     "MissingRateError",
     "MonthlyPayouts",
@@ -77,21 +99,34 @@ __all__ = [
     "PoolDay",
     "Rate",
     "RateLike",
+    "RateModel",
     "RewardCalculator",
+    "ScaledApr",
+    "Schedule",
     "Settlement",
     "SnapshotAverage",
     "SoftStakingError",
+    "StackedApr",
     "TieredApr",
     "TimeWeighted",
     "Token",
     "WeeklyPayouts",
+    "WholeBalanceTiers",
     "WindowPayouts",
+    "apr_from_apy",
+    "apr_from_daily_rates",
+    "apr_from_daily_reward",
+    "apy_from_apr",
+    "as_percent",
     "distribute",
     "distribute_days",
     "group_payouts",
     "measure_holdings",
     "payout_times",
+    "reg_dd_apy_earned_percent",
+    "reg_dd_apy_percent",
     "resolve_wall_time",
+    "round_percent",
     "settle",
 ]
 

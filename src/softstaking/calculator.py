@@ -15,6 +15,14 @@ from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_day, from_us, to_us
+from softstaking.intraday import (
+    IntradayAprSchedule,
+    IntradayRates,
+    LayeredSchedule,
+    Schedule,
+    day_rates,
+    intraday_annual,
+)
 from softstaking.payouts import PayoutSchedule, payout_times
 from softstaking.policies import AccrualPolicy, DailySnapshot, check_measured
 from softstaking.records import DailyReward
@@ -36,7 +44,7 @@ class _Day:
     """Everything about a day that does not depend on the account."""
 
     window: DayWindow
-    rate: Rate
+    rate: Rate | IntradayRates
     year_days: int
     payout_at: datetime
     payout_us: int
@@ -58,6 +66,15 @@ def _check_policy(_: object, __: attrs.Attribute[Any], value: object) -> None:
         msg = (
             f"policy must have a measure(window, balances) method, such as DailySnapshot(); "
             f"got {type(value).__name__}"
+        )
+        raise InvalidTypeError(msg)
+
+
+def _check_schedule(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, AprSchedule | IntradayAprSchedule | LayeredSchedule):
+        msg = (
+            "schedule must be an AprSchedule, an IntradayAprSchedule or a LayeredSchedule, "
+            f"not {type(value).__name__}"
         )
         raise InvalidTypeError(msg)
 
@@ -114,7 +131,9 @@ class RewardCalculator:
 
     Args:
         token: The token rewards are paid in, which fixes the base unit.
-        schedule: The annual rate of each day.
+        schedule: The annual rate of each day (:class:`AprSchedule`), or of each
+            instant (:class:`~softstaking.intraday.IntradayAprSchedule`, or a
+            :class:`~softstaking.intraday.LayeredSchedule` of both kinds).
         policy: How a day's balance is measured; the balance at midnight by default.
         tz: The zone whose calendar days are the accrual days. Any tzinfo.
         day_offset: Where a day starts relative to midnight, strictly within ±24 hours.
@@ -143,7 +162,7 @@ class RewardCalculator:
     """
 
     token: Token = attrs.field(validator=_instance_of(Token, "token"))
-    schedule: AprSchedule = attrs.field(validator=_instance_of(AprSchedule, "schedule"))
+    schedule: Schedule = attrs.field(validator=_check_schedule)
     policy: AccrualPolicy = attrs.field(factory=DailySnapshot, validator=_check_policy)
     tz: tzinfo = attrs.field(default=UTC, kw_only=True)
     day_offset: timedelta = attrs.field(default=timedelta(0), kw_only=True)
@@ -225,6 +244,10 @@ class RewardCalculator:
             if isinstance(rate, Decimal):
                 apr = rate
                 annual = CONTEXT.multiply(eligible, rate)
+            elif isinstance(rate, IntradayRates):
+                annual, apr = intraday_annual(
+                    self.policy, window, view, rate, measured=measured, eligible=eligible
+                )
             else:
                 apr = rate.blended_rate(eligible)
                 annual = rate.annual_reward(eligible)
@@ -256,7 +279,7 @@ class RewardCalculator:
         if plan is not None:
             return plan
         windows = self.calendar.windows(start, end)
-        rates = self.schedule.rates(start, end)
+        rates = day_rates(self.schedule, windows)
         payouts = self._payout_instants(windows)
         plan = tuple(
             _Day(

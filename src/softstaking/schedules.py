@@ -1,135 +1,72 @@
-"""Annual rates: flat or tiered, and schedules of them that change by day.
+"""Schedules of annual rates that change by day.
 
-A rate is either a :class:`~decimal.Decimal` APR as a fraction (``Decimal("0.05")`` is
-5 %) or a :class:`TieredApr`. An :class:`AprSchedule` says which rate applies on each day:
-an entry takes effect on its date and holds until the next entry.
+An :class:`AprSchedule` says which rate applies on each day: an entry takes effect on its
+date and holds until the next entry. A rate is a flat :class:`~decimal.Decimal` APR or a
+rate model from :mod:`softstaking.rates` (re-exported here). Schedules whose layers change
+on different days add up with :meth:`AprSchedule.layered` or ``base + bonus``; rates
+that change within a day live in :mod:`softstaking.intraday`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
-from datetime import date
-from decimal import Decimal
-from typing import TypeAlias
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
-from softstaking.amounts import CONTEXT, ZERO, AmountLike, to_amount
 from softstaking.errors import InvalidInputError, InvalidTypeError, MissingRateError
 from softstaking.instants import check_day
+from softstaking.rates import Rate, RateLike, StackedApr, TieredApr, to_rate
+
+if TYPE_CHECKING:
+    from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 
 __all__ = ["AprSchedule", "Rate", "RateLike", "TieredApr", "to_rate"]
 
 
-def _to_bands(
-    value: Iterable[tuple[AmountLike | None, AmountLike]],
-) -> tuple[tuple[Decimal | None, Decimal], ...]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = "TieredApr takes a list of (up_to, apr) pairs, the last with up_to=None"
-        raise InvalidTypeError(msg)
-    bands: list[tuple[Decimal | None, Decimal]] = []
-    for i, pair in enumerate(value):
-        if not isinstance(pair, tuple | list) or len(pair) != 2:
-            msg = f"TieredApr band {i} must be an (up_to, apr) pair, not {pair!r}"
-            raise InvalidTypeError(msg)
-        raw_up_to, raw_apr = pair
-        apr = to_amount(raw_apr, name=f"TieredApr band {i} apr")
-        if raw_up_to is None:
-            bands.append((None, apr))
-            continue
-        up_to = to_amount(raw_up_to, name=f"TieredApr band {i} up_to")
-        previous = bands[-1][0] if bands else ZERO
-        if previous is None or up_to <= previous:
-            msg = (
-                f"TieredApr band {i}: up_to must be above the previous band's bound "
-                f"({previous}), got {up_to}"
-            )
-            raise InvalidInputError(msg)
-        bands.append((up_to, apr))
-    if not bands:
-        msg = "TieredApr needs at least one band"
-        raise InvalidInputError(msg)
-    if bands[-1][0] is not None:
-        msg = (
-            f"TieredApr's last band must have up_to=None, so every balance has a rate; "
-            f"got up_to={bands[-1][0]}. Use the calculator's cap to stop earning above a bound."
-        )
-        raise InvalidInputError(msg)
-    return tuple(bands)
+K = TypeVar("K", date, datetime)
 
 
-@attrs.frozen
-class TieredApr:
-    """Marginal tiers: each band's rate applies to the part of the balance inside it.
+def rate_entries(
+    value: object,
+    *,
+    kind: str,
+    key_name: str,
+    check_key: Callable[[object], K],
+    order: Callable[[K], Any],
+) -> tuple[tuple[K, Rate], ...]:
+    """Check ``{key: rate}`` entries and sort them by ``order`` of the key.
 
-    Args:
-        bands: ``(up_to, apr)`` pairs with rising bounds; the last has ``up_to=None``
-            and covers everything above the one before.
-
-    HTX's published example: 9,000 USDT at 10 % up to 2,000, 8 % up to 5,000 and 5 %
-    above earns 2,000 × 10 % + 3,000 × 8 % + 4,000 × 5 % = 640 a year.
-
-    Examples:
-        >>> htx = TieredApr([(2000, "0.10"), (5000, "0.08"), (None, "0.05")])
-        >>> htx.annual_reward(Decimal(9000))
-        Decimal('640.00')
-        >>> htx.blended_rate(Decimal(9000))
-        Decimal('0.07111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111')
+    Shared by the daily and the intraday schedule; ``kind`` names the schedule in errors.
     """
-
-    bands: tuple[tuple[Decimal | None, Decimal], ...] = attrs.field(converter=_to_bands)
-
-    def annual_reward(self, balance: Decimal) -> Decimal:
-        """A year's reward on ``balance``: the sum over bands of the part inside × its rate.
-
-        Exact for balances given to the base unit; an average balance carrying the
-        library's full precision rounds half-even at that precision.
-        """
-        total = ZERO
-        lower = ZERO
-        for up_to, apr in self.bands:
-            if up_to is None or balance <= up_to:
-                part = CONTEXT.subtract(balance, lower)
-                return CONTEXT.add(total, CONTEXT.multiply(part, apr))
-            total = CONTEXT.add(total, CONTEXT.multiply(CONTEXT.subtract(up_to, lower), apr))
-            lower = up_to
-        raise AssertionError("unreachable: the last band is open")  # pragma: no cover
-
-    def blended_rate(self, balance: Decimal) -> Decimal:
-        """The single rate that earns the same on ``balance``; the first band's at zero."""
-        if balance == ZERO:
-            return self.bands[0][1]
-        return CONTEXT.divide(self.annual_reward(balance), balance)
+    if not isinstance(value, Mapping):
+        msg = f"{kind} takes a mapping of {{{key_name}: rate}}"
+        raise InvalidTypeError(msg)
+    entries = []
+    for raw_key, rate in value.items():
+        key = check_key(raw_key)
+        entries.append((key, to_rate(rate, name=f"rate effective {key.isoformat()}")))
+    if not entries:
+        msg = f"{kind} needs at least one entry"
+        raise InvalidInputError(msg)
+    entries.sort(key=lambda entry: order(entry[0]))
+    return tuple(entries)
 
 
-Rate: TypeAlias = Decimal | TieredApr
-"""An annual rate: a flat APR as a fraction, or marginal tiers."""
-
-RateLike: TypeAlias = AmountLike | TieredApr
-"""What the library accepts as a rate."""
-
-
-def to_rate(value: object, *, name: str = "rate") -> Rate:
-    """Check a rate: a :class:`TieredApr` as it is, else a non-negative exact amount."""
-    if isinstance(value, TieredApr):
-        return value
-    return to_amount(value, name=name)
+def _check_day_key(value: object) -> date:
+    return check_day(value, name="AprSchedule key")
 
 
 def _to_entries(value: Mapping[date, RateLike]) -> tuple[tuple[date, Rate], ...]:
-    if not isinstance(value, Mapping):
-        msg = "AprSchedule takes a mapping of {effective_date: rate}"
-        raise InvalidTypeError(msg)
-    entries = []
-    for key, rate in value.items():
-        day = check_day(key, name="AprSchedule key")
-        entries.append((day, to_rate(rate, name=f"rate effective {day}")))
-    if not entries:
-        msg = "AprSchedule needs at least one entry"
-        raise InvalidInputError(msg)
-    entries.sort(key=lambda entry: entry[0])
-    return tuple(entries)
+    return rate_entries(
+        value,
+        kind="AprSchedule",
+        key_name="effective_date",
+        check_key=_check_day_key,
+        order=lambda day: day,
+    )
 
 
 @attrs.frozen
@@ -157,6 +94,58 @@ class AprSchedule:
             Decimal('0.05')
         """
         return cls({date.min: to_rate(rate)})
+
+    @classmethod
+    def layered(cls, *layers: AprSchedule) -> AprSchedule:
+        """Schedules that add up, each changing on its own days.
+
+        On each day the rate is a :class:`~softstaking.rates.StackedApr` of every layer's
+        rate that day, so the day earns the sum of what each layer earns. The result
+        changes whenever any layer does, and starts on the latest of the layers' first
+        days: before it, some layer has no rate, and a missing layer is an error rather
+        than a silent zero (give a bonus ``"0"`` from the base's first day instead).
+        ``base + bonus`` is the same as ``AprSchedule.layered(base, bonus)``.
+
+        Examples:
+            >>> base = AprSchedule({date(2024, 1, 1): "0.01", date(2024, 1, 3): "0.02"})
+            >>> bonus = AprSchedule({date(2024, 1, 1): "0", date(2024, 1, 2): "0.05"})
+            >>> both = base + bonus
+            >>> both.rate_on(date(2024, 1, 2))
+            StackedApr(layers=(Decimal('0.01'), Decimal('0.05')))
+            >>> both.rate_on(date(2024, 1, 3))
+            StackedApr(layers=(Decimal('0.02'), Decimal('0.05')))
+        """
+        if not layers:
+            msg = "AprSchedule.layered needs at least one schedule"
+            raise InvalidInputError(msg)
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, AprSchedule):
+                msg = (
+                    f"AprSchedule.layered takes AprSchedules; layer {i} is a "
+                    f"{type(layer).__name__} (add an IntradayAprSchedule with +)"
+                )
+                raise InvalidTypeError(msg)
+        first = max(layer.entries[0][0] for layer in layers)
+        days = sorted(
+            {first} | {day for layer in layers for day, _ in layer.entries if day > first}
+        )
+        return cls({day: StackedApr([layer.rate_on(day) for layer in layers]) for day in days})
+
+    @overload
+    def __add__(self, other: AprSchedule) -> AprSchedule: ...
+    @overload
+    def __add__(self, other: IntradayAprSchedule | LayeredSchedule) -> LayeredSchedule: ...
+    def __add__(self, other: Schedule) -> AprSchedule | LayeredSchedule:
+        """``base + bonus``: the layers add up; see :meth:`layered`.
+
+        Adding an :class:`~softstaking.intraday.IntradayAprSchedule` gives a
+        :class:`~softstaking.intraday.LayeredSchedule`.
+        """
+        if isinstance(other, AprSchedule):
+            return AprSchedule.layered(self, other)
+        from softstaking.intraday import LayeredSchedule  # noqa: PLC0415 (a cycle)
+
+        return LayeredSchedule([self, other])
 
     def rate_on(self, day: date) -> Rate:
         """The rate in force on ``day``.

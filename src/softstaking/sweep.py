@@ -45,6 +45,17 @@ def _count_at_or_before(times: Sequence[int], t: int, lo: int) -> int:
     return bisect_right(times, t, hi, n)
 
 
+def _integral(first: Decimal, steps: list[tuple[int, Decimal]], s: int, e: int) -> Decimal:
+    """The exact integral over ``[s, e)`` of a step function starting at ``first``."""
+    if not steps:
+        return EXACT.multiply(first, e - s)
+    total = EXACT.multiply(first, steps[0][0] - s)
+    for (t, v), (nxt, _) in pairwise(steps):
+        total = EXACT.add(total, EXACT.multiply(v, nxt - t))
+    last_t, last_v = steps[-1]
+    return EXACT.add(total, EXACT.multiply(last_v, e - last_t))
+
+
 class BalanceView:
     """A timeline seen day by day, plus any rewards credited to it so far.
 
@@ -102,12 +113,24 @@ class BalanceView:
         first, steps = self._steps(s, e)
         if not steps:
             return first
-        total = EXACT.multiply(first, steps[0][0] - s)
-        for (t, v), (nxt, _) in pairwise(steps):
-            total = EXACT.add(total, EXACT.multiply(v, nxt - t))
-        last_t, last_v = steps[-1]
-        total = EXACT.add(total, EXACT.multiply(last_v, e - last_t))
-        return CONTEXT.divide(total, e - s)
+        return CONTEXT.divide(_integral(first, steps, s, e), e - s)
+
+    def integrals_us(self, cuts: Sequence[int]) -> list[Decimal]:
+        """The balance summed over each ``[cuts[i], cuts[i + 1])``, exactly, in one walk.
+
+        In balance × microseconds; ``cuts`` rise strictly and there is one result fewer.
+        """
+        value, steps = self._steps(cuts[0], cuts[-1])
+        out: list[Decimal] = []
+        k, n = 0, len(steps)
+        for a, b in pairwise(cuts):
+            total, t = Decimal(0), a
+            while k < n and steps[k][0] < b:
+                total = EXACT.add(total, EXACT.multiply(value, steps[k][0] - t))
+                t, value = steps[k]
+                k += 1
+            out.append(EXACT.add(total, EXACT.multiply(value, b - t)))
+        return out
 
     # -- driving the sweep ------------------------------------------------------------
 
