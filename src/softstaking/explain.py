@@ -168,7 +168,7 @@ def explain_day(
     start: date | None = None,
     carry: AmountLike = 0,
 ) -> Explanation:
-    """Explain one day of one account under ``calculator``.
+    r"""Explain one day of one account under ``calculator``.
 
     Args:
         calculator: The program's rules.
