@@ -29,7 +29,7 @@ def read_rows(
     with the wrong number of cells is noted in ``problems`` and not yielded.
     """
     with opened(source, "r") as stream:
-        reader = csv.reader(stream, strict=True)
+        reader = csv.reader(stream, strict=True, skipinitialspace=True)
         end = 0
         header: list[str] | None = None
         try:
