@@ -9,6 +9,7 @@ The text comes from ``str(explanation)``; nothing here prints.
 
 from __future__ import annotations
 
+import decimal
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -152,10 +153,17 @@ def from_record(record: DailyReward, **details: object) -> Explanation:
     if isinstance(year_days, bool) or not isinstance(year_days, int) or year_days < 1:
         msg = f"year_days must be a positive int, not {year_days!r}"
         raise InvalidInputError(msg)
-    carry_before = EXACT.subtract(
-        EXACT.add(EXACT.add(record.paid, record.carry), record.forfeited), record.gross
-    )
-    owed = EXACT.add(carry_before, record.gross)
+    try:
+        carry_before = EXACT.subtract(
+            EXACT.add(EXACT.add(record.paid, record.carry), record.forfeited), record.gross
+        )
+        owed = EXACT.add(carry_before, record.gross)
+    except decimal.Inexact:
+        msg = (
+            f"the record of {record.day} cannot be explained exactly: its amounts span more "
+            f"than the library's {CONTEXT.prec} digits"
+        )
+        raise InvalidInputError(msg) from None
     exact = CONTEXT.divide(CONTEXT.multiply(record.eligible, record.apr), year_days)
     return Explanation(record, year_days, carry_before, owed, exact, **details)  # type: ignore[arg-type]
 
