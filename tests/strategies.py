@@ -145,7 +145,9 @@ def fine_amounts(token: Token) -> st.SearchStrategy[Decimal]:
     """Non-negative amounts down to the token's gross quantum, some with positive exponents."""
     return st.one_of(
         units(token),
-        st.integers(0, 10**60).map(lambda n: Decimal(n).scaleb(token.gross_quantum.adjusted(), WIDE)),
+        st.integers(0, 10**60).map(
+            lambda n: Decimal(n).scaleb(token.gross_quantum.adjusted(), WIDE)
+        ),
         st.integers(0, 10**12).map(lambda n: Decimal(n).scaleb(6, WIDE)),  # written as 5E+6
         st.decimals(min_value=0, max_value=10**30, allow_nan=False, allow_infinity=False),
     )

@@ -63,7 +63,9 @@ class TestFromTheRecord:
 
     def test_bad_year_days(self) -> None:
         """A year of zero days is refused."""
-        record = seed_calculator().daily_rewards(seed_timeline(), date(2019, 7, 15), date(2019, 7, 16))[0]
+        record = seed_calculator().daily_rewards(
+            seed_timeline(), date(2019, 7, 15), date(2019, 7, 16)
+        )[0]
         with pytest.raises(InvalidInputError, match="year_days"):
             record.explain(year_days=0)
 
@@ -118,7 +120,9 @@ class TestExplainDay:
     def test_start_after_day_is_refused(self) -> None:
         """A run cannot start after the day it explains."""
         with pytest.raises(InvalidInputError, match="after the day"):
-            explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 15), start=date(2019, 7, 16))
+            explain_day(
+                seed_calculator(), seed_timeline(), date(2019, 7, 15), start=date(2019, 7, 16)
+            )
 
     def test_event_at_midnight_counts_in_the_opening(self) -> None:
         """An event at the very start of the day is part of the opening balance."""

@@ -167,7 +167,7 @@ class _CountingLines(io.StringIO):
 
     taken = 0
 
-    def __next__(self) -> str:
+    def __next__(self) -> str:  # type: ignore[override]  # typeshed types IOBase in bytes
         self.taken += 1
         return super().__next__()
 

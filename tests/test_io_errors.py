@@ -25,10 +25,14 @@ Reader = Callable[..., Iterable[object] | object]
 
 def _problems(reader: Reader, text: str, fmt: str, **kwargs: object) -> list[Problem]:
     """The problems reading ``text`` raises, in order."""
-    with pytest.raises(BadRowsError) as caught:
+
+    def run() -> None:
         result = reader(io.StringIO(text), format=fmt, **kwargs)
         if isinstance(result, Iterator):
             list(result)
+
+    with pytest.raises(BadRowsError) as caught:
+        run()
     return list(caught.value.problems)
 
 
@@ -175,7 +179,10 @@ class TestBadRatesAndOthers:
 
     def test_tiers_that_do_not_rise(self) -> None:
         """A day's tiers whose bounds fall are reported at the day's first row."""
-        text = "effective_date,apr,up_to\n2024-01-01,0.1,5000\n2024-01-01,0.08,2000\n2024-01-01,0.05,\n"
+        text = (
+            "effective_date,apr,up_to\n"
+            "2024-01-01,0.1,5000\n2024-01-01,0.08,2000\n2024-01-01,0.05,\n"
+        )
         [problem] = _problems(read_schedule, text, "csv")
         assert (problem.line, problem.column) == (2, "up_to")
         assert "above the previous band" in problem.reason
