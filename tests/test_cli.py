@@ -69,7 +69,7 @@ class TestExplain:
         """`explain` shows the events, the formula with the numbers, the rounding and carry."""
         out = _ok("explain", EVENTS, RATES, *KUCOIN, "--day", "2019-07-16")
         assert "  2019-07-16T09:12:44+08:00  trade +12345.678  -> 62345.678" in out
-        assert "gross = eligible × apr / 365 = 62345.678 × 0.0712 / 365 = 12.16167746" in out
+        assert "gross = eligible × apr / 365 = 62345.678 × 0.0712 / 365 ≈ 12.16167746" in out
         # 62,345.678 × 0.0712 / 365 = 12.161677461917808219178…, paid to 18 decimals
         paid = Fraction("62345.678") * Fraction("0.0712") / 365
         assert f"= {Decimal(int(paid * 10**18)).scaleb(-18)}\n" in out

@@ -119,9 +119,11 @@ class Explanation:
         else:
             lines.append(f"apr = {_fmt(r.apr)}")
         n = self.year_days
+        # "≈" when the quotient does not end within the library's precision.
+        inexact = CONTEXT.multiply(self.exact_gross, n) != CONTEXT.multiply(r.eligible, r.apr)
         lines.append(
             f"gross = eligible × apr / {n} = {_fmt(r.eligible)} × {_fmt(r.apr)} / {n}"
-            f" = {_fmt(self.exact_gross)}"
+            f" {'≈' if inexact else '='} {_fmt(self.exact_gross)}"
         )
         if self.exact_gross != r.gross:
             quantum = self.token.gross_quantum if self.token is not None else None
@@ -140,7 +142,7 @@ class Explanation:
         )
         if r.forfeited:
             lines.append(f"forfeited (dust below the base unit) = {_fmt(r.forfeited)}")
-        lines.append(f"paid at {r.payout_at.isoformat()}")
+        lines.append(f"payout at {r.payout_at.isoformat()}")
         return lines
 
     def __str__(self) -> str:
@@ -200,7 +202,7 @@ def explain_day(
     >>> print("\n".join(text.splitlines()[-3:]))
     paid  = owed rounded down to 1E-18 = 9.315068493150684931
     carry = owed − paid = 0.00000000000000000050684931506849315068
-    paid at 2019-07-16T00:00:00+08:00
+    payout at 2019-07-16T00:00:00+08:00
     """
     day = check_day(day, name="day")
     first = day if start is None else check_day(start, name="start")

@@ -65,7 +65,7 @@ class DailyReward:
         owed  = carry_before + gross = 0 + 5 = 5
         paid  = owed rounded down to the base unit = 5
         carry = owed − paid = 0
-        paid at 2024-01-02T00:00:00+00:00
+        payout at 2024-01-02T00:00:00+00:00
         """
         from softstaking.explain import from_record  # noqa: PLC0415  (explain imports records)
 
