@@ -58,6 +58,8 @@ class Explanation:
         min_payout: The minimum payout in force, if known.
         tiers: The day's tiers, when the rate was tiered.
         compound: Whether earlier rewards were added to the balance.
+        quotient_rounded: Whether ``exact_gross`` had to be rounded to the library's
+            precision (the quotient does not end); the text then writes ``≈``.
     """
 
     record: DailyReward
@@ -75,6 +77,7 @@ class Explanation:
     min_payout: Decimal | None = None
     tiers: TieredApr | None = None
     compound: bool = False
+    quotient_rounded: bool = False
 
     def _balance_lines(self) -> list[str]:
         r = self.record
@@ -119,8 +122,7 @@ class Explanation:
         else:
             lines.append(f"apr = {_fmt(r.apr)}")
         n = self.year_days
-        # "≈" when the quotient does not end within the library's precision.
-        inexact = CONTEXT.multiply(self.exact_gross, n) != CONTEXT.multiply(r.eligible, r.apr)
+        inexact = self.quotient_rounded
         lines.append(
             f"gross = eligible × apr / {n} = {_fmt(r.eligible)} × {_fmt(r.apr)} / {n}"
             f" {'≈' if inexact else '='} {_fmt(self.exact_gross)}"
@@ -166,8 +168,18 @@ def from_record(record: DailyReward, **details: object) -> Explanation:
             f"than the library's {CONTEXT.prec} digits"
         )
         raise InvalidInputError(msg) from None
-    exact = CONTEXT.divide(CONTEXT.multiply(record.eligible, record.apr), year_days)
-    return Explanation(record, year_days, carry_before, owed, exact, **details)  # type: ignore[arg-type]
+    watch = CONTEXT.copy()
+    watch.clear_flags()
+    exact = watch.divide(watch.multiply(record.eligible, record.apr), year_days)
+    return Explanation(
+        record,
+        year_days,
+        carry_before,
+        owed,
+        exact,
+        quotient_rounded=bool(watch.flags[decimal.Inexact]),
+        **details,  # type: ignore[arg-type]
+    )
 
 
 def explain_day(
