@@ -155,8 +155,9 @@ def reconcile(
     >>> from softstaking.demo import seed_rewards
     >>> records = seed_rewards()[:2]
     >>> paid = [Payout(records[0].day, records[0].paid)]
-    >>> [c.status.value for c in reconcile(records, paid).checks]
-    ['matched', 'missing']
+    >>> result = reconcile(records, paid)
+    >>> result.count(Status.MATCHED), result.count(Status.MISSING)
+    (1, 1)
     """
     limit = to_amount(tolerance, name="tolerance")
     if by not in ("day", "payout"):

@@ -55,8 +55,8 @@ def read_events(
 
     >>> import io
     >>> rows = io.StringIO("at,delta,kind\n2019-07-15T14:23:05+08:00,50000,deposit\n")
-    >>> [e.delta for e in read_events(rows, format="csv")]
-    [Decimal('50000')]
+    >>> next(read_events(rows, format="csv")).delta
+    Decimal('50000')
     """
     return read(
         source,

@@ -108,7 +108,8 @@ def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime |
     """The records as plain dicts, field name to value, values unchanged.
 
     >>> from softstaking.demo import seed_rewards
-    >>> to_dicts(seed_rewards())[0]["paid"]
+    >>> first = to_dicts(seed_rewards())[0]
+    >>> first.get("paid")
     Decimal('9.315068493150684931')
     """
     return [attrs.asdict(r, recurse=False) for r in records]
