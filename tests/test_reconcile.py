@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from softstaking import DailyReward, InvalidInputError, InvalidTypeError
 from softstaking.demo import sample_path, seed_rewards
 from softstaking.io import read_payouts
-from softstaking.reconcile import Payout, Status, reconcile
+from softstaking.reconcile import DayStatus, Payout, reconcile
 from tests.strategies import reward_records
 
 JULY = {d: date(2019, 7, d) for d in range(15, 23)}
@@ -50,17 +50,17 @@ class TestSeedSample:
         payouts = list(read_payouts(sample_path("iotx_seed_payouts.csv"), token="IOTX"))
         result = reconcile(seed_rewards(), payouts, tolerance=TOLERANCE)
         assert {c.day: c.status for c in result.checks} == {
-            JULY[15]: Status.MATCHED,  # paid to the base unit
-            JULY[16]: Status.MATCHED,  # shown to 8 decimals: within the tolerance
-            JULY[17]: Status.DIFFERENT,  # computed on the balance before the evening trade
-            JULY[18]: Status.MISSING,  # no row
-            JULY[19]: Status.MATCHED,  # nothing due (under the minimum payout), nothing paid
-            JULY[20]: Status.MATCHED,
-            JULY[21]: Status.EXTRA,  # dust the rules hold back was paid
-            JULY[22]: Status.MATCHED,
+            JULY[15]: DayStatus.MATCHED,  # paid to the base unit
+            JULY[16]: DayStatus.MATCHED,  # shown to 8 decimals: within the tolerance
+            JULY[17]: DayStatus.DIFFERENT,  # computed on the balance before the evening trade
+            JULY[18]: DayStatus.MISSING,  # no row
+            JULY[19]: DayStatus.MATCHED,  # nothing due (under the minimum payout), nothing paid
+            JULY[20]: DayStatus.MATCHED,
+            JULY[21]: DayStatus.EXTRA,  # dust the rules hold back was paid
+            JULY[22]: DayStatus.MATCHED,
         }
         assert not result.agrees
-        assert [result.count(s) for s in Status] == [5, 1, 1, 1]
+        assert [result.count(s) for s in DayStatus] == [5, 1, 1, 1]
 
     def test_differences_follow_the_definition(self) -> None:
         """Each day's difference is the platform's amount minus the payment the rules give."""
@@ -84,14 +84,14 @@ class TestSeedSample:
         """With a tolerance of zero, amounts shown to 8 decimals no longer match."""
         payouts = list(read_payouts(sample_path("iotx_seed_payouts.csv"), token="IOTX"))
         result = reconcile(seed_rewards(), payouts)
-        different = [c.day for c in result.checks if c.status is Status.DIFFERENT]
+        different = [c.day for c in result.checks if c.status is DayStatus.DIFFERENT]
         assert different == [JULY[16], JULY[17], JULY[20], JULY[22]]
 
     def test_the_other_token_is_left_out(self) -> None:
         """Without the token filter, the ELA row adds to 16 July and makes it differ."""
         payouts = list(read_payouts(sample_path("iotx_seed_payouts.csv")))
         result = reconcile(seed_rewards(), payouts, tolerance=TOLERANCE)
-        assert {c.day: c.status for c in result.checks}[JULY[16]] is Status.DIFFERENT
+        assert {c.day: c.status for c in result.checks}[JULY[16]] is DayStatus.DIFFERENT
 
 
 def _record(day: date, paid: str) -> DailyReward:
@@ -115,20 +115,20 @@ class TestRules:
     @pytest.mark.parametrize(
         ("computed", "platform", "status"),
         [
-            ("1", "1", Status.MATCHED),
-            ("1", "1.01", Status.MATCHED),  # exactly at the tolerance
-            ("1", "0.99", Status.MATCHED),
-            ("1", "1.02", Status.DIFFERENT),
-            ("1", None, Status.MISSING),
-            ("0.01", None, Status.MATCHED),  # due, but within the tolerance of nothing
-            ("0", "0.5", Status.EXTRA),
-            ("0", "0.01", Status.MATCHED),
-            ("0", "0", Status.MATCHED),
-            ("1", "0", Status.DIFFERENT),  # the platform shows an explicit zero
-            (None, "0.5", Status.EXTRA),  # a day that was not computed
+            ("1", "1", DayStatus.MATCHED),
+            ("1", "1.01", DayStatus.MATCHED),  # exactly at the tolerance
+            ("1", "0.99", DayStatus.MATCHED),
+            ("1", "1.02", DayStatus.DIFFERENT),
+            ("1", None, DayStatus.MISSING),
+            ("0.01", None, DayStatus.MATCHED),  # due, but within the tolerance of nothing
+            ("0", "0.5", DayStatus.EXTRA),
+            ("0", "0.01", DayStatus.MATCHED),
+            ("0", "0", DayStatus.MATCHED),
+            ("1", "0", DayStatus.DIFFERENT),  # the platform shows an explicit zero
+            (None, "0.5", DayStatus.EXTRA),  # a day that was not computed
         ],
     )
-    def test_status(self, computed: str | None, platform: str | None, status: Status) -> None:
+    def test_status(self, computed: str | None, platform: str | None, status: DayStatus) -> None:
         """Each combination of computed and paid amounts gets the status its definition says."""
         records = [] if computed is None else [_record(D1, computed)]
         payouts = [] if platform is None else [Payout(D1, platform)]
@@ -144,7 +144,7 @@ class TestRules:
     def test_by_payout_date(self) -> None:
         """With by='payout', a payment is matched to the record credited that day."""
         result = reconcile([_record(D1, "3")], [Payout(D2, "3")], by="payout")
-        assert [(c.day, c.status) for c in result.checks] == [(D2, Status.MATCHED)]
+        assert [(c.day, c.status) for c in result.checks] == [(D2, DayStatus.MATCHED)]
 
     def test_bad_arguments(self) -> None:
         """A negative tolerance, an unknown `by` and a float amount are refused."""

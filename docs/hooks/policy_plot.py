@@ -36,7 +36,7 @@ def _rewards(docs_dir: str) -> dict[str, list[DailyReward]]:
         msg = f"{PAGE} has no ```python block to draw"
         raise ValueError(msg)
     namespace: dict[str, Any] = {"__name__": "__plots__"}
-    exec(compile(found.group(1), PAGE, "exec"), namespace)  # noqa: S102  (our own page)
+    exec(compile(found.group(1), PAGE, "exec"), namespace)
     rewards: dict[str, list[DailyReward]] = namespace["rewards"]
     return rewards
 
@@ -45,9 +45,7 @@ def _number(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.1'), context=CONTEXT):f}"
 
 
-def _panel(
-    title: str, days: list[date], series: dict[str, list[Decimal]], top: int
-) -> list[str]:
+def _panel(title: str, days: list[date], series: dict[str, list[Decimal]], top: int) -> list[str]:
     """One line chart: a frame, a scale, and one polyline per series."""
     width = WIDTH - LEFT - 20
     peak = max((v for values in series.values() for v in values), default=Decimal(0))
@@ -55,8 +53,7 @@ def _panel(
     step = Decimal(width) / max(len(days) - 1, 1)
     out = [
         f'<text x="{LEFT}" y="{top - 12}" font-weight="bold">{escape(title)}</text>',
-        f'<rect x="{LEFT}" y="{top}" width="{width}" height="{PANEL}" fill="none" '
-        'stroke="#999"/>',
+        f'<rect x="{LEFT}" y="{top}" width="{width}" height="{PANEL}" fill="none" stroke="#999"/>',
         f'<text x="{LEFT - 6}" y="{top + 4}" text-anchor="end">{peak.normalize():f}</text>',
         f'<text x="{LEFT - 6}" y="{top + PANEL}" text-anchor="end">0</text>',
     ]
@@ -64,17 +61,14 @@ def _panel(
         if i % 2 == 0:
             x = _number(LEFT + step * i)
             out.append(
-                f'<text x="{x}" y="{top + PANEL + 16}" text-anchor="middle">'
-                f"{day:%d %b}</text>"
+                f'<text x="{x}" y="{top + PANEL + 16}" text-anchor="middle">{day:%d %b}</text>'
             )
     for colour, values in zip(COLOURS, series.values(), strict=False):
         points = " ".join(
             f"{_number(LEFT + step * i)},{_number(top + PANEL - PANEL * v / peak)}"
             for i, v in enumerate(values)
         )
-        out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
-        )
+        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
     return out
 
 

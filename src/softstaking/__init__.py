@@ -15,6 +15,7 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
+from softstaking.explain import Explanation, explain_day
 from softstaking.policies import (
     AccrualPolicy,
     DailySnapshot,
@@ -22,6 +23,7 @@ from softstaking.policies import (
     SnapshotAverage,
     TimeWeighted,
 )
+from softstaking.reconcile import DayCheck, DayStatus, Payout, Reconciliation, reconcile
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, Settlement, settle
 from softstaking.schedules import AprSchedule, Rate, RateLike, TieredApr
@@ -40,17 +42,22 @@ __all__ = [
     "DailyReward",
     "DailySnapshot",
     "DayCalendar",
+    "DayCheck",
     "DayCount",
+    "DayStatus",
     "DayWindow",
     "Dust",
+    "Explanation",
     "InvalidInputError",
     "InvalidTypeError",
     "MinimumBalance",
     "MissingRateError",
     "NaiveDatetimeError",
     "NegativeBalanceError",
+    "Payout",
     "Rate",
     "RateLike",
+    "Reconciliation",
     "RewardCalculator",
     "Settlement",
     "SnapshotAverage",
@@ -58,6 +65,8 @@ __all__ = [
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "explain_day",
+    "reconcile",
     "resolve_wall_time",
     "settle",
 ]

@@ -24,10 +24,10 @@ from softstaking.errors import InvalidInputError
 from softstaking.instants import check_day
 from softstaking.records import DailyReward
 
-__all__ = ["DayCheck", "Payout", "Reconciliation", "Status", "reconcile"]
+__all__ = ["DayCheck", "DayStatus", "Payout", "Reconciliation", "reconcile"]
 
 
-class Status(enum.Enum):
+class DayStatus(enum.Enum):
     """How a day's payment compares with the computed reward."""
 
     MATCHED = "matched"
@@ -70,7 +70,7 @@ class DayCheck:
     """
 
     day: date
-    status: Status
+    status: DayStatus
     expected: Decimal | None
     actual: Decimal | None
     difference: Decimal
@@ -91,9 +91,9 @@ class Reconciliation:
     @property
     def agrees(self) -> bool:
         """Whether every day matched."""
-        return all(c.status is Status.MATCHED for c in self.checks)
+        return all(c.status is DayStatus.MATCHED for c in self.checks)
 
-    def count(self, status: Status) -> int:
+    def count(self, status: DayStatus) -> int:
         """How many days have ``status``."""
         return sum(1 for c in self.checks if c.status is status)
 
@@ -120,20 +120,20 @@ class Reconciliation:
             ).rstrip()
             for row in rows
         ]
-        summary = ", ".join(f"{self.count(s)} {s.value}" for s in Status)
+        summary = ", ".join(f"{self.count(s)} {s.value}" for s in DayStatus)
         lines.append(f"{len(self.checks)} days: {summary} (tolerance {self.tolerance:f})")
         return "\n".join(lines)
 
 
-def _status(expected: Decimal | None, actual: Decimal | None, tolerance: Decimal) -> Status:
+def _status(expected: Decimal | None, actual: Decimal | None, tolerance: Decimal) -> DayStatus:
     due = expected is not None and expected > tolerance
     if actual is None:
-        return Status.MISSING if due else Status.MATCHED
+        return DayStatus.MISSING if due else DayStatus.MATCHED
     if expected is None or expected == ZERO:
-        return Status.EXTRA if actual > tolerance else Status.MATCHED
+        return DayStatus.EXTRA if actual > tolerance else DayStatus.MATCHED
     if abs(EXACT.subtract(actual, expected)) <= tolerance:
-        return Status.MATCHED
-    return Status.DIFFERENT
+        return DayStatus.MATCHED
+    return DayStatus.DIFFERENT
 
 
 def reconcile(
@@ -156,7 +156,7 @@ def reconcile(
     >>> records = seed_rewards()[:2]
     >>> paid = [Payout(records[0].day, records[0].paid)]
     >>> result = reconcile(records, paid)
-    >>> result.count(Status.MATCHED), result.count(Status.MISSING)
+    >>> result.count(DayStatus.MATCHED), result.count(DayStatus.MISSING)
     (1, 1)
     """
     limit = to_amount(tolerance, name="tolerance")
