@@ -171,3 +171,34 @@ class TestBadInput:
         assert f"{events}:2: column 'at': '2019-07-15T14:23:05' has no UTC offset" in done.stderr
         assert f"{events}:3: column 'delta': delta must be a decimal number" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+class TestProgress:
+    @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+    def test_progress_bar_on_a_terminal(self) -> None:
+        """With stderr on a terminal, a progress bar of events read appears there."""
+        import fcntl  # noqa: PLC0415  (POSIX only)
+        import os  # noqa: PLC0415
+        import pty  # noqa: PLC0415
+        import struct  # noqa: PLC0415
+        import termios  # noqa: PLC0415
+
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        done = subprocess.run(
+            [sys.executable, "-m", "softstaking", "compute", EVENTS, RATES, *KUCOIN],
+            stderr=follower,
+            stdout=subprocess.PIPE,
+            check=False,
+            timeout=60,
+        )
+        os.close(follower)
+        shown = b""
+        try:
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+        except OSError:  # the terminal closes once everything is read
+            pass
+        os.close(leader)
+        assert done.returncode == EXIT_OK
+        assert b"events: " in shown

@@ -35,7 +35,7 @@ from softstaking.policies import (
 )
 from softstaking.reconcile import reconcile
 from softstaking.rounding import Dust
-from softstaking.timeline import BalanceEvent, BalanceTimeline
+from softstaking.timeline import BalanceTimeline
 from softstaking.tokens import Token
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_DISAGREE", "EXIT_OK", "main"]
@@ -382,7 +382,7 @@ def _calculator(args: argparse.Namespace) -> RewardCalculator:
 
 
 def _timeline(args: argparse.Namespace) -> BalanceTimeline:
-    events: list[BalanceEvent] = list(_progress(read_events(args.events), "events"))
+    events = _progress(read_events(args.events), "events")
     return BalanceTimeline.from_events(events, opening=args.opening)
 
 
