@@ -203,3 +203,26 @@ class TestFrames:
         assert sum(frame["paid"]) == sum(r.paid for r in records)
         utc8 = timezone(timedelta(hours=8))
         assert frame["payout_at"].iloc[0].to_pydatetime() == datetime(2019, 7, 16, tzinfo=utc8)
+
+
+class TestLayering:
+    def test_the_core_imports_no_files_terminal_or_pandas(self) -> None:
+        """Importing softstaking loads neither softstaking.io, the command, tqdm nor pandas."""
+        import subprocess  # noqa: PLC0415
+        import sys  # noqa: PLC0415
+
+        code = (
+            "import sys, softstaking; "
+            "print(sorted(m for m in sys.modules if m.startswith("
+            "('softstaking.io', 'softstaking.cli', 'softstaking.demo', 'tqdm', 'pandas'))))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        )
+        assert done.stdout.strip() == "[]"
+
+    def test_empty_frame_has_the_columns(self) -> None:
+        """No records make an empty DataFrame with the record columns."""
+        frame = to_pandas([])
+        assert frame.shape == (0, len(COLUMNS))
+        assert list(frame.columns) == list(COLUMNS)
