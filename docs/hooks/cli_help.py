@@ -37,9 +37,9 @@ def _help(*args: str) -> str:
 
 def reference() -> str:
     """The Markdown for the reference: the top-level help, then each subcommand's."""
-    parts = ["## softstaking", "", "```text", _help(), "```"]
+    parts = ["### softstaking", "", "```text", _help(), "```"]
     for command in COMMANDS:
-        parts += ["", f"## softstaking {command}", "", "```text", _help(command), "```"]
+        parts += ["", f"### softstaking {command}", "", "```text", _help(command), "```"]
     return "\n".join(parts)
 
 
