@@ -103,6 +103,23 @@ class TestReconcile:
         out = _ok("reconcile", EVENTS, RATES, str(export), *KUCOIN)
         assert out.splitlines()[-1].startswith("8 days: 8 matched")
 
+    def test_export_by_payout_date(self, tmp_path: Path) -> None:
+        """With --by payout, an export dated by the day of credit reconciles."""
+        export = tmp_path / "paid.jsonl"
+        rows = [
+            f'{{"date": "{r.payout_at.date()}", "amount": "{r.paid:f}", "account": "me"}}'
+            for r in seed_rewards()
+            if r.paid
+        ]
+        export.write_text(
+            "\n".join([*rows, '{"date": "2019-07-16", "amount": "5", "account": "you"}']),
+            encoding="utf-8",
+        )
+        out = _ok(
+            "reconcile", EVENTS, RATES, str(export), *KUCOIN, "--by", "payout", "--account", "me"
+        )
+        assert out.splitlines()[-1].startswith("8 days: 8 matched")
+
 
 class TestApy:
     def test_apr_to_apy(self) -> None:
