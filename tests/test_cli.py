@@ -95,6 +95,16 @@ class TestReconcile:
         ]
         assert done.stdout.splitlines()[-1].startswith("8 days: 5 matched, 1 missing")
 
+    def test_report_file(self, tmp_path: Path) -> None:
+        """With -o, each day's check goes to the file and stdout keeps only the summary."""
+        report = tmp_path / "report.csv"
+        done = _run("reconcile", EVENTS, RATES, PAYOUTS, *KUCOIN, "-o", str(report))
+        assert done.returncode == EXIT_DISAGREE
+        assert done.stdout.startswith("8 days: ")
+        rows = report.read_text(encoding="utf-8").splitlines()
+        assert rows[0] == "day,status,computed,platform,difference"
+        assert rows[4] == "2019-07-18,missing,8.324745281643835617,,-8.324745281643835617"
+
     def test_an_export_of_the_computed_payments_agrees(self, tmp_path: Path) -> None:
         """An export listing exactly the computed payments reconciles with exit code 0."""
         export = tmp_path / "paid.csv"

@@ -24,7 +24,13 @@ from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.errors import SoftStakingError
 from softstaking.explain import explain_day
-from softstaking.io import read_events, read_payouts, read_schedule, write_records
+from softstaking.io import (
+    read_events,
+    read_payouts,
+    read_schedule,
+    write_checks,
+    write_records,
+)
 from softstaking.io.sources import Format
 from softstaking.policies import (
     AccrualPolicy,
@@ -302,7 +308,9 @@ def parser() -> argparse.ArgumentParser:
         "from --start (default: the first event's or payment's day) to --end (default: "
         "the day after the last payment).",
         examples="  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX "
-        "--at 23:59:59 --tz +08:00 --tolerance 0.00000001\n",
+        "--at 23:59:59 --tz +08:00 --tolerance 0.00000001\n"
+        "  softstaking reconcile events.csv rates.csv payouts.csv --tolerance 0.00000001 "
+        "-o report.csv\n",
     )
     _add_program(recon)
     recon.add_argument("payouts", help="the platform's payout history: CSV or JSON Lines")
@@ -319,6 +327,12 @@ def parser() -> argparse.ArgumentParser:
         help="whether the export's date is the accrual day (default) or the payment's date",
     )
     recon.add_argument("--account", help="use only the export's rows for this account")
+    recon.add_argument(
+        "-o",
+        "--output",
+        help="also write each day's check to this file (.csv or .jsonl); "
+        "stdout then shows only the summary",
+    )
     apy_cmd = _subparser(
         commands,
         "apy",
@@ -449,7 +463,11 @@ def _reconcile(args: argparse.Namespace, out: TextIO) -> int:
     start, end = _range(args, calc, timeline, last=end)
     records = calc.daily_rewards(timeline, start, end, carry=args.carry)
     result = reconcile(records, payouts, tolerance=args.tolerance, by=args.by)
-    out.write(f"{result}\n")
+    if args.output is None:
+        out.write(f"{result}\n")
+    else:
+        write_checks(result, args.output)
+        out.write(f"{str(result).splitlines()[-1]}\n")
     return EXIT_OK if result.agrees else EXIT_DISAGREE
 
 

@@ -18,6 +18,7 @@ This package sits on top of the core; the core never imports it.
 True
 """
 
+from softstaking.io.checks import CHECK_COLUMNS, write_checks
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
 from softstaking.io.payouts import read_payouts
 from softstaking.io.readers import RateRow, read_events, read_rates, read_schedule, read_tiers
@@ -25,6 +26,7 @@ from softstaking.io.records import COLUMNS, read_records, to_dicts, to_pandas, w
 from softstaking.io.sources import Format, Source
 
 __all__ = [
+    "CHECK_COLUMNS",
     "COLUMNS",
     "DEFAULT_MAX_ERRORS",
     "BadRowsError",
@@ -40,5 +42,6 @@ __all__ = [
     "read_tiers",
     "to_dicts",
     "to_pandas",
+    "write_checks",
     "write_records",
 ]

@@ -56,7 +56,7 @@ def read_rows(
                 yield Row(line, value)
 
 
-def write_rows(target: Source, rows: Iterable[Mapping[str, str]]) -> int:
+def write_rows(target: Source, rows: Iterable[Mapping[str, str | None]]) -> int:
     """Write one JSON object per line; returns how many were written."""
     count = 0
     with opened(target, "w") as stream:
