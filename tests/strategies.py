@@ -14,6 +14,7 @@ from softstaking import (
     AccrualPolicy,
     BalanceEvent,
     BalanceTimeline,
+    DailyReward,
     DailySnapshot,
     MinimumBalance,
     Rate,
@@ -211,4 +212,35 @@ def intraday_policies() -> st.SearchStrategy[AccrualPolicy]:
         st.builds(DailySnapshot, wall_times()),
         st.just(TimeWeighted()),
         st.lists(wall_times(), min_size=1, max_size=4, unique=True).map(SnapshotAverage),
+    )
+
+
+def fine_amounts(token: Token) -> st.SearchStrategy[Decimal]:
+    """Non-negative amounts down to the token's gross quantum, some with positive exponents."""
+    return st.one_of(
+        units(token),
+        st.integers(0, 10**60).map(
+            lambda n: Decimal(n).scaleb(token.gross_quantum.adjusted(), WIDE)
+        ),
+        st.integers(0, 10**12).map(lambda n: Decimal(n).scaleb(6, WIDE)),  # written as 5E+6
+        st.decimals(min_value=0, max_value=10**30, allow_nan=False, allow_infinity=False),
+    )
+
+
+@st.composite
+def reward_records(draw: st.DrawFn, token: Token | None = None) -> DailyReward:
+    """Reward records with any exact amounts and payout instants in any zone."""
+    token = token if token is not None else draw(tokens())
+    amount = fine_amounts(token)
+    zone = draw(zones())
+    return DailyReward(
+        draw(st.dates(min_value=date(1971, 1, 1), max_value=date(2199, 12, 31))),
+        draw(amount),
+        draw(amount),
+        draw(aprs()),
+        draw(amount),
+        draw(units(token)),
+        draw(amount),
+        draw(instants(10, zone)),
+        draw(amount),
     )

@@ -33,6 +33,7 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
+from softstaking.explain import Explanation, explain_day
 from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 from softstaking.payouts import (
     DailyPayouts,
@@ -61,6 +62,7 @@ from softstaking.rates import (
     TieredApr,
     WholeBalanceTiers,
 )
+from softstaking.reconcile import DayCheck, DayStatus, Reconciliation, ReportedPayout, reconcile
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, Settlement, settle
 from softstaking.schedules import AprSchedule
@@ -81,9 +83,12 @@ __all__ = [
     "DailyReward",
     "DailySnapshot",
     "DayCalendar",
+    "DayCheck",
     "DayCount",
+    "DayStatus",
     "DayWindow",
     "Dust",
+    "Explanation",
     "IntradayAprSchedule",
     "InvalidInputError",
     "InvalidTypeError",
@@ -100,6 +105,8 @@ __all__ = [
     "Rate",
     "RateLike",
     "RateModel",
+    "Reconciliation",
+    "ReportedPayout",
     "RewardCalculator",
     "ScaledApr",
     "Schedule",
@@ -120,9 +127,11 @@ __all__ = [
     "as_percent",
     "distribute",
     "distribute_days",
+    "explain_day",
     "group_payouts",
     "measure_holdings",
     "payout_times",
+    "reconcile",
     "reg_dd_apy_earned_percent",
     "reg_dd_apy_percent",
     "resolve_wall_time",

@@ -7,23 +7,27 @@ the core: it reads files and writes text, the core does neither.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, time, timedelta, timezone
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from typing import TextIO
 
-from dateutil.parser import isoparse
-
-from softstaking.amounts import to_amount
 from softstaking.calculator import RewardCalculator
+from softstaking.io import read_events, read_schedule
 from softstaking.policies import DailySnapshot
 from softstaking.records import DailyReward
-from softstaking.schedules import AprSchedule, Rate
-from softstaking.timeline import BalanceEvent, BalanceTimeline
+from softstaking.timeline import BalanceTimeline
 from softstaking.tokens import Token
 
-__all__ = ["IOTX", "seed_calculator", "seed_rewards", "seed_timeline", "write_table"]
+__all__ = [
+    "IOTX",
+    "sample_path",
+    "seed_calculator",
+    "seed_rewards",
+    "seed_timeline",
+    "write_table",
+]
 
 IOTX = Token("IOTX", 18)
 UTC8 = timezone(timedelta(hours=8), "UTC+8")
@@ -31,33 +35,25 @@ FIRST_DAY = date(2019, 7, 15)
 END_DAY = date(2019, 7, 23)
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("softstaking.samples").joinpath(name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+def sample_path(name: str) -> Path:
+    """The path of a sample file shipped in :mod:`softstaking.samples`.
+
+    >>> sample_path("iotx_seed_payouts.csv").name
+    'iotx_seed_payouts.csv'
+    """
+    return Path(str(resources.files("softstaking.samples").joinpath(name)))
 
 
 def seed_timeline() -> BalanceTimeline:
     """The sample holder's balance, from ``iotx_seed_events.csv``."""
-    events = [
-        BalanceEvent(
-            isoparse(row["at"]),
-            to_amount(row["delta"], name="delta", allow_negative=True),
-            kind=row["kind"],
-        )
-        for row in _rows("iotx_seed_events.csv")
-    ]
-    return BalanceTimeline.from_events(events)
+    return BalanceTimeline.from_events(read_events(sample_path("iotx_seed_events.csv")))
 
 
 def seed_calculator() -> RewardCalculator:
     """KuCoin's 2019 rules: snapshot 23:59:59 UTC+8, paid the next day, 0.000001 floor."""
-    rates: dict[date, Rate] = {
-        date.fromisoformat(row["effective_date"]): to_amount(row["apr"], name="apr")
-        for row in _rows("iotx_seed_rates.csv")
-    }
     return RewardCalculator(
         IOTX,
-        AprSchedule(rates),
+        read_schedule(sample_path("iotx_seed_rates.csv")),
         DailySnapshot(time(23, 59, 59)),
         tz=UTC8,
         min_payout=Decimal("0.000001"),

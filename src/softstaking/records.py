@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
 from softstaking.amounts import ZERO
+
+if TYPE_CHECKING:
+    from softstaking.explain import Explanation
+    from softstaking.tokens import Token
 
 __all__ = ["DailyReward"]
 
@@ -38,3 +43,30 @@ class DailyReward:
     carry: Decimal
     payout_at: datetime
     forfeited: Decimal = ZERO
+
+    def explain(self, *, token: Token | None = None, year_days: int = 365) -> Explanation:
+        """This day's arithmetic, step by step: gross, owed, paid and carry.
+
+        The record alone knows the amounts, not the events behind them; for those, use
+        :func:`softstaking.explain_day`, which fills in the balance's history too.
+
+        Args:
+            token: The token, to name the base unit ``paid`` was rounded down to.
+            year_days: The day count's year for the day: 365 (the default), 360 or 366.
+
+        >>> from datetime import UTC, datetime
+        >>> r = DailyReward(date(2024, 1, 1), Decimal(36500), Decimal(36500), Decimal("0.05"),
+        ...                 Decimal(5), Decimal(5), Decimal(0), datetime(2024, 1, 2, tzinfo=UTC))
+        >>> print(r.explain())
+        measured balance = 36500
+        eligible = measured = 36500
+        apr = 0.05
+        gross = eligible × apr / 365 = 36500 × 0.05 / 365 = 5.00
+        owed  = carry_before + gross = 0 + 5 = 5
+        paid  = owed rounded down to the base unit = 5
+        carry = owed − paid = 0
+        payout at 2024-01-02T00:00:00+00:00
+        """
+        from softstaking.explain import from_record  # noqa: PLC0415  (explain imports records)
+
+        return from_record(self, token=token, year_days=year_days)

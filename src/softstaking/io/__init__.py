@@ -1,0 +1,47 @@
+"""Files in and out: balance events, rates and tiers in; reward records out and back.
+
+Readers are generators over CSV or JSON Lines files: a file of millions of rows is never
+in memory whole. A bad row is never skipped silently; the reader lists every problem with
+its file, line and column in one :class:`BadRowsError` after the last row. Writers keep
+amounts exact: reading a written file back gives equal records.
+
+This package sits on top of the core; the core never imports it.
+
+>>> import io
+>>> from softstaking.io import read_records, write_records
+>>> from softstaking.demo import seed_rewards
+>>> out = io.StringIO()
+>>> write_records(seed_rewards(), out, format="csv")
+8
+>>> _ = out.seek(0)
+>>> list(read_records(out, format="csv")) == seed_rewards()
+True
+"""
+
+from softstaking.io.checks import CHECK_COLUMNS, write_checks
+from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
+from softstaking.io.payouts import read_payouts
+from softstaking.io.readers import RateRow, read_events, read_rates, read_schedule, read_tiers
+from softstaking.io.records import COLUMNS, read_records, to_dicts, to_pandas, write_records
+from softstaking.io.sources import Format, Source
+
+__all__ = [
+    "CHECK_COLUMNS",
+    "COLUMNS",
+    "DEFAULT_MAX_ERRORS",
+    "BadRowsError",
+    "Format",
+    "Problem",
+    "RateRow",
+    "Source",
+    "read_events",
+    "read_payouts",
+    "read_rates",
+    "read_records",
+    "read_schedule",
+    "read_tiers",
+    "to_dicts",
+    "to_pandas",
+    "write_checks",
+    "write_records",
+]

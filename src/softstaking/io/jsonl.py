@@ -1,0 +1,66 @@
+"""JSON Lines: one JSON object per line, UTF-8.
+
+Numbers are read exactly, as :class:`~decimal.Decimal` (``parse_float=Decimal``), never
+through a float, so ``{"apr": 0.068}`` means exactly 0.068. The writers write amounts
+as strings all the same, which every JSON tool keeps exact. ``NaN`` and ``Infinity`` are
+refused. Blank lines are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from decimal import Decimal
+
+from softstaking.io.errors import Problems
+from softstaking.io.sources import Row, Source, check_columns, opened
+
+__all__ = ["read_rows", "write_rows"]
+
+
+def _refuse_constant(name: str) -> object:
+    msg = f"{name} is not an exact amount"
+    raise ValueError(msg)
+
+
+def read_rows(
+    source: Source,
+    problems: Problems,
+    *,
+    required: Collection[str],
+    optional: Collection[str] = (),
+) -> Iterator[Row]:
+    """The objects of a JSON Lines file, one :class:`Row` per non-blank line.
+
+    A line that is not a JSON object, or whose keys are missing or unknown, is noted in
+    ``problems`` and not yielded.
+    """
+    with opened(source, "r") as stream:
+        for line, text in enumerate(stream, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+            except json.JSONDecodeError as err:
+                problems.add(line, "", f"not valid JSON: {err.msg} at character {err.colno}")
+                continue
+            except ValueError as err:
+                problems.add(line, "", f"not valid JSON: {err}")
+                continue
+            if not isinstance(value, dict):
+                problems.add(line, "", f"must be a JSON object, not {type(value).__name__}")
+                continue
+            if check_columns(
+                list(value), required=required, optional=optional, problems=problems, line=line
+            ):
+                yield Row(line, value)
+
+
+def write_rows(target: Source, rows: Iterable[Mapping[str, str | None]]) -> int:
+    """Write one JSON object per line; returns how many were written."""
+    count = 0
+    with opened(target, "w") as stream:
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count

@@ -1,0 +1,145 @@
+"""Reward records out and back in: CSV, JSON Lines, plain dicts and pandas.
+
+Amounts are written in fixed-point notation, ``f"{amount:f}"``, every digit kept (never
+``1E-18``, never rounded), and instants as ISO 8601 with their offset. Reading a written
+file back gives records equal to the ones written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from softstaking.amounts import ZERO
+from softstaking.io import csv, jsonl
+from softstaking.io.errors import DEFAULT_MAX_ERRORS
+from softstaking.io.fields import parse_amount, parse_day, parse_instant
+from softstaking.io.reading import Cells, read
+from softstaking.io.sources import Format, Source, format_of
+from softstaking.records import DailyReward
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "read_records", "to_dicts", "to_pandas", "write_records"]
+
+COLUMNS: Final = tuple(a.name for a in attrs.fields(DailyReward))
+"""The record columns, in order: the fields of :class:`~softstaking.records.DailyReward`."""
+
+_AMOUNTS: Final = ("balance", "eligible", "apr", "gross", "paid", "carry", "forfeited")
+
+
+def _cells(record: DailyReward) -> dict[str, str]:
+    return {
+        "day": record.day.isoformat(),
+        "balance": f"{record.balance:f}",
+        "eligible": f"{record.eligible:f}",
+        "apr": f"{record.apr:f}",
+        "gross": f"{record.gross:f}",
+        "paid": f"{record.paid:f}",
+        "carry": f"{record.carry:f}",
+        "payout_at": record.payout_at.isoformat(),
+        "forfeited": f"{record.forfeited:f}",
+    }
+
+
+def write_records(
+    records: Iterable[DailyReward],
+    target: Source,
+    *,
+    format: Format | None = None,
+) -> int:
+    """Write records as CSV or JSON Lines, one per row; returns how many were written.
+
+    Args:
+        records: The records, consumed one at a time.
+        target: A path or an open text stream such as ``sys.stdout``.
+        format: ``"csv"`` or ``"jsonl"``; by default, from the file's suffix.
+    """
+    if format_of(target, format) == "csv":
+        return csv.write_rows(
+            target, COLUMNS, ([row[c] for c in COLUMNS] for row in map(_cells, records))
+        )
+    return jsonl.write_rows(target, map(_cells, records))
+
+
+def _record(cells: Cells) -> DailyReward | None:
+    day = cells.get("day", parse_day)
+    payout_at = cells.get("payout_at", parse_instant)
+    amounts = {name: cells.get(name, partial(parse_amount, name=name)) for name in _AMOUNTS[:-1]}
+    forfeited = (
+        cells.get("forfeited", partial(parse_amount, name="forfeited"))
+        if cells.present("forfeited")
+        else ZERO
+    )
+    if day is None or payout_at is None or forfeited is None or cells.failed:
+        return None
+    values = {k: v for k, v in amounts.items() if v is not None}
+    return DailyReward(day=day, payout_at=payout_at, forfeited=forfeited, **values)
+
+
+def read_records(
+    source: Source,
+    *,
+    format: Format | None = None,
+    max_errors: int = DEFAULT_MAX_ERRORS,
+) -> Iterator[DailyReward]:
+    """Read records written by :func:`write_records`, one at a time.
+
+    Raises:
+        BadRowsError: After the last row, if any row was bad.
+    """
+    return read(
+        source,
+        format=format,
+        max_errors=max_errors,
+        required=COLUMNS[:-1],
+        optional=("forfeited",),
+        convert=_record,
+    )
+
+
+def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime | Decimal]]:
+    """The records as plain dicts, field name to value, values unchanged.
+
+    >>> from softstaking.demo import seed_rewards
+    >>> first = to_dicts(seed_rewards())[0]
+    >>> first.get("paid")
+    Decimal('9.315068493150684931')
+    """
+    return [attrs.asdict(r, recurse=False) for r in records]
+
+
+def to_pandas(records: Iterable[DailyReward]) -> pd.DataFrame:
+    """The records as a pandas DataFrame, one row per record, amounts exact.
+
+    Amount columns have ``object`` dtype and hold the :class:`~decimal.Decimal` values
+    themselves, so nothing goes through a float; ``day`` holds :class:`datetime.date`
+    values and ``payout_at`` is a tz-aware ``datetime64`` column in UTC. Convert a
+    column yourself (``df["paid"].astype(float)``) only for plotting.
+
+    Needs pandas: ``pip install 'softstaking[pandas]'``.
+
+    Raises:
+        ImportError: If pandas is not installed, saying how to install it.
+    """
+    try:
+        import pandas as pd  # noqa: PLC0415  (optional dependency)
+    except ImportError as err:  # pragma: no cover  (pandas is in the dev extra)
+        msg = "to_pandas needs pandas: pip install 'softstaking[pandas]'"
+        raise ImportError(msg) from err
+    rows = to_dicts(records)
+    frame = pd.DataFrame(
+        {c: pd.Series([r[c] for r in rows], dtype=object) for c in COLUMNS if c != "payout_at"}
+    )
+    frame.insert(
+        COLUMNS.index("payout_at"),
+        "payout_at",
+        pd.to_datetime(pd.Series([r["payout_at"] for r in rows], dtype=object), utc=True),
+    )
+    return frame

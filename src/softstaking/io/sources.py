@@ -1,0 +1,113 @@
+"""Where rows come from: a path or an open text stream, in CSV or JSON Lines.
+
+Readers take a :data:`Source` and a format. The format is ``"csv"`` or ``"jsonl"``; left
+out, it follows the file's suffix (``.csv``; ``.jsonl`` or ``.ndjson``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal, TextIO, TypeAlias
+
+import attrs
+
+from softstaking.errors import InvalidInputError
+from softstaking.io.errors import Problems
+
+__all__ = ["Format", "Row", "Source", "check_columns", "format_of", "name_of", "opened"]
+
+Source: TypeAlias = str | os.PathLike[str] | TextIO
+"""A file to read or write: a path, or an open text stream such as ``sys.stdin``."""
+
+Format: TypeAlias = Literal["csv", "jsonl"]
+"""The two file formats: comma-separated values with a header, or one JSON object a line."""
+
+_SUFFIXES: Mapping[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@attrs.frozen
+class Row:
+    """One row as read, before its fields are checked.
+
+    Attributes:
+        line: The 1-based line it starts on.
+        values: Column name to raw value: a string from CSV; any JSON value from JSONL.
+    """
+
+    line: int
+    values: Mapping[str, object]
+
+
+def name_of(source: Source) -> str:
+    """The name problems are reported under: the path, or the stream's name."""
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def format_of(source: Source, format: Format | None) -> Format:
+    """The format given, or the one the file's suffix names.
+
+    Raises:
+        InvalidInputError: If no format is given and the suffix names none.
+    """
+    if format is not None:
+        if format not in ("csv", "jsonl"):
+            msg = f"format must be 'csv' or 'jsonl', not {format!r}"
+            raise InvalidInputError(msg)
+        return format
+    suffix = Path(name_of(source)).suffix.lower()
+    found = _SUFFIXES.get(suffix)
+    if found is None:
+        msg = (
+            f"cannot tell the format of {name_of(source)!r} from its suffix; "
+            "name it .csv or .jsonl, or pass format='csv' or format='jsonl'"
+        )
+        raise InvalidInputError(msg)
+    return found
+
+
+@contextmanager
+def opened(source: Source, mode: Literal["r", "w"]) -> Iterator[TextIO]:
+    """Open a path as UTF-8 text (closing it after), or use a stream as it is.
+
+    CSV needs ``newline=""`` so quoted fields keep their line breaks; JSON Lines does not
+    mind, so every file is opened that way. A byte-order mark at the start is ignored.
+    """
+    if isinstance(source, str | os.PathLike):
+        encoding = "utf-8-sig" if mode == "r" else "utf-8"
+        with open(source, mode, encoding=encoding, newline="") as stream:
+            yield stream
+    else:
+        yield source
+
+
+def check_columns(
+    found: Sequence[str],
+    *,
+    required: Collection[str],
+    optional: Collection[str],
+    problems: Problems,
+    line: int,
+) -> bool:
+    """Note missing, unknown and repeated columns; return whether there were none."""
+    ok = True
+    known = set(required) | set(optional)
+    expected = ", ".join([*required, *(f"[{c}]" for c in optional)])
+    for column in required:
+        if column not in found:
+            problems.add(line, column, f"missing column; expected {expected}")
+            ok = False
+    seen: set[str] = set()
+    for column in found:
+        if column not in known:
+            problems.add(line, column, f"unknown column; expected {expected}")
+            ok = False
+        elif column in seen:
+            problems.add(line, column, "column given twice")
+            ok = False
+        seen.add(column)
+    return ok
