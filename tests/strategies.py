@@ -37,7 +37,19 @@ def of_units(n: int, token: Token) -> Decimal:
 
 
 FIRST_DAY = date(2024, 1, 1)
-"""Runs start here; 2024 is a leap year and has DST changes in March and October/November."""
+"""The default first day of a run: 2024 is a leap year."""
+
+DST_CHANGES_2024 = (
+    date(2024, 3, 10),  # New York springs forward
+    date(2024, 3, 31),  # London springs forward
+    date(2024, 4, 6),  # Santiago falls back at midnight (24:00 becomes 23:00)
+    date(2024, 4, 7),  # Lord Howe falls back 30 minutes
+    date(2024, 9, 8),  # Santiago springs forward at midnight: 00:00 does not exist
+    date(2024, 10, 6),  # Lord Howe springs forward 30 minutes
+    date(2024, 10, 27),  # London falls back
+    date(2024, 11, 3),  # New York falls back
+)
+"""The days the clocks change in :data:`DST_ZONES` in 2024."""
 
 DST_ZONES = (
     "America/New_York",
@@ -91,9 +103,32 @@ def tiered_aprs(draw: st.DrawFn) -> TieredApr:
     return TieredApr(bands)
 
 
-def instants(days: int, zone: tzinfo | None = None) -> st.SearchStrategy[datetime]:
-    """Aware instants within ``days`` days of :data:`FIRST_DAY`, some on exact midnights."""
-    start = datetime.combine(FIRST_DAY, time(0), tzinfo=UTC) - timedelta(days=1)
+def first_days() -> st.SearchStrategy[date]:
+    """First days of runs: mostly a few days before a DST change, so runs cross it."""
+    near_change = st.builds(
+        lambda change, before: change - timedelta(days=before),
+        st.sampled_from(DST_CHANGES_2024),
+        st.integers(0, 5),
+    )
+    return st.one_of(
+        near_change, st.just(FIRST_DAY), st.dates(date(2023, 1, 1), date(2025, 12, 31))
+    )
+
+
+def day_offsets() -> st.SearchStrategy[timedelta]:
+    """Day offsets: none, KuCoin's −2 hours, offsets that cut days inside DST gaps, any."""
+    return st.one_of(
+        st.just(timedelta(0)),
+        st.sampled_from([timedelta(hours=-2), timedelta(hours=2, minutes=30), timedelta(hours=1)]),
+        st.integers(-(24 * 60) + 1, 24 * 60 - 1).map(lambda m: timedelta(minutes=m)),
+    )
+
+
+def instants(
+    days: int, zone: tzinfo | None = None, *, first: date = FIRST_DAY
+) -> st.SearchStrategy[datetime]:
+    """Aware instants within ``days`` days of ``first``, some on exact midnights."""
+    start = datetime.combine(first, time(0), tzinfo=UTC) - timedelta(days=1)
     span_seconds = (days + 2) * 86_400
     seconds = st.one_of(
         st.integers(0, span_seconds),
@@ -108,12 +143,17 @@ def instants(days: int, zone: tzinfo | None = None) -> st.SearchStrategy[datetim
 
 @st.composite
 def timelines(
-    draw: st.DrawFn, token: Token, *, days: int = 10, max_events: int = 8
+    draw: st.DrawFn,
+    token: Token,
+    *,
+    days: int = 10,
+    max_events: int = 8,
+    first: date = FIRST_DAY,
 ) -> BalanceTimeline:
     """Timelines of whole base units that never overdraw, in an arbitrary zone."""
     zone = draw(zones())
     opening_units = draw(st.integers(0, 10**24))
-    ats = sorted(draw(st.lists(instants(days, zone), max_size=max_events)))
+    ats = sorted(draw(st.lists(instants(days, zone, first=first), max_size=max_events)))
     balance_units = opening_units  # tracked in integer base units, so exactly
     events = []
     for at in ats:

@@ -249,3 +249,33 @@ def test_fixed_offset_zone_in_a_message_is_readable() -> None:
     at = datetime(2024, 1, 1, 9, tzinfo=timezone(timedelta(hours=8)))
     with pytest.raises(NegativeBalanceError, match=r"2024-01-01T09:00:00\+08:00"):
         BalanceTimeline.from_events([BalanceEvent(at, -1)])
+
+
+class TestPrecisionLimits:
+    def test_a_balance_beyond_the_librarys_digits_names_the_event(self) -> None:
+        """Adding one base unit to 10^70 needs 107 digits: an error, never a rounded sum."""
+        with pytest.raises(InvalidInputError, match=r"events\[0\].*more than 100 significant"):
+            BalanceTimeline.from_events([BalanceEvent(T0, "1E-36")], opening="1E+70")
+
+    def test_a_run_beyond_the_librarys_digits_is_an_input_error(self) -> None:
+        """A gross that cannot be kept to the token's resolution is named, not a decimal trap."""
+        huge = BalanceTimeline.from_events([], opening="1E+90")
+        with pytest.raises(InvalidInputError, match="more than 100 significant digits"):
+            RewardCalculator(Token("T", 36), AprSchedule.constant("0.05")).daily_rewards(
+                huge, DAY1, DAY2
+            )
+
+
+class TestCredited:
+    def test_credited_records_need_compounding(self) -> None:
+        """Earlier records as credits only make sense when payments compound."""
+        timeline = BalanceTimeline.from_events([], opening="100")
+        earlier = calc().daily_rewards(timeline, DAY1, DAY2)
+        with pytest.raises(InvalidInputError, match="compound=True"):
+            calc().daily_rewards(timeline, DAY2, DAY2 + timedelta(days=1), credited=earlier)
+
+    def test_credited_must_be_records(self) -> None:
+        """Anything but a DailyReward in credited is a TypeError naming its position."""
+        timeline = BalanceTimeline.from_events([], opening="100")
+        with pytest.raises(InvalidTypeError, match=r"credited\[0\]"):
+            calc(compound=True).daily_rewards(timeline, DAY1, DAY2, credited=["5"])  # type: ignore[list-item]

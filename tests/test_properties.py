@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import decimal
 import math
-from datetime import UTC, timedelta, tzinfo
+from datetime import UTC, date, time, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+import attrs
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from softstaking import (
@@ -29,12 +32,15 @@ from softstaking import (
     TieredApr,
     TimeWeighted,
     Token,
+    WeeklyPayouts,
 )
 from softstaking.instants import to_us
 from tests.strategies import (
     FIRST_DAY,
     WIDE,
     aprs,
+    day_offsets,
+    first_days,
     instants,
     of_units,
     policies,
@@ -42,6 +48,7 @@ from tests.strategies import (
     timelines,
     tokens,
     units,
+    wall_times,
     zones,
 )
 
@@ -82,48 +89,65 @@ def marginal(balance: Fraction, bands: tuple[tuple[Decimal | None, Decimal], ...
     return out
 
 
+class Case(NamedTuple):
+    """A calculator, a timeline, and the first day of the run."""
+
+    calc: RewardCalculator
+    timeline: BalanceTimeline
+    first: date
+
+
 @st.composite
-def runs(draw: st.DrawFn, *, compound: bool = False) -> tuple[RewardCalculator, BalanceTimeline]:
-    """A calculator with any policy, zone, rate, holding rules and dust mode, and a timeline."""
+def runs(draw: st.DrawFn, *, compound: bool = False) -> Case:
+    """Any policy, zone, day offset, rate, holding rules, payout and dust mode, and a timeline.
+
+    Runs mostly start a few days before a DST change, so that they cross it.
+    """
     token = draw(tokens())
     rate = draw(st.one_of(aprs(), tiered_aprs()))
     cap = draw(st.one_of(st.none(), units(token, max_units=10**30).filter(bool)))
+    zone = draw(zones())
+    payout_schedule = draw(st.one_of(st.none(), st.just(WeeklyPayouts([0], tz=zone))))
+    delays = [timedelta(0)] if payout_schedule else [timedelta(0), timedelta(hours=8), DAY]
     calc = RewardCalculator(
         token,
         AprSchedule.constant(rate),
         draw(policies()),
-        tz=draw(zones()),
+        tz=zone,
+        day_offset=draw(day_offsets()),
         min_holding=draw(st.one_of(st.just(Decimal(0)), units(token, max_units=10**20))),
         cap=cap,
         compound=compound,
-        payout_delay=draw(st.sampled_from([timedelta(0), timedelta(hours=8), DAY])),
+        payout_delay=draw(st.sampled_from(delays)),
+        payout_schedule=payout_schedule,
         min_payout=draw(st.one_of(st.just(Decimal(0)), units(token, max_units=10**6))),
         dust=draw(st.sampled_from(Dust)),
     )
-    return calc, draw(timelines(token))
+    first = draw(first_days())
+    return Case(calc, draw(timelines(token, first=first)), first)
 
 
-def run(calc: RewardCalculator, timeline: BalanceTimeline, days: int = 10) -> list[DailyReward]:
-    return calc.daily_rewards(timeline, FIRST_DAY, FIRST_DAY + days * DAY)
+def run(
+    calc: RewardCalculator, timeline: BalanceTimeline, first: date, days: int = 10
+) -> list[DailyReward]:
+    return calc.daily_rewards(timeline, first, first + days * DAY)
 
 
 class TestConservation:
     @given(runs())
-    def test_no_base_unit_is_created_or_lost(
-        self, case: tuple[RewardCalculator, BalanceTimeline]
-    ) -> None:
+    def test_no_base_unit_is_created_or_lost(self, case: Case) -> None:
         """No base unit is lost: sum(paid) + final carry + sum(forfeited) == sum(gross)."""
-        calc, timeline = case
-        records = run(calc, timeline)
+        calc, timeline, first = case
+        records = run(calc, timeline, first)
         paid = [r.paid for r in records]
         forfeited = [r.forfeited for r in records]
         assert total([*paid, records[-1].carry, *forfeited]) == total([r.gross for r in records])
 
     @given(runs())
-    def test_paid_is_whole_base_units(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+    def test_paid_is_whole_base_units(self, case: Case) -> None:
         """Every payment is a non-negative whole number of base units."""
-        calc, timeline = case
-        for r in run(calc, timeline):
+        calc, timeline, first = case
+        for r in run(calc, timeline, first):
             assert r.paid >= 0
             assert r.paid == r.paid.quantize(calc.token.base_unit, context=WIDE)
 
@@ -147,103 +171,116 @@ class TestConservation:
         assert paid == floor
 
     @given(runs())
-    def test_carry_stays_below_a_base_unit_without_a_minimum_payout(
-        self, case: tuple[RewardCalculator, BalanceTimeline]
-    ) -> None:
+    def test_carry_stays_below_a_base_unit_without_a_minimum_payout(self, case: Case) -> None:
         """With the sub-unit rest carried and no minimum payout, 0 <= carry < one base unit."""
-        calc, timeline = case
-        calc = RewardCalculator(calc.token, calc.schedule, calc.policy, tz=calc.tz)
-        for r in run(calc, timeline):
+        calc, timeline, first = case
+        calc = attrs.evolve(calc, min_payout=Decimal(0), dust=Dust.CARRY)
+        for r in run(calc, timeline, first):
             assert 0 <= r.carry < calc.token.base_unit
 
 
 class TestSplitting:
     @given(runs(), st.integers(0, 10))
-    def test_splitting_a_range_changes_no_days_gross(
-        self, case: tuple[RewardCalculator, BalanceTimeline], cut: int
-    ) -> None:
+    def test_splitting_a_range_changes_no_days_gross(self, case: Case, cut: int) -> None:
         """Splitting [a, c) at b gives the same records, the carry passed from one to the other."""
-        calc, timeline = case
-        whole = run(calc, timeline)
-        middle = FIRST_DAY + cut * DAY
-        first = calc.daily_rewards(timeline, FIRST_DAY, middle)
-        carry = first[-1].carry if first else Decimal(0)
-        second = calc.daily_rewards(timeline, middle, FIRST_DAY + 10 * DAY, carry=carry)
-        assert [r.gross for r in first + second] == [r.gross for r in whole]
-        assert first + second == whole
+        calc, timeline, first = case
+        whole = run(calc, timeline, first)
+        middle = first + cut * DAY
+        before = calc.daily_rewards(timeline, first, middle)
+        carry = before[-1].carry if before else Decimal(0)
+        after = calc.daily_rewards(timeline, middle, first + 10 * DAY, carry=carry)
+        assert [r.gross for r in before + after] == [r.gross for r in whole]
+        assert before + after == whole
+
+    @given(runs(compound=True), st.integers(0, 10))
+    def test_splitting_a_compounding_range_with_its_credits_changes_nothing(
+        self, case: Case, cut: int
+    ) -> None:
+        """Compounding, [a, c) split at b gives the same records when b's run gets a's credits."""
+        calc, timeline, first = case
+        whole = run(calc, timeline, first)
+        middle = first + cut * DAY
+        before = calc.daily_rewards(timeline, first, middle)
+        carry = before[-1].carry if before else Decimal(0)
+        after = calc.daily_rewards(timeline, middle, first + 10 * DAY, carry=carry, credited=before)
+        assert before + after == whole
 
 
 class TestZero:
     @given(runs())
-    def test_zero_balance_earns_zero(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+    def test_zero_balance_earns_zero(self, case: Case) -> None:
         """An account that never holds anything earns nothing."""
-        calc, _ = case
-        for r in run(calc, BalanceTimeline.from_events([])):
+        calc, _, first = case
+        for r in run(calc, BalanceTimeline.from_events([]), first):
             assert r.gross == 0
             assert r.paid == 0
 
     @given(runs())
-    def test_zero_rate_earns_zero(self, case: tuple[RewardCalculator, BalanceTimeline]) -> None:
+    def test_zero_rate_earns_zero(self, case: Case) -> None:
         """A rate of zero earns nothing, whatever the balance."""
-        calc, timeline = case
-        calc = RewardCalculator(calc.token, AprSchedule.constant(0), calc.policy, tz=calc.tz)
-        assert all(r.gross == 0 and r.paid == 0 for r in run(calc, timeline))
+        calc, timeline, first = case
+        calc = attrs.evolve(calc, schedule=AprSchedule.constant(0))
+        assert all(r.gross == 0 and r.paid == 0 for r in run(calc, timeline, first))
 
 
 class TestMonotone:
     @given(runs(), st.data())
-    def test_more_balance_never_earns_less(
-        self, case: tuple[RewardCalculator, BalanceTimeline], data: st.DataObject
-    ) -> None:
+    def test_more_balance_never_earns_less(self, case: Case, data: st.DataObject) -> None:
         """Adding a deposit never lowers any day's gross reward."""
-        calc, timeline = case
+        calc, timeline, first = case
         extra = data.draw(units(calc.token, max_units=10**24))
-        at = data.draw(instants(10, calc.tz))
+        at = data.draw(instants(10, calc.tz, first=first))
         richer = BalanceTimeline.from_events(
             [*timeline.events, BalanceEvent(at, extra)], opening=timeline.opening
         )
-        for poorer, more in zip(run(calc, timeline), run(calc, richer), strict=True):
+        for poorer, more in zip(run(calc, timeline, first), run(calc, richer, first), strict=True):
             assert more.gross >= poorer.gross
 
     @given(runs(), aprs(), aprs())
-    def test_a_higher_rate_never_earns_less(
-        self, case: tuple[RewardCalculator, BalanceTimeline], low: Decimal, high: Decimal
-    ) -> None:
+    def test_a_higher_rate_never_earns_less(self, case: Case, low: Decimal, high: Decimal) -> None:
         """Raising a flat rate never lowers any day's gross reward."""
-        calc, timeline = case
+        calc, timeline, first = case
         low, high = sorted((low, high))
 
         def at(rate: Decimal) -> list[DailyReward]:
-            c = RewardCalculator(calc.token, AprSchedule.constant(rate), calc.policy, tz=calc.tz)
-            return run(c, timeline)
+            return run(attrs.evolve(calc, schedule=AprSchedule.constant(rate)), timeline, first)
 
         for a, b in zip(at(low), at(high), strict=True):
             assert b.gross >= a.gross
 
     @given(runs(), tiered_aprs(), aprs())
     def test_raising_every_band_never_earns_less(
-        self, case: tuple[RewardCalculator, BalanceTimeline], tiers: TieredApr, bump: Decimal
+        self, case: Case, tiers: TieredApr, bump: Decimal
     ) -> None:
         """Raising every band of a tier table never lowers any day's gross reward."""
-        calc, timeline = case
+        calc, timeline, first = case
         higher = TieredApr([(up, WIDE.add(apr, bump)) for up, apr in tiers.bands])
 
         def at(rate: TieredApr) -> list[DailyReward]:
-            c = RewardCalculator(calc.token, AprSchedule.constant(rate), calc.policy, tz=calc.tz)
-            return run(c, timeline)
+            return run(attrs.evolve(calc, schedule=AprSchedule.constant(rate)), timeline, first)
 
         for a, b in zip(at(tiers), at(higher), strict=True):
             assert b.gross >= a.gross
 
 
 class TestPoliciesAgree:
-    @given(tokens(), zones(), st.lists(st.integers(-(10**20), 10**20), max_size=8), aprs())
+    @given(
+        tokens(),
+        st.tuples(zones(), day_offsets(), first_days()),
+        st.lists(st.integers(-(10**20), 10**20), max_size=8),
+        aprs(),
+    )
     def test_policies_agree_when_the_balance_is_constant_within_each_day(
-        self, token: Token, zone: tzinfo, deltas: list[int], apr: Decimal
+        self,
+        token: Token,
+        days: tuple[tzinfo, timedelta, date],
+        deltas: list[int],
+        apr: Decimal,
     ) -> None:
         """Snapshot, time-weighted and minimum agree when balances change only at day starts."""
-        calendar = DayCalendar(zone)
-        starts = [calendar.start_of(FIRST_DAY + i * DAY) for i in range(len(deltas))]
+        zone, offset, first = days
+        calendar = DayCalendar(zone, day_offset=offset)
+        starts = [calendar.start_of(first + i * DAY) for i in range(len(deltas))]
         opening = 10**21
         events, balance = [], opening
         for at, wanted in zip(starts, deltas, strict=True):
@@ -253,31 +290,35 @@ class TestPoliciesAgree:
         timeline = BalanceTimeline.from_events(events, opening=of_units(opening, token))
         results = []
         for policy in (DailySnapshot(), TimeWeighted(), MinimumBalance()):
-            calc = RewardCalculator(token, AprSchedule.constant(apr), policy, tz=zone)
-            results.append([(r.balance, r.gross) for r in run(calc, timeline)])
+            calc = RewardCalculator(
+                token, AprSchedule.constant(apr), policy, tz=zone, day_offset=offset
+            )
+            results.append([(r.balance, r.gross) for r in run(calc, timeline, first)])
         assert results[0] == results[1] == results[2]
 
 
 class TestTimezones:
     @given(runs(), zones())
     def test_the_same_instants_in_another_zone_give_the_same_results(
-        self, case: tuple[RewardCalculator, BalanceTimeline], other: tzinfo
+        self, case: Case, other: tzinfo
     ) -> None:
         """Writing the events' instants in another zone changes no result."""
-        calc, timeline = case
+        calc, timeline, first = case
         moved = BalanceTimeline.from_events(
             [BalanceEvent(e.at.astimezone(other), e.delta, kind=e.kind) for e in timeline.events],
             opening=timeline.opening,
         )
-        assert run(calc, moved) == run(calc, timeline)
+        assert run(calc, moved, first) == run(calc, timeline, first)
 
     @given(runs(), zones(), st.data())
     def test_timeline_questions_do_not_depend_on_the_zone_they_are_asked_in(
-        self, case: tuple[RewardCalculator, BalanceTimeline], other: tzinfo, data: st.DataObject
+        self, case: Case, other: tzinfo, data: st.DataObject
     ) -> None:
         """balance_at, min_balance and average_balance depend on the instant, not its zone."""
-        _, timeline = case
-        a, b = sorted(data.draw(st.lists(instants(10), min_size=2, max_size=2, unique=True)))
+        _, timeline, first = case
+        a, b = sorted(
+            data.draw(st.lists(instants(10, first=first), min_size=2, max_size=2, unique=True))
+        )
         assert timeline.balance_at(a) == timeline.balance_at(a.astimezone(other))
         assert timeline.min_balance(a, b) == timeline.min_balance(
             a.astimezone(other), b.astimezone(other)
@@ -286,28 +327,38 @@ class TestTimezones:
             a.astimezone(other), b.astimezone(other)
         )
 
-    @given(zones(), st.integers(0, 400))
-    def test_days_tile_time(self, zone: tzinfo, offset: int) -> None:
+    @given(zones(), day_offsets(), first_days())
+    def test_days_tile_time(self, zone: tzinfo, offset: timedelta, first: date) -> None:
         """Each day ends where the next starts, lasts 23 to 25 hours, and day_of finds it."""
-        calendar = DayCalendar(zone)
-        first = FIRST_DAY + offset * DAY
-        windows = calendar.windows(first, first + 3 * DAY)
+        calendar = DayCalendar(zone, day_offset=offset)
+        windows = calendar.windows(first, first + 8 * DAY)
         for w, nxt in pairwise(windows):
             assert w.end == nxt.start
         for w in windows:
             assert timedelta(hours=23) <= w.duration <= timedelta(hours=25)
-            assert w.start.astimezone(zone).hour in (0, 1)  # midnight, or after a gap at it
+            if not offset:
+                assert w.start.astimezone(zone).hour in (0, 1)  # midnight, or after a gap at it
             assert calendar.day_of(w.start) == w.day
             # In UTC: aware arithmetic in a zone is wall-clock arithmetic, wrong near a gap.
             last = w.end.astimezone(UTC) - timedelta(microseconds=1)
             assert calendar.day_of(last) == w.day
 
+    @given(zones(), day_offsets(), first_days(), wall_times())
+    @example(
+        ZoneInfo("America/New_York"), timedelta(hours=2, minutes=30), date(2024, 3, 9), time(2)
+    )
+    @example(ZoneInfo("Africa/Cairo"), timedelta(hours=1), date(2024, 4, 25), time(0))
+    def test_every_time_of_day_is_read_inside_its_day(
+        self, zone: tzinfo, offset: timedelta, first: date, wall: time
+    ) -> None:
+        """A day's reading at any wall-clock time is an instant of that day, [start, end)."""
+        for w in DayCalendar(zone, day_offset=offset).windows(first, first + 8 * DAY):
+            assert w.start <= w.at(wall) < w.end
+
 
 class TestCompounding:
     @given(runs(compound=True))
-    def test_compounding_never_pays_less_than_simple(
-        self, case: tuple[RewardCalculator, BalanceTimeline]
-    ) -> None:
+    def test_compounding_never_pays_less_than_simple(self, case: Case) -> None:
         """Day by day, compounding earns at least as much as simple, and pays at least as much.
 
         Earned is cumulative gross (equally, paid + carry + forfeited). Paid alone is
@@ -315,20 +366,10 @@ class TestCompounding:
         threshold a day earlier and pay a smaller amount sooner, so simple's later, larger
         payment can briefly put its cumulative paid ahead.
         """
-        compounding, timeline = case
-        simple = RewardCalculator(
-            compounding.token,
-            compounding.schedule,
-            compounding.policy,
-            tz=compounding.tz,
-            min_holding=compounding.min_holding,
-            cap=compounding.cap,
-            payout_delay=compounding.payout_delay,
-            min_payout=compounding.min_payout,
-            dust=compounding.dust,
-        )
-        with_compounding = run(compounding, timeline, days=30)
-        without = run(simple, timeline, days=30)
+        compounding, timeline, first = case
+        simple = attrs.evolve(compounding, compound=False)
+        with_compounding = run(compounding, timeline, first, days=30)
+        without = run(simple, timeline, first, days=30)
         gross_c = gross_s = paid_c = paid_s = Decimal(0)
         for c, s in zip(with_compounding, without, strict=True):
             gross_c, gross_s = WIDE.add(gross_c, c.gross), WIDE.add(gross_s, s.gross)
@@ -340,14 +381,12 @@ class TestCompounding:
 
 class TestDefinitions:
     @given(runs())
-    def test_gross_is_eligible_times_rate_over_the_year(
-        self, case: tuple[RewardCalculator, BalanceTimeline]
-    ) -> None:
+    def test_gross_is_eligible_times_rate_over_the_year(self, case: Case) -> None:
         """Gross is eligible × APR / 365, rounded half-even to the gross quantum."""
-        calc, timeline = case
+        calc, timeline, first = case
         assert isinstance(calc.schedule, AprSchedule)
-        rate = calc.schedule.rate_on(FIRST_DAY)
-        for r in run(calc, timeline):
+        rate = calc.schedule.rate_on(first)
+        for r in run(calc, timeline, first):
             eligible = Fraction(r.eligible)
             if isinstance(rate, TieredApr):
                 annual = marginal(eligible, rate.bands)
@@ -360,12 +399,10 @@ class TestDefinitions:
             assert abs(Fraction(r.gross) - expected) <= Fraction(calc.token.gross_quantum)
 
     @given(runs())
-    def test_eligible_applies_the_minimum_holding_and_the_cap(
-        self, case: tuple[RewardCalculator, BalanceTimeline]
-    ) -> None:
+    def test_eligible_applies_the_minimum_holding_and_the_cap(self, case: Case) -> None:
         """Eligible is 0 below the minimum holding, the cap above it, else the measured balance."""
-        calc, timeline = case
-        for r in run(calc, timeline):
+        calc, timeline, first = case
+        for r in run(calc, timeline, first):
             if r.balance < calc.min_holding:
                 assert r.eligible == 0
             elif calc.cap is not None and r.balance > calc.cap:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import attrs
 
-from softstaking.amounts import CONTEXT, EXACT, ZERO, AmountLike, to_amount
+from softstaking.amounts import CONTEXT, EXACT, PRECISION, ZERO, AmountLike, to_amount
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow
 from softstaking.errors import InvalidInputError, InvalidTypeError
@@ -194,7 +194,13 @@ class RewardCalculator:
         return DayCalendar(self.tz, day_offset=self.day_offset)
 
     def daily_rewards(
-        self, timeline: BalanceTimeline, start: date, end: date, *, carry: AmountLike = 0
+        self,
+        timeline: BalanceTimeline,
+        start: date,
+        end: date,
+        *,
+        carry: AmountLike = 0,
+        credited: Iterable[DailyReward] = (),
     ) -> list[DailyReward]:
         """One record per day in ``[start, end)``, half-open like ``range``.
 
@@ -204,24 +210,59 @@ class RewardCalculator:
             end: The day after the last; ``end == start`` gives no records.
             carry: What was owed but unpaid before ``start``, such as the last record's
                 ``carry`` from an earlier run, so that runs can be chained.
+            credited: With ``compound=True``, the records of earlier runs: each one's
+                ``paid`` is in the balance from its ``payout_at`` on, as it would be in
+                one long run. Together with ``carry`` this chains compounding runs.
 
         Raises:
             InvalidInputError: If ``end`` is before ``start``, a day has no rate, an event
-                is finer than the token's base unit, or the policy measures a negative
-                or non-finite balance.
+                is finer than the token's base unit, the policy measures a negative or
+                non-finite balance, ``credited`` is given without ``compound``, or an
+                amount is too large for the library's precision.
         """
         if not isinstance(timeline, BalanceTimeline):
             msg = f"timeline must be a BalanceTimeline, not {type(timeline).__name__}"
             raise InvalidTypeError(msg)
         self._check_units(timeline)
         owed_before = to_amount(carry, name="carry")
+        credits = self._credits(credited)
         days = self._plan(check_day(start, name="start"), check_day(end, name="end"))
-        return self._run(timeline, days, owed_before)
+        try:
+            return self._run(timeline, days, owed_before, credits)
+        except (decimal.InvalidOperation, decimal.Inexact) as error:
+            # Only reachable with amounts far beyond any real balance (10^60 and more).
+            msg = (
+                f"an amount in this run needs more than {PRECISION} significant digits "
+                f"at {self.token}'s resolution of {self.token.gross_quantum:f}; "
+                "no real balance does"
+            )
+            raise InvalidInputError(msg) from error
+
+    def _credits(self, credited: Iterable[DailyReward]) -> list[tuple[int, Decimal]]:
+        """Earlier payments as ``(instant, amount)`` in time order, for compounding."""
+        credits = []
+        for i, record in enumerate(credited):
+            if not isinstance(record, DailyReward):
+                msg = f"credited[{i}] must be a DailyReward, not {type(record).__name__}"
+                raise InvalidTypeError(msg)
+            if not self.compound:
+                msg = "credited is for chaining compounding runs: set compound=True"
+                raise InvalidInputError(msg)
+            if record.paid:
+                credits.append((to_us(record.payout_at), record.paid))
+        credits.sort(key=lambda credit: credit[0])
+        return credits
 
     def _run(
-        self, timeline: BalanceTimeline, days: Sequence[_Day], carry: Decimal
+        self,
+        timeline: BalanceTimeline,
+        days: Sequence[_Day],
+        carry: Decimal,
+        credits: Sequence[tuple[int, Decimal]],
     ) -> list[DailyReward]:
         view = BalanceView(timeline)
+        for at_us, amount in credits:
+            view.credit(at_us, amount)
         measure = self.policy.measure
         token, quantum = self.token, self.token.gross_quantum
         min_holding, cap, compound = self.min_holding, self.cap, self.compound

@@ -3,13 +3,19 @@
 Day ``d`` runs from its start to the next day's start, ``[start, end)``. The start is
 midnight of ``d`` in the zone, moved by an optional offset for programs whose day is cut
 elsewhere (KuCoin once ran days from 22:00 to 21:59:59 UTC+8). Because the start is a
-wall-clock time, a day that crosses a daylight-saving change lasts 23 or 25 hours.
+wall-clock time, a day that crosses a daylight-saving change is longer or shorter by the
+change: 23 or 25 hours in most zones, 23½ or 24½ in Lord Howe.
 
 Wall-clock times are resolved the same way everywhere:
 
 * a time that happens twice (the clocks go back) means its first occurrence;
 * a time that does not exist (the clocks go forward) means the first instant after the
   gap, the moment the clocks jump.
+
+One case needs a further rule. When a day is cut inside a gap (a day offset of 2:30 in New
+York, say), the gap's end is the next day's first instant, so a time of the day that falls
+in the same gap would land outside the day; it means the day's last instant instead, one
+microsecond before the jump, so that every reading of a day stays inside it.
 """
 
 from __future__ import annotations
@@ -89,19 +95,24 @@ class DayWindow:
 
     @property
     def duration(self) -> timedelta:
-        """How long the day lasts: 24 hours, or 23 or 25 across a DST change."""
+        """How long the day lasts: 24 hours, or longer or shorter by a DST change."""
         return timedelta(microseconds=self.end_us - self.start_us)
 
     def at(self, wall: time) -> datetime:
         """The instant in this day at which the zone's clock shows ``wall``.
 
         With a day offset, a time earlier than the cut-off falls on the next calendar
-        date: in a day running 22:00 to 22:00, 23:00 comes before 10:00.
+        date: in a day running 22:00 to 22:00, 23:00 comes before 10:00. The result is
+        always inside ``[start, end)``: a time in a gap that ends the day means the day's
+        last instant (see the module's notes).
         """
         candidate = datetime.combine(self._wall_start.date(), wall)
         if candidate < self._wall_start:
             candidate += _DAY
-        return resolve_wall_time(candidate, self._tz)
+        instant = resolve_wall_time(candidate, self._tz)
+        if to_us(instant) >= self.end_us:
+            return from_us(self.end_us - 1).astimezone(self._tz)
+        return instant
 
     def at_us(self, wall: time) -> int:
         """:meth:`at` as microseconds since the epoch, remembered per time of day."""

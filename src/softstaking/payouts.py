@@ -126,7 +126,7 @@ class DailyPayouts(_RuleSchedule):
 
     Attributes:
         at: The time of day; midnight by default, which pays each day as it ends when
-            the zone is the calculator's.
+            the zone is the calculator's and the calculator has no ``day_offset``.
         tz: The zone whose clock ``at`` is read on.
 
     Examples:

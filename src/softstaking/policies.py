@@ -101,8 +101,10 @@ class DailySnapshot:
     """The balance at one wall-clock time of the day, events at that instant included.
 
     Attributes:
-        at: The time of day on the calculator's clock; midnight by default, the instant
-            the day starts. KuCoin's 2019 program used ``time(23, 59, 59)`` in UTC+8.
+        at: The time of day on the calculator's clock; midnight by default, which is
+            the instant the day starts unless the calculator has a ``day_offset`` (then
+            give the cut-off time, such as ``time(22)``, to read the day's start).
+            KuCoin's 2019 program used ``time(23, 59, 59)`` in UTC+8.
     """
 
     at: time = attrs.field(default=time(0), validator=_check_at)

@@ -7,6 +7,7 @@ sees the events in it up to, not including, ``end``.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -14,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from softstaking.amounts import CONTEXT, ZERO, AmountLike, to_amount
-from softstaking.errors import InvalidTypeError, NegativeBalanceError
+from softstaking.amounts import EXACT, PRECISION, ZERO, AmountLike, to_amount
+from softstaking.errors import InvalidInputError, InvalidTypeError, NegativeBalanceError
 from softstaking.instants import check_aware, to_us
 from softstaking.sweep import BalanceView
 
@@ -113,7 +114,15 @@ class BalanceTimeline:
         balances: list[Decimal] = []
         balance = start
         for us, index, event in keyed:
-            balance = CONTEXT.add(balance, event.delta)
+            try:
+                balance = EXACT.add(balance, event.delta)
+            except decimal.Inexact:
+                msg = (
+                    f"events[{index}] ({event.kind} of {event.delta:f} at "
+                    f"{event.at.isoformat()}) makes a balance of more than {PRECISION} "
+                    "significant digits, more than the library keeps exactly"
+                )
+                raise InvalidInputError(msg) from None
             if balance < ZERO:
                 msg = (
                     f"events[{index}] ({event.kind} of {event.delta:f} at "
