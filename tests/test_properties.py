@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from datetime import UTC, date, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
@@ -431,3 +431,70 @@ class TestDefinitions:
         expected = integral / (e - s)
         got = Fraction(timeline.average_balance(start, end))
         assert abs(got - expected) <= abs(expected) * Fraction(1, 10**99)
+
+
+REFERENCE_ZONES = ("America/New_York", "Europe/London", "Australia/Lord_Howe")
+"""Zones whose clocks never change at 00:00, 22:00 or 12:00, so the model needs no gap rule."""
+
+
+class TestAgainstAModelFromTheDefinitions:
+    @given(
+        tokens(),
+        st.tuples(
+            st.sampled_from(REFERENCE_ZONES),
+            st.sampled_from([timedelta(0), timedelta(hours=-2)]),
+            first_days(),
+        ),
+        st.booleans(),
+        aprs(),
+        st.data(),
+    )
+    def test_measured_balance_gross_and_paid_follow_the_definitions(
+        self,
+        token: Token,
+        days: tuple[str, timedelta, date],
+        average: bool,
+        apr: Decimal,
+        data: st.DataObject,
+    ) -> None:
+        """Each day's balance, gross and paid are what the definitions give, computed apart.
+
+        The model cuts days with zoneinfo wall-clock times, integrates the step function
+        with fractions, and settles with floor and carry: none of it calls the library.
+        """
+        name, offset, first = days
+        zone = ZoneInfo(name)
+        timeline = data.draw(timelines(token, first=first))
+        policy = TimeWeighted() if average else DailySnapshot(time(12))
+        calc = RewardCalculator(
+            token, AprSchedule.constant(apr), policy, tz=zone, day_offset=offset
+        )
+        changes = [(to_us(e.at), Fraction(e.delta)) for e in timeline.events]
+
+        def balance_at(t: int) -> Fraction:
+            return Fraction(timeline.opening) + sum(
+                (d for at, d in changes if at <= t), Fraction(0)
+            )
+
+        def cut(day: date) -> int:
+            return to_us((datetime.combine(day, time(0)) + offset).replace(tzinfo=zone))
+
+        carry = Fraction(0)
+        unit, quantum = Fraction(calc.token.base_unit), Fraction(calc.token.gross_quantum)
+        for r in calc.daily_rewards(timeline, first, first + 10 * DAY):
+            s, e = cut(r.day), cut(r.day + DAY)
+            if average:
+                points = [s, *sorted({at for at, _ in changes if s < at < e}), e]
+                integral = sum((balance_at(a) * (b - a) for a, b in pairwise(points)), Fraction(0))
+                measured = integral / (e - s)
+                assert abs(Fraction(r.balance) - measured) <= measured / 10**99
+            else:
+                noon = to_us(datetime.combine(r.day, time(12), tzinfo=zone))
+                measured = balance_at(noon)
+                assert Fraction(r.balance) == measured
+            expected_gross = half_even(measured * Fraction(apr) / 365, calc.token.gross_quantum)
+            assert abs(Fraction(r.gross) - expected_gross) <= quantum
+            owed = carry + Fraction(r.gross)
+            assert Fraction(r.paid) == math.floor(owed / unit) * unit
+            carry = owed - Fraction(r.paid)
+            assert Fraction(r.carry) == carry
