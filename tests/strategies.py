@@ -147,13 +147,16 @@ def timelines(
     token: Token,
     *,
     days: int = 10,
+    min_events: int = 0,
     max_events: int = 8,
     first: date = FIRST_DAY,
 ) -> BalanceTimeline:
     """Timelines of whole base units that never overdraw, in an arbitrary zone."""
     zone = draw(zones())
     opening_units = draw(st.integers(0, 10**24))
-    ats = sorted(draw(st.lists(instants(days, zone, first=first), max_size=max_events)))
+    ats = sorted(
+        draw(st.lists(instants(days, zone, first=first), min_size=min_events, max_size=max_events))
+    )
     balance_units = opening_units  # tracked in integer base units, so exactly
     events = []
     for at in ats:

@@ -464,7 +464,7 @@ class TestAgainstAModelFromTheDefinitions:
         """
         name, offset, first = days
         zone = ZoneInfo(name)
-        timeline = data.draw(timelines(token, first=first))
+        timeline = data.draw(timelines(token, first=first, min_events=100, max_events=200))
         policy = TimeWeighted() if average else DailySnapshot(time(12))
         calc = RewardCalculator(
             token, AprSchedule.constant(apr), policy, tz=zone, day_offset=offset
