@@ -437,8 +437,8 @@ def intraday_annual(
         for stretches in plan.changing:
             layer = ZERO
             for rate, reads, w in stretches:
-                total = ZERO
-                for k in reads:
+                total = values[reads[0]]
+                for k in reads[1:]:
                     total = EXACT.add(total, values[k])
                 scaled = total if scale is None else CONTEXT.multiply(total, scale)
                 layer = CONTEXT.add(layer, _stretch_annual(rate, scaled, w))
