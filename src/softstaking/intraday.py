@@ -30,7 +30,7 @@ the minimum nothing is earned; above the cap every balance of the day is scaled 
 cap / measured, so the day earns on an average of exactly the cap at the day's mix of
 rates. ``DailyReward.apr`` is then the effective rate, the day's annual reward divided by
 the eligible balance; at a zero eligible balance it is the rate one unit held the whole
-day would earn, the share-weighted mean of each stretch's rate at zero.
+day would earn: the share-weighted mean of each stretch's rate at zero, summed over layers.
 """
 
 from __future__ import annotations
