@@ -36,6 +36,26 @@ TIGHT = Fraction(1, 10**95)
 """Relative tolerance for one value computed at 100 significant digits."""
 
 
+ROUNDED_ONCE = Fraction(1, 10**99)
+"""Relative tolerance for a value computed wider and rounded once to 100 digits."""
+
+REFERENCE = decimal.Context(prec=400, rounding=decimal.ROUND_HALF_EVEN, Emin=-9999)
+"""The tests' reference for powers too large for fractions: four times the digits."""
+
+MANY_PERIODS = [2, 12, 365, 366, 8760, 525_600]
+"""Compounding yearly to every minute."""
+
+
+def _wide_rates() -> st.SearchStrategy[Decimal]:
+    """Rates from 10^-30 (where 1 + rate cancels most digits) to 500 %."""
+    tiny = st.builds(
+        lambda digits, shift: Decimal(digits).scaleb(-shift, LOOSE),
+        st.integers(1, 10**12),
+        st.integers(7, 42),
+    )
+    return st.one_of(aprs().filter(bool), tiny)
+
+
 def close(value: Decimal, expected: Fraction, *, within: Fraction = TIGHT) -> bool:
     """Whether ``value`` is within a relative ``within`` of ``expected``."""
     return abs(Fraction(value) - expected) <= within * abs(expected)
@@ -114,11 +134,38 @@ class TestCompounding:
         assert close(apy, (1 + Fraction(4, 100) / n) ** n - 1)
         assert round_percent(as_percent(apy), places=3) == Decimal(shown)
 
-    @given(aprs(), st.sampled_from([1, 2, 4, 12, 52, 360, 365, 366, 8760]))
+    @given(_wide_rates(), st.sampled_from([2, 4, 12, 52, 360, 365]))
+    def test_apy_from_apr_is_the_definition_to_a_relative_1e_99(self, apr: Decimal, n: int) -> None:
+        """apy_from_apr is (1 + r/n)^n − 1, computed exactly, to a relative 10^-99."""
+        exact = (1 + Fraction(apr) / n) ** n - 1
+        assert close(apy_from_apr(apr, periods_per_year=n), exact, within=ROUNDED_ONCE)
+
+    @given(_wide_rates(), st.sampled_from(MANY_PERIODS))
+    def test_apy_from_apr_holds_for_minutely_compounding(self, apr: Decimal, n: int) -> None:
+        """Up to 525,600 periods a year, apy_from_apr is the definition to a relative 10^-99."""
+        exact = REFERENCE.subtract(
+            REFERENCE.power(REFERENCE.add(1, REFERENCE.divide(apr, n)), n), 1
+        )
+        assert close(apy_from_apr(apr, periods_per_year=n), Fraction(exact), within=ROUNDED_ONCE)
+
+    @given(_wide_rates(), st.sampled_from(MANY_PERIODS))
+    def test_apr_from_apy_is_the_definition_to_a_relative_1e_99(self, apy: Decimal, n: int) -> None:
+        """apr_from_apy is n × ((1 + y)^(1/n) − 1), to a relative 10^-99."""
+        root = REFERENCE.power(REFERENCE.add(1, apy), REFERENCE.divide(1, n))
+        exact = REFERENCE.multiply(REFERENCE.subtract(root, 1), n)
+        assert close(apr_from_apy(apy, periods_per_year=n), Fraction(exact), within=ROUNDED_ONCE)
+
+    @given(_wide_rates(), st.sampled_from(MANY_PERIODS))
     def test_apr_from_apy_undoes_apy_from_apr(self, apr: Decimal, n: int) -> None:
-        """apr_from_apy(apy_from_apr(r, n), n) is r to within 10^-90 (absolute, r ≤ 5)."""
+        """apr_from_apy(apy_from_apr(r, n), n) is r to a relative 2 × 10^-99."""
         back = apr_from_apy(apy_from_apr(apr, periods_per_year=n), periods_per_year=n)
-        assert abs(Fraction(back) - Fraction(apr)) <= Fraction(1, 10**90)
+        assert close(back, Fraction(apr), within=2 * ROUNDED_ONCE)
+
+    def test_a_tiny_rate_compounded_every_minute_keeps_its_digits(self) -> None:
+        """10^-7 compounded 525,600 times a year round-trips to a relative 2 × 10^-99."""
+        apr = Decimal("0.0000001")
+        back = apr_from_apy(apy_from_apr(apr, periods_per_year=525_600), periods_per_year=525_600)
+        assert close(back, Fraction(apr), within=2 * ROUNDED_ONCE)
 
     @given(aprs())
     def test_compounding_once_a_year_changes_nothing(self, apr: Decimal) -> None:

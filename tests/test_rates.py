@@ -430,6 +430,101 @@ class TestIntradayProperties:
             assert near(Fraction(record.gross), integral / length, token)
 
 
+@st.composite
+def _constant_layers(draw: st.DrawFn) -> AprSchedule:
+    """A layer of one rate of any kind, every day."""
+    return AprSchedule.constant(draw(any_rates()))
+
+
+@st.composite
+def _changing_layers(draw: st.DrawFn) -> IntradayAprSchedule:
+    """A layer of rates of any kind changing at drawn instants, one of them mid-day."""
+    changes = draw(st.lists(st.tuples(instants(3), any_rates()), max_size=3))
+    midday = utc(FIRST_DAY) + timedelta(seconds=draw(st.integers(3600, 82_800)))
+    changes.append((midday, draw(any_rates())))
+    return IntradayAprSchedule({utc(FIRST_DAY - 2 * DAY): draw(any_rates())} | dict(changes))
+
+
+@st.composite
+def _two_band_tiers(draw: st.DrawFn) -> TieredApr:
+    """Marginal tiers with two different rates either side of a bound up to 10^9."""
+    low, high = draw(st.lists(aprs(), min_size=2, max_size=2, unique=True))
+    return TieredApr([(draw(st.integers(1, 10**9)), low), (None, high)])
+
+
+@st.composite
+def _layer_lists(draw: st.DrawFn) -> list[AprSchedule | IntradayAprSchedule]:
+    """One to three layers of any kinds, or constant marginal tiers beside a changing rate."""
+    both: list[AprSchedule | IntradayAprSchedule] = [
+        AprSchedule.constant(draw(_two_band_tiers())),
+        draw(_changing_layers()),
+    ]
+    more = st.one_of(_constant_layers(), _changing_layers())
+    layers = draw(st.one_of(st.just(both), st.lists(more, min_size=1, max_size=3)))
+    return draw(st.permutations(layers))
+
+
+@st.composite
+def _tier_sized_timelines(draw: st.DrawFn) -> BalanceTimeline:
+    """Whole-token deposits up to 10^9, the size of the drawn tiers' bounds, one mid-day."""
+    deposits = draw(st.lists(st.tuples(instants(3), st.integers(1, 10**9)), max_size=3))
+    midday = utc(FIRST_DAY) + timedelta(seconds=draw(st.integers(3600, 82_800)))
+    deposits.append((midday, draw(st.integers(1, 10**9))))
+    return BalanceTimeline.from_events(
+        [BalanceEvent(at, Decimal(amount)) for at, amount in deposits],
+        opening=draw(st.integers(0, 10**9)),
+    )
+
+
+class TestLayersEarnSeparately:
+    NOON_DEPOSIT = BalanceTimeline.from_events([BalanceEvent(utc(JAN_1, 12), Decimal(1000))])
+    """Nothing until noon, then 1,000: a time-weighted average of 500."""
+
+    BONUS = AprSchedule.constant(TieredApr([(500, "0.365"), (None, "0")]))
+    """36.5 % on the first 500."""
+
+    def test_a_constant_bonus_is_unmoved_by_a_realtime_change(self) -> None:
+        """Real-time 0 then 1e-9 from noon plus the bonus earns both layers' definitions."""
+        realtime = IntradayAprSchedule({utc(JAN_1): "0", utc(JAN_1, 12): "0.000000001"})
+        calc = RewardCalculator(USDT, realtime + self.BONUS, TimeWeighted())
+        bonus = marginal(Fraction(500), self.BONUS.rate_on(JAN_1).bands)  # type: ignore[union-attr]
+        assert bonus == Fraction(365, 2)
+        # ∫ balance × rate dt / day length: 1,000 × 10^-9 for half the day.
+        real = 1000 * Fraction(1, 10**9) / 2
+        gross = one_day(calc, self.NOON_DEPOSIT)
+        assert gross == half_even((bonus + real) / 365, USDT.gross_quantum)
+        assert gross > Fraction(1, 2)  # the bonus alone earns exactly 0.5
+
+    def test_the_rate_at_zero_adds_each_layers(self) -> None:
+        """Under the minimum, apr is the bonus's first band plus the real-time mean rate."""
+        realtime = IntradayAprSchedule({utc(JAN_1): "0.01", utc(JAN_1, 6): "0.05"})
+        calc = RewardCalculator(USDT, realtime + self.BONUS, TimeWeighted(), min_holding=10**6)
+        (record,) = calc.daily_rewards(self.NOON_DEPOSIT, JAN_1, JAN_1 + DAY)
+        mean = (6 * Fraction(1, 100) + 18 * Fraction(5, 100)) / 24
+        assert record.gross == 0
+        assert Fraction(record.apr) == Fraction(365, 1000) + mean
+
+    @given(tokens(), intraday_policies(), st.data())
+    def test_a_layered_schedule_earns_the_sum_of_its_layers_alone(
+        self, token: Token, policy: AccrualPolicy, data: st.DataObject
+    ) -> None:
+        """Each day's gross is the sum of each layer's gross alone, to a quantum per layer."""
+        layers = data.draw(_layer_lists())
+        zone = data.draw(zones())
+        timeline = data.draw(st.one_of(_tier_sized_timelines(), timelines(token, days=3)))
+        cap = data.draw(st.one_of(st.none(), units(token).filter(bool)))
+
+        def run(schedule: AprSchedule | IntradayAprSchedule | LayeredSchedule) -> list[Fraction]:
+            calc = RewardCalculator(token, schedule, policy, tz=zone, cap=cap)
+            records = calc.daily_rewards(timeline, FIRST_DAY, FIRST_DAY + 3 * DAY)
+            return [Fraction(r.gross) for r in records]
+
+        alone = [run(layer) for layer in layers]
+        for n, gross in enumerate(run(LayeredSchedule(layers))):
+            total = sum((grosses[n] for grosses in alone), Fraction(0))
+            assert abs(gross - total) <= len(layers) * Fraction(token.gross_quantum)
+
+
 class TestCallerContext:
     def test_new_rates_ignore_the_callers_decimal_context(self) -> None:
         """Stacked, scaled, whole-balance and intraday rates ignore a 5-digit caller context."""

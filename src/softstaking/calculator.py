@@ -290,8 +290,12 @@ class RewardCalculator:
                     self.policy, window, view, rate, measured=measured, eligible=eligible
                 )
             else:
-                apr = rate.blended_rate(eligible)
                 annual = rate.annual_reward(eligible)
+                if eligible == ZERO:
+                    apr = rate.blended_rate(ZERO)
+                else:
+                    # What blended_rate(eligible) computes, without a second annual_reward.
+                    apr = CONTEXT.divide(annual, eligible)
             gross = CONTEXT.divide(annual, d.year_days).quantize(quantum, half_even, CONTEXT)
             paid, carry, forfeited = settle(
                 EXACT.add(carry, gross), token, min_payout=min_payout, dust=dust

@@ -15,6 +15,11 @@ How a day with several rates earns depends on the accrual policy:
 * :class:`~softstaking.SnapshotAverage`: the same over the snapshots, each snapshot read
   at the rate in force at its instant: for flat rates, the mean of balance × rate.
 
+The layers of a :class:`LayeredSchedule` earn separately and the day earns their sum:
+a layer with one rate all day earns it on the day's eligible balance, as it would alone,
+and only a layer that changes within the day is split into stretches. A bonus tier that
+holds all day therefore earns the same whatever the real-time rate beside it does.
+
 A day on which the rate is the same throughout earns exactly as with an
 :class:`~softstaking.AprSchedule`. :class:`~softstaking.MinimumBalance` and custom
 policies give no meaningful way to combine several rates in one day, so a day with
@@ -25,7 +30,7 @@ the minimum nothing is earned; above the cap every balance of the day is scaled 
 cap / measured, so the day earns on an average of exactly the cap at the day's mix of
 rates. ``DailyReward.apr`` is then the effective rate, the day's annual reward divided by
 the eligible balance; at a zero eligible balance it is the rate one unit held the whole
-day would earn, the share-weighted mean of each stretch's rate at zero.
+day would earn: the share-weighted mean of each stretch's rate at zero, summed over layers.
 """
 
 from __future__ import annotations
@@ -60,6 +65,33 @@ _ONE_DAY: Final = timedelta(days=1)
 _STACK_CACHE_SIZE: Final = 4096
 
 
+Pieces: TypeAlias = tuple[tuple[int, Rate], ...]
+"""``(start_us, rate)`` pairs in time order, each holding until the next."""
+
+
+def _one_layer(rates: IntradayRates) -> tuple[Pieces, ...]:
+    return (rates.pieces,)
+
+
+@attrs.frozen
+class _Stretches:
+    """What a day's rates and a policy fix before any balance is read.
+
+    ``constant`` are the rates that apply to the eligible balance as they are: the
+    layers with one rate all day, or the stacked rate at a daily snapshot. Each entry of
+    ``changing`` is one layer that changes during the day, as ``(rate, reads, weight)``
+    stretches: ``reads`` index the day's balance readings at ``cuts`` (the integrals
+    between neighbouring cuts under :class:`~softstaking.TimeWeighted`, the balances at
+    the snapshot instants under :class:`~softstaking.SnapshotAverage`).
+    """
+
+    constant: tuple[Rate, ...]
+    changing: tuple[tuple[tuple[Rate, tuple[int, ...], int], ...], ...]
+    cuts: tuple[int, ...]
+    integrals: bool
+    weight: int
+
+
 @attrs.frozen
 class IntradayRates:
     """The rates in force during one day, as ``(start, rate)`` pieces.
@@ -67,15 +99,30 @@ class IntradayRates:
     Attributes:
         pieces: ``(start_us, rate)`` pairs in time order, ``start_us`` in microseconds
             since the epoch; the first starts at the day's start and each holds until
-            the next. Neighbouring pieces have different rates.
+            the next. Neighbouring pieces have different rates. For a
+            :class:`LayeredSchedule`, the stacked rate.
+        layers: The pieces of each layer of a :class:`LayeredSchedule`, in the same
+            form; ``(pieces,)`` for a single schedule. Each layer earns on its own, so a
+            layer constant over the day earns on the day's eligible balance whatever
+            the others do.
     """
 
-    pieces: tuple[tuple[int, Rate], ...]
+    pieces: Pieces
+    layers: tuple[Pieces, ...] = attrs.field(
+        kw_only=True, default=attrs.Factory(_one_layer, takes_self=True)
+    )
+    _plans: dict[tuple[AccrualPolicy, int], _Stretches] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False
+    )
 
     def rate_at_us(self, t: int) -> Rate:
         """The rate in force at ``t`` microseconds since the epoch."""
-        i = bisect_right(self.pieces, t, key=lambda piece: piece[0])
-        return self.pieces[max(i, 1) - 1][1]
+        return self.pieces[_piece_at(self.pieces, t)][1]
+
+
+def _piece_at(pieces: Pieces, t: int) -> int:
+    """The index of the piece in force at ``t`` (the first one before it starts)."""
+    return max(bisect_right(pieces, t, key=lambda piece: piece[0]), 1) - 1
 
 
 def _check_instant_key(value: object) -> datetime:
@@ -187,7 +234,10 @@ class LayeredSchedule:
 
     A day's rate is a :class:`~softstaking.rates.StackedApr` of each layer's rate, and it
     changes whenever any layer's does. A daily layer changes at the calculator's day
-    boundaries. ``realtime + bonus`` builds one; nested layered schedules are flattened.
+    boundaries. Each layer earns as it would alone and a day earns the sum: a layer
+    constant over the day earns on the day's eligible balance, only a layer that changes
+    within the day is split into stretches. ``realtime + bonus`` builds one; nested
+    layered schedules are flattened.
 
     Attributes:
         layers: :class:`~softstaking.AprSchedule` and :class:`IntradayAprSchedule` values.
@@ -200,7 +250,18 @@ class LayeredSchedule:
 
     def pieces_in(self, window: DayWindow) -> tuple[tuple[int, Rate], ...]:
         """The ``(start_us, rate)`` pieces of the stacked rate over ``window``."""
+        return self._stacked([_layer_pieces(layer, window) for layer in self.layers])
+
+    def rate_in(self, window: DayWindow) -> Rate | IntradayRates:
+        """The day's rate: one stack, or the :class:`IntradayRates` of each layer."""
         per_layer = [_layer_pieces(layer, window) for layer in self.layers]
+        pieces = self._stacked(per_layer)
+        if len(pieces) == 1:
+            return pieces[0][1]
+        return IntradayRates(pieces, layers=tuple(per_layer))
+
+    def _stacked(self, per_layer: Sequence[Pieces]) -> Pieces:
+        """The pieces of the stack of ``per_layer``: it changes whenever a layer does."""
         starts = sorted({start for pieces in per_layer for start, _ in pieces})
         out: list[tuple[int, Rate]] = []
         at = [0] * len(per_layer)
@@ -252,9 +313,9 @@ def day_rates(schedule: Schedule, windows: Sequence[DayWindow]) -> list[Rate | I
     out: list[Rate | IntradayRates] = []
     for window in windows:
         if isinstance(schedule, LayeredSchedule):
-            pieces = schedule.pieces_in(window)
-        else:
-            pieces = schedule.pieces(window.start_us, window.end_us)
+            out.append(schedule.rate_in(window))
+            continue
+        pieces = schedule.pieces(window.start_us, window.end_us)
         out.append(pieces[0][1] if len(pieces) == 1 else IntradayRates(pieces))
     return out
 
@@ -276,6 +337,55 @@ def _stretch_annual(rate: Rate, total: Decimal, weight: int) -> Decimal:
     return CONTEXT.multiply(rate.annual_reward(average), weight)
 
 
+def _layer_stretches(
+    pieces: Pieces, reads: Sequence[int]
+) -> tuple[tuple[Rate, tuple[int, ...], int], ...]:
+    """Group the readings at instants ``reads`` by the piece of ``pieces`` in force.
+
+    Each stretch is ``(rate, indices of its readings, weight)``, the weight being its
+    number of readings; pieces with none are left out.
+    """
+    groups: dict[int, list[int]] = {}
+    for k, us in enumerate(reads):
+        groups.setdefault(_piece_at(pieces, us), []).append(k)
+    return tuple((pieces[i][1], tuple(groups[i]), len(groups[i])) for i in sorted(groups))
+
+
+def _plan(policy: AccrualPolicy, window: DayWindow, rates: IntradayRates) -> _Stretches:
+    """What ``policy`` reads on ``window`` and how each layer's rates apply to it."""
+    # Exact types: a subclass may measure differently, so it is not assumed to combine
+    # rates the same way.
+    if type(policy) is DailySnapshot:
+        return _Stretches((rates.rate_at_us(window.at_us(policy.at)),), (), (), False, 1)
+    constant = tuple(pieces[0][1] for pieces in rates.layers if len(pieces) == 1)
+    changing = [pieces for pieces in rates.layers if len(pieces) > 1]
+    if type(policy) is TimeWeighted:
+        # Cut wherever a layer changes: between neighbouring cuts every layer has one
+        # rate, and a layer's stretch is a run of those spans, weighted by its length
+        # in microseconds.
+        starts = {start for pieces in changing for start, _ in pieces}
+        cuts = (*sorted(starts), window.end_us)
+        layers: list[tuple[tuple[Rate, tuple[int, ...], int], ...]] = []
+        for pieces in changing:
+            stretches: list[tuple[Rate, tuple[int, ...], int]] = []
+            ends = [start for start, _ in pieces[1:]] + [window.end_us]
+            for (start, rate), end in zip(pieces, ends, strict=True):
+                spans = tuple(range(bisect_left(cuts, start), bisect_left(cuts, end)))
+                stretches.append((rate, spans, end - start))
+            layers.append(tuple(stretches))
+        weight = window.end_us - window.start_us
+        return _Stretches(constant, tuple(layers), cuts, True, weight)
+    if type(policy) is SnapshotAverage:
+        reads = tuple(window.at_us(t) for t in policy.times)
+        layers = [_layer_stretches(pieces, reads) for pieces in changing]
+        return _Stretches(constant, tuple(layers), reads, False, len(reads))
+    raise _policy_error(policy, window)  # pragma: no cover - intraday_annual checks first
+
+
+_COMBINING: Final = (DailySnapshot, TimeWeighted, SnapshotAverage)
+"""The policies that give a meaning to several rates in one day."""
+
+
 def intraday_annual(
     policy: AccrualPolicy,
     window: DayWindow,
@@ -287,10 +397,18 @@ def intraday_annual(
 ) -> tuple[Decimal, Decimal]:
     """A day's annual reward and effective rate when the rate changes within the day.
 
+    Each layer earns on its own and the day's annual reward is their sum, so a layer
+    earns the same whatever the other layers do: a layer with one rate all day earns
+    that rate on the eligible balance; a layer that changes earns, per stretch of one
+    rate, that rate on the stretch's own average balance (scaled by eligible / measured
+    under a cap), weighted by the stretch's share of the day. What depends only on the
+    day and the policy (the snapshot rate, the cuts, which snapshot falls in which
+    stretch) is worked out once and kept on ``rates``.
+
     Args:
         policy: The calculator's accrual policy; only the three built-in ones that give
             a meaning to several rates in one day are accepted.
-        window: The day.
+        window: The day ``rates`` belong to.
         balances: The sweep, already entered into the day.
         rates: The day's rate pieces.
         measured: The balance the policy measured.
@@ -304,41 +422,52 @@ def intraday_annual(
     Raises:
         InvalidInputError: For :class:`~softstaking.MinimumBalance` or a custom policy.
     """
-    # Exact types: a subclass may measure differently, so it is not assumed to combine
-    # rates the same way.
-    if type(policy) is DailySnapshot:
-        rate = rates.rate_at_us(window.at_us(policy.at))
-        return annual_reward(rate, eligible), blended_rate(rate, eligible)
-    # Each stretch of one rate gets (rate, sum of balances, weight): over time, the
-    # integral and the stretch's length; over snapshots, their sum and their count.
-    stretches: list[tuple[Rate, Decimal, int]] = []
-    if type(policy) is TimeWeighted:
-        cuts = [start for start, _ in rates.pieces] + [window.end_us]
-        integrals = balances.integrals_us(cuts)
-        for (start, rate), end, integral in zip(rates.pieces, cuts[1:], integrals, strict=True):
-            stretches.append((rate, integral, end - start))
-        weight = window.end_us - window.start_us
-    elif type(policy) is SnapshotAverage:
-        totals: dict[int, Decimal] = {}
-        counts: dict[int, int] = {}
-        for t in policy.times:
-            us = window.at_us(t)
-            i = max(bisect_right(rates.pieces, us, key=lambda piece: piece[0]), 1) - 1
-            totals[i] = EXACT.add(totals.get(i, ZERO), balances.at_us(us))
-            counts[i] = counts.get(i, 0) + 1
-        stretches.extend((rates.pieces[i][1], totals[i], counts[i]) for i in sorted(totals))
-        weight = len(policy.times)
-    else:
-        raise _policy_error(policy, window)
+    plan = _cached_plan(policy, window, rates)
     if eligible == ZERO:
-        at_zero = ZERO
-        for rate, _, w in stretches:
-            at_zero = CONTEXT.add(at_zero, CONTEXT.multiply(blended_rate(rate, ZERO), w))
-        return ZERO, CONTEXT.divide(at_zero, weight)
-    scale = None if eligible == measured else CONTEXT.divide(eligible, measured)
+        return ZERO, _rate_at_zero(plan)
     annual = ZERO
-    for rate, total, w in stretches:
-        scaled = total if scale is None else CONTEXT.multiply(total, scale)
-        annual = CONTEXT.add(annual, _stretch_annual(rate, scaled, w))
-    annual = CONTEXT.divide(annual, weight)
+    for rate in plan.constant:
+        annual = CONTEXT.add(annual, annual_reward(rate, eligible))
+    if plan.changing:
+        if plan.integrals:
+            values = balances.integrals_us(plan.cuts)
+        else:
+            values = [balances.at_us(us) for us in plan.cuts]
+        scale = None if eligible == measured else CONTEXT.divide(eligible, measured)
+        for stretches in plan.changing:
+            layer = ZERO
+            for rate, reads, w in stretches:
+                total = values[reads[0]]
+                for k in reads[1:]:
+                    total = EXACT.add(total, values[k])
+                scaled = total if scale is None else CONTEXT.multiply(total, scale)
+                layer = CONTEXT.add(layer, _stretch_annual(rate, scaled, w))
+            annual = CONTEXT.add(annual, CONTEXT.divide(layer, plan.weight))
     return annual, CONTEXT.divide(annual, eligible)
+
+
+def _cached_plan(policy: AccrualPolicy, window: DayWindow, rates: IntradayRates) -> _Stretches:
+    """:func:`_plan`, remembered on ``rates`` per policy: every account reuses it."""
+    if type(policy) not in _COMBINING:
+        raise _policy_error(policy, window)
+    key = (policy, window.start_us)
+    plan = rates._plans.get(key)
+    if plan is None:
+        plan = _plan(policy, window, rates)
+        if len(rates._plans) >= _STACK_CACHE_SIZE:  # pragma: no cover - many policies
+            rates._plans.clear()
+        rates._plans[key] = plan
+    return plan
+
+
+def _rate_at_zero(plan: _Stretches) -> Decimal:
+    """The rate one unit held all day would earn: each layer's, added up."""
+    at_zero = ZERO
+    for rate in plan.constant:
+        at_zero = CONTEXT.add(at_zero, blended_rate(rate, ZERO))
+    for stretches in plan.changing:
+        mean = ZERO
+        for rate, _, w in stretches:
+            mean = CONTEXT.add(mean, CONTEXT.multiply(blended_rate(rate, ZERO), w))
+        at_zero = CONTEXT.add(at_zero, CONTEXT.divide(mean, plan.weight))
+    return at_zero
