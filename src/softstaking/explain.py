@@ -204,18 +204,19 @@ def explain_day(
     Raises:
         InvalidInputError: If ``start`` is after ``day``, or the calculator does.
 
-    >>> from softstaking.demo import seed_calculator, seed_timeline
-    >>> text = str(explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 15)))
-    >>> print("\n".join(text.splitlines()[:5]))
-    day 2019-07-15: from 2019-07-15T00:00:00+08:00 to 2019-07-16T00:00:00+08:00
-    balance at the start of the day = 0
-      2019-07-15T14:23:05+08:00  deposit +50000  -> 50000
-    measured balance by DailySnapshot(at=datetime.time(23, 59, 59)) = 50000
-    eligible = measured = 50000
-    >>> print("\n".join(text.splitlines()[-3:]))
-    paid  = owed rounded down to 1E-18 = 9.315068493150684931
-    carry = owed − paid = 0.00000000000000000050684931506849315068
-    payout at 2019-07-16T00:00:00+08:00
+    Examples:
+        >>> from softstaking.demo import seed_calculator, seed_timeline
+        >>> text = str(explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 15)))
+        >>> print("\n".join(text.splitlines()[:5]))
+        day 2019-07-15: from 2019-07-15T00:00:00+08:00 to 2019-07-16T00:00:00+08:00
+        balance at the start of the day = 0
+          2019-07-15T14:23:05+08:00  deposit +50000  -> 50000
+        measured balance by DailySnapshot(at=datetime.time(23, 59, 59)) = 50000
+        eligible = measured = 50000
+        >>> print("\n".join(text.splitlines()[-3:]))
+        paid  = owed rounded down to 1E-18 = 9.315068493150684931
+        carry = owed − paid = 0.00000000000000000050684931506849315068
+        payout at 2019-07-16T00:00:00+08:00
     """
     day = check_day(day, name="day")
     first = day if start is None else check_day(start, name="start")

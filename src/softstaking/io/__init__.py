@@ -7,21 +7,29 @@ amounts exact: reading a written file back gives equal records.
 
 This package sits on top of the core; the core never imports it.
 
->>> import io
->>> from softstaking.io import read_records, write_records
->>> from softstaking.demo import seed_rewards
->>> out = io.StringIO()
->>> write_records(seed_rewards(), out, format="csv")
-8
->>> _ = out.seek(0)
->>> list(read_records(out, format="csv")) == seed_rewards()
-True
+Examples:
+    >>> import io
+    >>> from softstaking.io import read_records, write_records
+    >>> from softstaking.demo import seed_rewards
+    >>> out = io.StringIO()
+    >>> write_records(seed_rewards(), out, format="csv")
+    8
+    >>> _ = out.seek(0)
+    >>> list(read_records(out, format="csv")) == seed_rewards()
+    True
 """
 
 from softstaking.io.checks import CHECK_COLUMNS, write_checks
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
 from softstaking.io.payouts import read_payouts
-from softstaking.io.readers import RateRow, read_events, read_rates, read_schedule, read_tiers
+from softstaking.io.readers import (
+    RateRow,
+    read_events,
+    read_numbered_events,
+    read_rates,
+    read_schedule,
+    read_tiers,
+)
 from softstaking.io.records import COLUMNS, read_records, to_dicts, to_pandas, write_records
 from softstaking.io.sources import Format, Source
 
@@ -35,6 +43,7 @@ __all__ = [
     "RateRow",
     "Source",
     "read_events",
+    "read_numbered_events",
     "read_payouts",
     "read_rates",
     "read_records",
