@@ -185,3 +185,19 @@ class TestBrokenPipe:
             stderr = proc.stderr.read()
             assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
         assert stderr == b""
+
+
+class TestExplainText:
+    def test_policy_and_quanta_read_plainly(self) -> None:
+        """The policy is named in words and quanta are written in fixed-point."""
+        done = _run("explain", EVENTS, RATES, *KUCOIN, "--day", "2019-07-17")
+        assert done.returncode == EXIT_OK, done.stderr
+        assert "measured balance by snapshot at 23:59:59 = 42345.678" in done.stdout
+        assert "rounded down to 0.000000000000000001 =" in done.stdout
+        assert "E-" not in done.stdout
+
+    def test_compound_says_what_the_balance_includes(self) -> None:
+        """With --compound, the text says credited rewards are in the measured balance."""
+        done = _run("explain", EVENTS, RATES, *KUCOIN, "--compound", "--day", "2019-07-17")
+        assert done.returncode == EXIT_OK, done.stderr
+        assert "includes the rewards credited before it" in done.stdout
