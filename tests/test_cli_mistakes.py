@@ -7,23 +7,11 @@ import sys
 from pathlib import Path
 
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_DISAGREE, EXIT_OK
-from softstaking.demo import sample_path, seed_rewards
+from softstaking.demo import seed_rewards
+from tests.test_cli import EVENTS, PAYOUTS, RATES, _run
 
-EVENTS = str(sample_path("iotx_seed_events.csv"))
-RATES = str(sample_path("iotx_seed_rates.csv"))
-PAYOUTS = str(sample_path("iotx_seed_payouts.csv"))
 KUCOIN = ["--at", "23:59:59", "--tz", "+08:00", "--min-payout", "0.000001"]
 TOLERANCE = ["--tolerance", "0.00000001"]
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "softstaking", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
 
 
 def _refused(*args: str, one_line: bool = True) -> str:
