@@ -39,7 +39,7 @@ class TestFromTheRecord:
         timeline = BalanceTimeline.from_events([], opening=36500)
         text = str(explain_day(calc, timeline, JAN1))
         assert "gross = eligible × apr / 365 = 36500 × 0.05 / 365 = 5.00\n" in text
-        assert "paid  = owed rounded down to 1E-18 = 5.000000000000000000\n" in text
+        assert "paid  = owed rounded down to 0.000000000000000001 = 5.000000000000000000\n" in text
         assert "carry = owed − paid = 0\n" in text
 
     @given(reward_records())
@@ -90,7 +90,7 @@ class TestExplainDay:
     def test_minimum_payout_is_named(self) -> None:
         """A day whose owed amount is under the minimum payout says so."""
         text = str(explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 19)))
-        assert "paid  = owed rounded down to 1E-18 = 0\n" in text
+        assert "paid  = owed rounded down to 0.000000000000000001 = 0\n" in text
         assert "below the minimum payout 0.000001" in text
 
     def test_minimum_holding_and_cap(self) -> None:

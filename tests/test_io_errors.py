@@ -105,8 +105,9 @@ class TestBadEventRows:
         assert "missing column; expected at, delta, [kind]" in problems[0].reason
 
     def test_empty_file(self) -> None:
-        """A file without even a header is a problem."""
-        assert _where(_problems(read_events, "", "csv")) == [(1, "")]
+        """A file without even a header has no rows, in CSV as in JSON Lines."""
+        assert list(read_events(io.StringIO(""), format="csv")) == []
+        assert list(read_events(io.StringIO(""), format="jsonl")) == []
 
     def test_line_numbers_count_quoted_line_breaks(self) -> None:
         """After a quoted cell spanning two lines, problems name the row's real line."""
@@ -178,13 +179,13 @@ class TestBadRatesAndOthers:
         assert "must not be negative" in problems[1].reason
 
     def test_tiers_that_do_not_rise(self) -> None:
-        """A day's tiers whose bounds fall are reported at the day's first row."""
+        """A day's tiers whose bounds fall are reported at the row whose bound falls."""
         text = (
             "effective_date,apr,up_to\n"
             "2024-01-01,0.1,5000\n2024-01-01,0.08,2000\n2024-01-01,0.05,\n"
         )
         [problem] = _problems(read_schedule, text, "csv")
-        assert (problem.line, problem.column) == (2, "up_to")
+        assert (problem.line, problem.column) == (3, "up_to")
         assert "above the previous band" in problem.reason
 
     def test_empty_schedule(self) -> None:

@@ -1,17 +1,21 @@
 """The ``softstaking`` command line. It sits on top of the library and imports it.
 
 Exit codes: 0 when all went well; 1 when ``reconcile`` finds a disagreement; 2 for a
-usage mistake or bad input (a bad option, a missing file, a bad row), reported in one
-message on stderr without a traceback.
+usage mistake or bad input (a bad option, a missing file, a bad row, a number or date out
+of range), reported in one message on stderr without a traceback; 141 (128 + SIGPIPE, as
+a shell reports a program killed by it) when the reader of stdout goes away, as in
+``softstaking demo | head -1``: the output was cut short, quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, time, timedelta, timezone, tzinfo
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Final, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +25,15 @@ from softstaking import apy, demo
 from softstaking.amounts import CONTEXT, to_amount
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
-from softstaking.errors import SoftStakingError
+from softstaking.errors import (
+    InvalidInputError,
+    MissingRateError,
+    NegativeBalanceError,
+    SoftStakingError,
+)
 from softstaking.explain import explain_day
 from softstaking.io import (
-    read_events,
+    read_numbered_events,
     read_payouts,
     read_schedule,
     write_checks,
@@ -43,7 +52,7 @@ from softstaking.rounding import Dust
 from softstaking.timeline import BalanceTimeline
 from softstaking.tokens import Token
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_DISAGREE", "EXIT_OK", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_DISAGREE", "EXIT_OK", "main"]
 
 EXIT_OK: Final = 0
 """Everything went well (and ``reconcile`` found every day matched)."""
@@ -51,6 +60,13 @@ EXIT_DISAGREE: Final = 1
 """``reconcile`` found a day missing, extra or different."""
 EXIT_BAD_INPUT: Final = 2
 """A usage mistake or bad input: the message on stderr says what and where."""
+EXIT_BROKEN_PIPE: Final = 141
+"""The reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell would report."""
+
+MAX_DAYS: Final = 100_000
+"""The most days ``--days`` may ask for (about 274 years)."""
+MAX_PLACES: Final = 50
+"""The most decimal places ``apy --places`` shows."""
 
 T = TypeVar("T")
 
@@ -60,14 +76,22 @@ examples:
   python -m softstaking demo
   softstaking compute events.csv rates.csv --token IOTX --policy snapshot --at 23:59:59 \\
       --tz +08:00 --min-payout 0.000001 -o rewards.csv
-  softstaking explain events.csv rates.csv --day 2019-07-17 --token IOTX --at 23:59:59
-  softstaking reconcile events.csv rates.csv payouts.csv --tolerance 0.00000001
+  softstaking explain events.csv rates.csv --day 2019-07-17 --token IOTX --at 23:59:59 \\
+      --tz +08:00 --min-payout 0.000001
+  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX --at 23:59:59 \\
+      --tz +08:00 --min-payout 0.000001 --tolerance 0.00000001
+  softstaking compute events.csv rates.csv --tz -05:00 --day-offset -02:00 --days 7
   softstaking apy --apr 0.05 --periods 365
+
+negative offsets:
+  write them as usual (--tz -05:00, --day-offset -02:00); the forms --tz=-05:00 and
+  --tz UTC-05:00 work too.
 
 exit codes:
   0  success
   1  reconcile: at least one day is missing, extra or different
   2  usage mistake or bad input (the message says what and where)
+  141  stdout was closed early (as in `softstaking demo | head -1`); nothing printed
 """
 
 _POLICIES: Final = ("snapshot", "average", "minimum", "snapshots")
@@ -120,11 +144,17 @@ def _offset(text: str) -> timedelta:
 
 
 def _zone(text: str) -> tzinfo:
-    """``UTC``, a fixed offset such as ``+08:00``, or an IANA name such as ``Asia/Shanghai``."""
+    """``UTC``, an offset such as ``+08:00`` or ``UTC-05:00``, or a name like ``Asia/Shanghai``."""
     if text.upper() in ("UTC", "Z"):
         return UTC
+    if text[:4].upper() in ("UTC+", "UTC-"):
+        text = text[3:]
     if text[:1] in "+-":
-        return timezone(_offset(text))
+        offset = _offset(text)
+        if abs(offset) >= timedelta(hours=24):
+            msg = f"{text!r}: the offset must be strictly within ±24:00"
+            raise argparse.ArgumentTypeError(msg)
+        return timezone(offset)
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
@@ -151,12 +181,19 @@ def _duration(text: str) -> timedelta:
 # -- the parser -------------------------------------------------------------------------
 
 
-def _add_program(parser: argparse.ArgumentParser) -> None:
-    """The options of a program's rules, shared by compute, explain and reconcile."""
+def _add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
+    """The options of a program's rules, shared by compute, explain and reconcile.
+
+    ``ends`` adds ``--end`` and ``--days``; ``explain`` has one ``--day`` instead.
+    """
     parser.add_argument("events", help="balance events: CSV or JSON Lines (by suffix)")
     parser.add_argument("rates", help="rate schedule: CSV or JSON Lines (by suffix)")
     group = parser.add_argument_group("the program's rules")
-    group.add_argument("--token", default="TOKEN", help="token symbol (default: TOKEN)")
+    group.add_argument(
+        "--token",
+        help="token symbol (default: TOKEN); reconcile then uses only the export's rows "
+        "for this token (any case) and rows naming none",
+    )
     group.add_argument(
         "--decimals", type=int, default=18, help="the token's decimals, 0 to 36 (default: 18)"
     )
@@ -178,7 +215,8 @@ def _add_program(parser: argparse.ArgumentParser) -> None:
         "--tz",
         type=_zone,
         default=UTC,
-        help="the zone of the accrual days: UTC (default), +08:00, or a name like Asia/Shanghai",
+        help="the zone of the accrual days: UTC (default), an offset such as +08:00 or "
+        "-05:00 (strictly within ±24:00), or a name like Asia/Shanghai",
     )
     group.add_argument(
         "--day-offset",
@@ -223,9 +261,12 @@ def _add_program(parser: argparse.ArgumentParser) -> None:
         "--carry", type=_amount, default=Decimal(0), help="owed but unpaid before the first day"
     )
     group.add_argument("--start", type=_day, help="first day (default: the first event's day)")
-    ends = group.add_mutually_exclusive_group()
-    ends.add_argument("--end", type=_day, help="the day after the last (default: see the command)")
-    ends.add_argument("--days", type=int, help="how many days to compute")
+    if ends:
+        last = group.add_mutually_exclusive_group()
+        last.add_argument(
+            "--end", type=_day, help="the day after the last (default: see the command)"
+        )
+        last.add_argument("--days", type=int, help=f"how many days to compute, 0 to {MAX_DAYS}")
 
 
 def _subparser(
@@ -295,7 +336,7 @@ def parser() -> argparse.ArgumentParser:
         examples="  softstaking explain events.csv rates.csv --day 2019-07-17 --token IOTX "
         "--at 23:59:59 --tz +08:00\n",
     )
-    _add_program(explain)
+    _add_program(explain, ends=False)
     explain.add_argument("--day", type=_day, required=True, help="the day to explain")
     recon = _subparser(
         commands,
@@ -305,7 +346,9 @@ def parser() -> argparse.ArgumentParser:
         "(columns date, amount, and optionally token and account). Each day is matched, "
         "missing, extra or different. Exits with 1 if any day is not matched. Days run "
         "from --start (default: the first event's or payment's day) to --end (default: "
-        "the day after the last payment).",
+        "the day after the last payment or, with none, after the last event's day). Given "
+        "--token, rows of the export naming another token (compared ignoring case) are left "
+        "out and counted; with no --token, every row is used. 0 days compared is an error.",
         examples="  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX "
         "--at 23:59:59 --tz +08:00 --tolerance 0.00000001\n"
         "  softstaking reconcile events.csv rates.csv payouts.csv --tolerance 0.00000001 "
@@ -348,7 +391,10 @@ def parser() -> argparse.ArgumentParser:
         "--periods", type=int, default=365, help="compounding periods a year (default: 365)"
     )
     apy_cmd.add_argument(
-        "--places", type=int, default=12, help="decimal places shown, half-even (default: 12)"
+        "--places",
+        type=int,
+        default=12,
+        help=f"decimal places shown, half-even, 0 to {MAX_PLACES} (default: 12)",
     )
     return top
 
@@ -379,7 +425,7 @@ def _policy(args: argparse.Namespace) -> AccrualPolicy:
 
 def _calculator(args: argparse.Namespace) -> RewardCalculator:
     return RewardCalculator(
-        Token(args.token, args.decimals),
+        Token(args.token or "TOKEN", args.decimals),
         read_schedule(args.rates),
         _policy(args),
         tz=args.tz,
@@ -395,8 +441,13 @@ def _calculator(args: argparse.Namespace) -> RewardCalculator:
 
 
 def _timeline(args: argparse.Namespace) -> BalanceTimeline:
-    events = _progress(read_events(args.events), "events")
-    return BalanceTimeline.from_events(events, opening=args.opening)
+    numbered = list(_progress(read_numbered_events(args.events), "events"))
+    try:
+        return BalanceTimeline.from_events([e for _, e in numbered], opening=args.opening)
+    except NegativeBalanceError as err:
+        line = numbered[err.index][0]
+        msg = f"{args.events}:{line}: {err}"
+        raise InvalidInputError(msg) from None
 
 
 def _range(
@@ -411,10 +462,14 @@ def _range(
         msg = "no events, so no first day: give --start"
         raise argparse.ArgumentTypeError(msg)
     if args.days is not None:
-        if args.days < 0:
-            msg = f"--days must not be negative: got {args.days}"
+        if not 0 <= args.days <= MAX_DAYS:
+            msg = f"--days must be from 0 to {MAX_DAYS}: got {args.days}"
             raise argparse.ArgumentTypeError(msg)
-        return start, start + timedelta(days=args.days)
+        try:
+            return start, start + timedelta(days=args.days)
+        except OverflowError:
+            msg = f"--start {start} plus --days {args.days} runs past the year 9999"
+            raise argparse.ArgumentTypeError(msg) from None
     return start, args.end if args.end is not None else max(last, start)
 
 
@@ -441,7 +496,16 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     if start is None:
         first = calc.calendar.day_of(timeline.events[0].at) if timeline.events else args.day
         start = min(first, args.day)
-    explanation = explain_day(calc, timeline, args.day, start=start, carry=args.carry)
+    try:
+        explanation = explain_day(calc, timeline, args.day, start=start, carry=args.carry)
+    except MissingRateError as err:
+        if args.start is not None:
+            raise
+        msg = (
+            f"{err}; the run starts at the first event's day, {start}, so that the carry "
+            "into the day is right: give --start (a day the schedule covers)"
+        )
+        raise InvalidInputError(msg) from None
     out.write(f"{explanation}\n")
     return EXIT_OK
 
@@ -449,24 +513,39 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 def _reconcile(args: argparse.Namespace, out: TextIO) -> int:
     calc = _calculator(args)
     timeline = _timeline(args)
-    payouts = list(
-        _progress(read_payouts(args.payouts, token=args.token, account=args.account), "payouts")
+    left_out: list[int] = []
+    rows = read_payouts(
+        args.payouts, token=args.token, account=args.account, skipped=left_out.append
     )
+    payouts = list(_progress(rows, "payouts"))
     if args.start is None and payouts:
         first = min(p.day for p in payouts)
         if timeline.events:
             first = min(first, calc.calendar.day_of(timeline.events[0].at))
         args.start = first
-    last = max((p.day for p in payouts), default=date.min)
-    end = last + timedelta(days=1) if args.by == "day" else last
+    if payouts:
+        last = max(p.day for p in payouts)
+        end = last + timedelta(days=1) if args.by == "day" else last
+    else:  # nothing paid: every computed day is due, and missing
+        end = calc.calendar.day_of(timeline.events[-1].at) if timeline.events else date.min
+        end += timedelta(days=1)
     start, end = _range(args, calc, timeline, last=end)
     records = calc.daily_rewards(timeline, start, end, carry=args.carry)
     result = reconcile(records, payouts, tolerance=args.tolerance, by=args.by)
-    if args.output is None:
-        out.write(f"{result}\n")
-    else:
+    given = [f"--{o} {v}" for o, v in (("token", args.token), ("account", args.account)) if v]
+    skipped = (
+        f"{len(left_out)} export row(s) left out, not for {' and '.join(given)}" if left_out else ""
+    )
+    if not result.checks:
+        msg = f"0 days checked from {start} to {end}: nothing was compared"
+        raise InvalidInputError(f"{msg}; {skipped}" if skipped else msg)
+    lines = str(result).splitlines()
+    if skipped:
+        lines[-1] += f"; {skipped}"
+    if args.output is not None:
         write_checks(result, args.output)
-        out.write(f"{str(result).splitlines()[-1]}\n")
+        lines = lines[-1:]
+    out.write("\n".join(lines) + "\n")
     return EXIT_OK if result.agrees else EXIT_DISAGREE
 
 
@@ -474,8 +553,8 @@ def _apy(args: argparse.Namespace, out: TextIO) -> int:
     if args.periods < 1:
         msg = f"--periods must be at least 1: got {args.periods}"
         raise argparse.ArgumentTypeError(msg)
-    if args.places < 0:
-        msg = f"--places must not be negative: got {args.places}"
+    if not 0 <= args.places <= MAX_PLACES:
+        msg = f"--places must be from 0 to {MAX_PLACES}: got {args.places}"
         raise argparse.ArgumentTypeError(msg)
     places = Decimal(1).scaleb(-args.places)
     if args.apr is not None:
@@ -505,22 +584,64 @@ _RUN: Final = {
 }
 
 
+_OFFSET_OPTIONS: Final = ("--tz", "--day-offset")
+_NEGATIVE: Final = re.compile(r"-\d")
+
+
+def _joined_offsets(argv: Sequence[str]) -> list[str]:
+    """``--tz -05:00`` as ``--tz=-05:00``, which argparse would otherwise take for an option."""
+    joined: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in _OFFSET_OPTIONS:
+            value = next(items, None)
+            if value is not None and _NEGATIVE.match(value):
+                joined.append(f"{item}={value}")
+                continue
+            joined.append(item)
+            if value is not None:
+                joined.append(value)
+            continue
+        joined.append(item)
+    return joined
+
+
+def _quiet_broken_pipe() -> int:
+    """Point stdout at devnull so that the exit's flush does not fail again (Python docs)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit code (see :data:`EXIT_OK` and the others).
 
-    A user's mistake (a bad option, an unreadable file, a bad row) is reported on stderr
-    in one message, without a traceback, with exit code :data:`EXIT_BAD_INPUT`.
+    A user's mistake (a bad option, an unreadable file, a bad row, a number or a date out
+    of range) is reported on stderr in one message, without a traceback, with exit code
+    :data:`EXIT_BAD_INPUT`. If stdout is closed early, the command stops quietly with
+    :data:`EXIT_BROKEN_PIPE`.
     """
     top = parser()
     try:
-        args = top.parse_args(argv)
+        args = top.parse_args(_joined_offsets(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:  # --help (0) or a usage error (2), already printed
         return int(exit_.code or 0)
     try:
-        return _RUN[args.command](args, sys.stdout)
+        code = _RUN[args.command](args, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except (SoftStakingError, argparse.ArgumentTypeError) as err:
         sys.stderr.write(f"softstaking {args.command}: error: {err}\n")
+    except ArithmeticError as err:  # OverflowError and the decimal module's errors
+        detail = type(err).__name__ if isinstance(err, DecimalException) else str(err)
+        sys.stderr.write(
+            f"softstaking {args.command}: error: a number or date is out of range "
+            f"({detail}); check the options and the files' values\n"
+        )
     except OSError as err:
         where = f": {err.filename}" if err.filename else ""
         sys.stderr.write(f"softstaking {args.command}: error: {err.strerror or err}{where}\n")
+    else:
+        return code
     return EXIT_BAD_INPUT

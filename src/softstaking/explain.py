@@ -21,12 +21,13 @@ from softstaking.days import DayWindow
 from softstaking.errors import InvalidInputError
 from softstaking.instants import check_day, to_us
 from softstaking.intraday import day_rates
+from softstaking.policies import DailySnapshot, MinimumBalance, SnapshotAverage, TimeWeighted
 from softstaking.records import DailyReward
 from softstaking.schedules import TieredApr
 from softstaking.timeline import BalanceEvent, BalanceTimeline
 from softstaking.tokens import Token
 
-__all__ = ["Explanation", "explain_day"]
+__all__ = ["Explanation", "describe_policy", "explain_day"]
 
 
 def _fmt(amount: Decimal) -> str:
@@ -36,6 +37,27 @@ def _fmt(amount: Decimal) -> str:
 
 def _signed(amount: Decimal) -> str:
     return f"{amount:+f}"
+
+
+def describe_policy(policy: object) -> str:
+    """A policy in words, such as ``"snapshot at 23:59:59"``; its repr if it is not known.
+
+    Examples:
+        >>> from datetime import time
+        >>> describe_policy(DailySnapshot(time(23, 59, 59)))
+        'snapshot at 23:59:59'
+        >>> describe_policy(TimeWeighted())
+        'time-weighted average'
+    """
+    if isinstance(policy, DailySnapshot):
+        return f"snapshot at {policy.at.isoformat()}"
+    if isinstance(policy, TimeWeighted):
+        return "time-weighted average"
+    if isinstance(policy, MinimumBalance):
+        return "the day's minimum"
+    if isinstance(policy, SnapshotAverage):
+        return "mean of the snapshots at " + ", ".join(t.isoformat() for t in policy.times)
+    return repr(policy)
 
 
 @attrs.frozen
@@ -53,7 +75,7 @@ class Explanation:
         window: The day's window, if known.
         opening: The balance at the start of the window, if known.
         events: The balance events inside the window, in time order.
-        measured_by: How the balance was measured, such as ``"DailySnapshot(at=23:59:59)"``.
+        measured_by: How the balance was measured, such as ``"snapshot at 23:59:59"``.
         min_holding: The minimum holding in force, if known.
         cap: The cap in force, if any.
         min_payout: The minimum payout in force, if known.
@@ -99,7 +121,10 @@ class Explanation:
             if not self.events:
                 lines.append("  no balance events during the day")
         if self.compound:
-            lines.append("  (compounding: rewards credited on earlier days count too)")
+            lines.append(
+                "  (compounding: the measured balance below includes the rewards credited "
+                "before it; the balance above shows the events only)"
+            )
         how = f" by {self.measured_by}" if self.measured_by else ""
         lines.append(f"measured balance{how} = {_fmt(r.balance)}")
         if r.eligible == r.balance:
@@ -123,20 +148,24 @@ class Explanation:
         else:
             lines.append(f"apr = {_fmt(r.apr)}")
         n = self.year_days
-        inexact = self.quotient_rounded
-        lines.append(
-            f"gross = eligible × apr / {n} = {_fmt(r.eligible)} × {_fmt(r.apr)} / {n}"
-            f" {'≈' if inexact else '='} {_fmt(self.exact_gross)}"
-        )
-        if self.exact_gross != r.gross:
-            quantum = self.token.gross_quantum if self.token is not None else None
-            to = f" to {quantum}" if quantum is not None else ""
-            lines.append(f"      rounded half-even{to} = {_fmt(r.gross)}")
+        quantum = self.token.gross_quantum if self.token is not None else None
+        formula = f"gross = eligible × apr / {n} = {_fmt(r.eligible)} × {_fmt(r.apr)} / {n}"
+        if self.quotient_rounded and quantum is not None:
+            # the quotient does not end: show it to the gross quantum, as it is kept
+            lines.append(f"{formula} ≈ {_fmt(r.gross)} (rounded half-even to {_fmt(quantum)})")
+        else:
+            sign = "≈" if self.quotient_rounded else "="
+            lines.append(f"{formula} {sign} {_fmt(self.exact_gross)}")
+            if self.exact_gross != r.gross:
+                to = f" to {_fmt(quantum)}" if quantum is not None else ""
+                lines.append(f"      rounded half-even{to} = {_fmt(r.gross)}")
         lines.append(
             f"owed  = carry_before + gross = {_fmt(self.carry_before)} + {_fmt(r.gross)}"
             f" = {_fmt(self.owed)}"
         )
-        unit = f" to {self.token.base_unit}" if self.token is not None else " to the base unit"
+        unit = (
+            f" to {_fmt(self.token.base_unit)}" if self.token is not None else " to the base unit"
+        )
         lines.append(f"paid  = owed rounded down{unit} = {_fmt(r.paid)}")
         if r.paid == ZERO and self.owed and self.min_payout:
             lines.append(f"      (nothing paid: below the minimum payout {_fmt(self.min_payout)})")
@@ -204,18 +233,19 @@ def explain_day(
     Raises:
         InvalidInputError: If ``start`` is after ``day``, or the calculator does.
 
-    >>> from softstaking.demo import seed_calculator, seed_timeline
-    >>> text = str(explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 15)))
-    >>> print("\n".join(text.splitlines()[:5]))
-    day 2019-07-15: from 2019-07-15T00:00:00+08:00 to 2019-07-16T00:00:00+08:00
-    balance at the start of the day = 0
-      2019-07-15T14:23:05+08:00  deposit +50000  -> 50000
-    measured balance by DailySnapshot(at=datetime.time(23, 59, 59)) = 50000
-    eligible = measured = 50000
-    >>> print("\n".join(text.splitlines()[-3:]))
-    paid  = owed rounded down to 1E-18 = 9.315068493150684931
-    carry = owed − paid = 0.00000000000000000050684931506849315068
-    payout at 2019-07-16T00:00:00+08:00
+    Examples:
+        >>> from softstaking.demo import seed_calculator, seed_timeline
+        >>> text = str(explain_day(seed_calculator(), seed_timeline(), date(2019, 7, 15)))
+        >>> print("\n".join(text.splitlines()[:5]))
+        day 2019-07-15: from 2019-07-15T00:00:00+08:00 to 2019-07-16T00:00:00+08:00
+        balance at the start of the day = 0
+          2019-07-15T14:23:05+08:00  deposit +50000  -> 50000
+        measured balance by snapshot at 23:59:59 = 50000
+        eligible = measured = 50000
+        >>> print("\n".join(text.splitlines()[-3:]))
+        paid  = owed rounded down to 0.000000000000000001 = 9.315068493150684931
+        carry = owed − paid = 0.00000000000000000050684931506849315068
+        payout at 2019-07-16T00:00:00+08:00
     """
     day = check_day(day, name="day")
     first = day if start is None else check_day(start, name="start")
@@ -234,7 +264,7 @@ def explain_day(
         window=window,
         opening=timeline.balance_at(window.start),
         events=events,
-        measured_by=repr(calculator.policy),
+        measured_by=describe_policy(calculator.policy),
         min_holding=calculator.min_holding,
         cap=calculator.cap,
         min_payout=calculator.min_payout,

@@ -112,11 +112,17 @@ def _check_bands(value: Iterable[tuple[AmountLike | None, AmountLike]], kind: st
         raw_up_to, raw_apr = pair
         apr = to_amount(raw_apr, name=f"{kind} band {i} apr")
         if raw_up_to is None:
+            if bands and bands[-1][0] is None:
+                msg = f"{kind} band {i - 1} is open (up_to=None), but only the last band may be"
+                raise InvalidInputError(msg)
             bands.append((None, apr))
             continue
         up_to = to_amount(raw_up_to, name=f"{kind} band {i} up_to")
         previous = bands[-1][0] if bands else ZERO
-        if previous is None or up_to <= previous:
+        if previous is None:
+            msg = f"{kind} band {i - 1} is open (up_to=None), but only the last band may be"
+            raise InvalidInputError(msg)
+        if up_to <= previous:
             msg = (
                 f"{kind} band {i}: up_to must be above the previous band's bound "
                 f"({previous}), got {up_to}"

@@ -152,12 +152,13 @@ def reconcile(
         by: Whether a payout's ``day`` is the accrual day (``"day"``, the default) or
             the day it was credited, compared with the date of ``payout_at``.
 
-    >>> from softstaking.demo import seed_rewards
-    >>> records = seed_rewards()[:2]
-    >>> paid = [ReportedPayout(records[0].day, records[0].paid)]
-    >>> result = reconcile(records, paid)
-    >>> result.count(DayStatus.MATCHED), result.count(DayStatus.MISSING)
-    (1, 1)
+    Examples:
+        >>> from softstaking.demo import seed_rewards
+        >>> records = seed_rewards()[:2]
+        >>> paid = [ReportedPayout(records[0].day, records[0].paid)]
+        >>> result = reconcile(records, paid)
+        >>> result.count(DayStatus.MATCHED), result.count(DayStatus.MISSING)
+        (1, 1)
     """
     limit = to_amount(tolerance, name="tolerance")
     if by not in ("day", "payout"):

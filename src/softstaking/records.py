@@ -30,7 +30,14 @@ class DailyReward:
             the day count's year, rounded half-even to the token's ``gross_quantum``.
         paid: What is credited: a whole number of base units.
         carry: Owed but not yet paid after this day, carried to the next.
-        payout_at: When ``paid`` is credited: the end of the day plus the payout delay.
+        payout_at: When ``paid`` is credited: the end of the day plus ``payout_delay``,
+            or the payout that covers the day under ``payout_schedule``. A file written
+            by :mod:`softstaking.io` keeps it as an ISO 8601 time with its UTC offset
+            (seconds too, such as ``+05:30:15``) and reads back equal, with one caveat:
+            in a DST fold (``fold=1`` in a named zone, such as 01:30 on the night the
+            clocks go back) Python never counts an aware datetime equal to one in another
+            zone, so the value read back (a fixed offset) names the same instant but is
+            not ``==``; compare ``.timestamp()`` or ``astimezone(UTC)`` there.
         forfeited: The sub-unit rest given up this day, with ``Dust.FORFEIT``; else zero.
     """
 

@@ -43,15 +43,16 @@ def write_checks(
 ) -> int:
     """Write each day's check as CSV or JSON Lines; returns how many rows were written.
 
-    >>> import io
-    >>> from datetime import date
-    >>> from softstaking.reconcile import ReportedPayout, reconcile
-    >>> out = io.StringIO()
-    >>> write_checks(reconcile([], [ReportedPayout(date(2024, 1, 1), "2")]), out, format="csv")
-    1
-    >>> print(out.getvalue(), end="")
-    day,status,computed,platform,difference
-    2024-01-01,extra,,2,2
+    Examples:
+        >>> import io
+        >>> from datetime import date
+        >>> from softstaking.reconcile import ReportedPayout, reconcile
+        >>> out = io.StringIO()
+        >>> write_checks(reconcile([], [ReportedPayout(date(2024, 1, 1), "2")]), out, format="csv")
+        1
+        >>> print(out.getvalue(), end="")
+        day,status,computed,platform,difference
+        2024-01-01,extra,,2,2
     """
     rows = map(_row, result.checks)
     if format_of(target, format) == "csv":

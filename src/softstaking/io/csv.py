@@ -1,7 +1,8 @@
 """CSV: a header row naming the columns, then one row per line, UTF-8.
 
 Rows are read one at a time, so a file of millions of rows never sits in memory whole.
-Cells are stripped of surrounding spaces; blank lines are ignored. A quoted cell may hold
+Cells are stripped of surrounding spaces; blank lines are ignored. An empty file (no
+header either) has no rows, as an empty JSON Lines file has none. A quoted cell may hold
 a comma or a line break; a problem is reported at the line its row starts on.
 """
 
@@ -11,7 +12,7 @@ import csv
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from softstaking.io.errors import Problems
-from softstaking.io.sources import Row, Source, check_columns, opened
+from softstaking.io.sources import Row, Source, check_columns, lines_of, opened
 
 __all__ = ["read_rows", "write_rows"]
 
@@ -29,7 +30,7 @@ def read_rows(
     with the wrong number of cells is noted in ``problems`` and not yielded.
     """
     with opened(source, "r") as stream:
-        reader = csv.reader(stream, strict=True, skipinitialspace=True)
+        reader = csv.reader(lines_of(stream), strict=True, skipinitialspace=True)
         end = 0
         header: list[str] | None = None
         try:
@@ -53,8 +54,6 @@ def read_rows(
                 yield Row(line, dict(zip(header, stripped, strict=True)))
         except csv.Error as err:
             problems.add(end + 1, "", f"unreadable CSV: {err}")
-        if header is None:
-            problems.add(1, "", "empty file: expected a header row")
 
 
 def write_rows(target: Source, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:

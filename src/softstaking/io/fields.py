@@ -8,15 +8,38 @@ naming the file, line and column.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 from dateutil.parser import isoparse
 
 from softstaking.amounts import to_amount
 from softstaking.errors import SoftStakingError
 
-__all__ = ["FieldError", "parse_amount", "parse_day", "parse_instant", "parse_text"]
+__all__ = [
+    "MAX_EXPONENT",
+    "MIN_EXPONENT",
+    "FieldError",
+    "parse_amount",
+    "parse_day",
+    "parse_instant",
+    "parse_text",
+]
+
+
+MAX_EXPONENT: Final = 50
+"""Amounts read from files lie below ``1E+50`` in size.
+
+Real balances and rates are far inside this range; a value such as ``1e999`` is a
+mistake, and refusing it here, with its line, beats a decimal error deep in a sum.
+"""
+MIN_EXPONENT: Final = -1000
+"""Amounts read from files have no digit below ``1E-1000`` (records keep up to 100
+significant digits, so a written file never comes near it)."""
+
+_NANOSECONDS = re.compile(r"[.,]\d{7,}")
 
 
 class FieldError(Exception):
@@ -35,15 +58,27 @@ def _text_of(value: object, what: str) -> str:
     return text
 
 
+def _fromisoformat(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def parse_instant(value: object) -> datetime:
     """An ISO 8601 timestamp with a UTC offset, such as ``2019-07-15T14:23:05+08:00``.
 
-    >>> parse_instant("2019-07-15T06:23:05Z").isoformat()
-    '2019-07-15T06:23:05+00:00'
+    Examples:
+        >>> parse_instant("2019-07-15T06:23:05Z").isoformat()
+        '2019-07-15T06:23:05+00:00'
     """
     text = _text_of(value, "an ISO 8601 timestamp")
+    if _NANOSECONDS.search(text):
+        msg = f"{text!r} has more than 6 fractional digits: times are kept to the microsecond"
+        raise FieldError(msg)
     try:
-        instant = isoparse(text)
+        # fromisoformat keeps offsets with seconds (+05:30:15); isoparse reads the rest
+        instant = _fromisoformat(text) or isoparse(text)
     except (ValueError, OverflowError):
         msg = f"{text!r} is not an ISO 8601 timestamp such as 2019-07-15T14:23:05+08:00"
         raise FieldError(msg) from None
@@ -59,8 +94,9 @@ def parse_instant(value: object) -> datetime:
 def parse_day(value: object) -> date:
     """A calendar day written ``YYYY-MM-DD``.
 
-    >>> parse_day("2019-07-15")
-    datetime.date(2019, 7, 15)
+    Examples:
+        >>> parse_day("2019-07-15")
+        datetime.date(2019, 7, 15)
     """
     text = _text_of(value, "a date")
     try:
@@ -78,8 +114,9 @@ def parse_amount(value: object, *, name: str, allow_negative: bool = False) -> D
     JSON numbers arrive here already exact: the readers parse them with
     ``parse_float=Decimal``, never through a float.
 
-    >>> parse_amount("12345.678", name="delta")
-    Decimal('12345.678')
+    Examples:
+        >>> parse_amount("12345.678", name="delta")
+        Decimal('12345.678')
     """
     if isinstance(value, str):
         value = _text_of(value, "an amount")
@@ -87,10 +124,21 @@ def parse_amount(value: object, *, name: str, allow_negative: bool = False) -> D
         kind = "null" if value is None else type(value).__name__
         msg = f'must be an amount such as "0.05", not {kind} {value!r}'
         raise FieldError(msg)
+    if isinstance(value, str) and "_" in value:
+        msg = f"{value!r} is not a plain decimal number: write it without underscores"
+        raise FieldError(msg)
     try:
-        return to_amount(value, name=name, allow_negative=allow_negative)
+        amount = to_amount(value, name=name, allow_negative=allow_negative)
     except SoftStakingError as err:
         raise FieldError(str(err)) from None
+    lowest = int(amount.as_tuple().exponent)  # finite, so an int
+    if amount and not (lowest >= MIN_EXPONENT and amount.adjusted() < MAX_EXPONENT):
+        msg = (
+            f"{value!s} is out of range: an amount must be below 1E+{MAX_EXPONENT} and "
+            f"have no digit below 1E{MIN_EXPONENT}"
+        )
+        raise FieldError(msg)
+    return amount
 
 
 def parse_text(value: object) -> str:

@@ -3,7 +3,7 @@
 Numbers are read exactly, as :class:`~decimal.Decimal` (``parse_float=Decimal``), never
 through a float, so ``{"apr": 0.068}`` means exactly 0.068. The writers write amounts
 as strings all the same, which every JSON tool keeps exact. ``NaN`` and ``Infinity`` are
-refused. Blank lines are ignored.
+refused. Blank lines, and a byte-order mark at the start, are ignored.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from softstaking.io.errors import Problems
-from softstaking.io.sources import Row, Source, check_columns, opened
+from softstaking.io.sources import Row, Source, check_columns, lines_of, opened
 
 __all__ = ["read_rows", "write_rows"]
 
@@ -36,7 +36,7 @@ def read_rows(
     ``problems`` and not yielded.
     """
     with opened(source, "r") as stream:
-        for line, text in enumerate(stream, start=1):
+        for line, text in enumerate(lines_of(stream), start=1):
             if not text.strip():
                 continue
             try:

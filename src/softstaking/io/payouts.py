@@ -3,11 +3,13 @@
 Columns: ``date`` (``YYYY-MM-DD``), ``amount`` (a decimal string), and optionally
 ``token`` and ``account``. Given ``token=`` or ``account=``, rows naming another token or
 account belong to someone else's history and are left out; rows without one are kept.
+Tokens and accounts are matched ignoring case (``iotx`` is ``IOTX``). Pass ``skipped=``
+to learn which rows were left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from softstaking.io.errors import DEFAULT_MAX_ERRORS
@@ -26,6 +28,7 @@ def read_payouts(
     account: str | None = None,
     format: Format | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
+    skipped: Callable[[int], None] | None = None,
 ) -> Iterator[ReportedPayout]:
     """The payments in a payout history export, one at a time.
 
@@ -35,21 +38,20 @@ def read_payouts(
         account: Keep only rows for this account (and rows naming none).
         format: ``"csv"`` or ``"jsonl"``; by default, from the file's suffix.
         max_errors: How many problems the error lists before it only counts the rest.
+        skipped: Called with the line of each row left out for another token or account.
 
     Raises:
         BadRowsError: After the last row, if any row was bad.
     """
-    wanted = {"token": token, "account": account}
+    wanted = {c: v.casefold() for c, v in (("token", token), ("account", account)) if v}
 
     def payout(cells: Cells) -> ReportedPayout | None:
         day = cells.get("date", parse_day)
         amount = cells.get("amount", partial(parse_amount, name="amount"))
         for column, value in wanted.items():
-            if (
-                value is not None
-                and cells.present(column)
-                and cells.get(column, parse_text) != value
-            ):
+            if cells.present(column) and (cells.get(column, parse_text) or "").casefold() != value:
+                if skipped is not None and not cells.failed:
+                    skipped(cells.row.line)
                 return None
         if day is None or amount is None:
             return None

@@ -10,6 +10,8 @@ The columns are described in the guide *File formats*.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -25,16 +27,23 @@ from softstaking.io.sources import Format, Source, name_of
 from softstaking.schedules import AprSchedule, Rate, TieredApr
 from softstaking.timeline import BalanceEvent
 
-__all__ = ["RateRow", "read_events", "read_rates", "read_schedule", "read_tiers"]
+__all__ = [
+    "RateRow",
+    "read_events",
+    "read_numbered_events",
+    "read_rates",
+    "read_schedule",
+    "read_tiers",
+]
 
 
-def _event(cells: Cells) -> BalanceEvent | None:
+def _event(cells: Cells) -> tuple[int, BalanceEvent] | None:
     at = cells.get("at", parse_instant)
     delta = cells.get("delta", partial(parse_amount, name="delta", allow_negative=True))
     kind = cells.get("kind", parse_text) if cells.present("kind") else "transfer"
     if at is None or delta is None or kind is None:
         return None
-    return BalanceEvent(at, delta, kind=kind)
+    return cells.row.line, BalanceEvent(at, delta, kind=kind)
 
 
 def read_events(
@@ -53,10 +62,37 @@ def read_events(
     Raises:
         BadRowsError: After the last row, if any row was bad.
 
-    >>> import io
-    >>> rows = io.StringIO("at,delta,kind\n2019-07-15T14:23:05+08:00,50000,deposit\n")
-    >>> next(read_events(rows, format="csv")).delta
-    Decimal('50000')
+    Examples:
+        >>> import io
+        >>> rows = io.StringIO("at,delta,kind\n2019-07-15T14:23:05+08:00,50000,deposit\n")
+        >>> next(read_events(rows, format="csv")).delta
+        Decimal('50000')
+    """
+    return (
+        event for _, event in read_numbered_events(source, format=format, max_errors=max_errors)
+    )
+
+
+def read_numbered_events(
+    source: Source,
+    *,
+    format: Format | None = None,
+    max_errors: int = DEFAULT_MAX_ERRORS,
+) -> Iterator[tuple[int, BalanceEvent]]:
+    r"""Balance events as :func:`read_events` reads them, each with the line it is on.
+
+    The line lets a later error about an event, such as a
+    :class:`~softstaking.errors.NegativeBalanceError`, point into the file.
+
+    Raises:
+        BadRowsError: After the last row, if any row was bad.
+
+    Examples:
+        >>> import io
+        >>> rows = io.StringIO("at,delta\n\n2019-07-15T14:23:05+08:00,50000\n")
+        >>> line, event = next(read_numbered_events(rows, format="csv"))
+        >>> line, event.delta
+        (3, Decimal('50000'))
     """
     return read(
         source,
@@ -128,11 +164,29 @@ def _group(rows: Iterable[RateRow], problems: Problems) -> dict[date, Rate]:
         if len(group) == 1 and group[0].up_to is None:
             rates[day] = group[0].apr
             continue
+        repeated = next((b for a, b in itertools.pairwise(group) if a.up_to is None), None)
+        if repeated is not None:
+            first = next(r for r in group if r.up_to is None)
+            problems.add(
+                repeated.line,
+                "effective_date",
+                f"{day} given twice: line {first.line} already gives the day's rate (or its "
+                "open last band); give each day once, or its tiers with up_to",
+            )
+            continue
         try:
             rates[day] = TieredApr([(r.up_to, r.apr) for r in group])
         except SoftStakingError as err:
-            problems.add(group[0].line, "up_to", f"the tiers effective {day}: {err}")
+            line = _band_line(err, [r.line for r in group])
+            problems.add(line, "up_to", f"the tiers effective {day}: {err}")
     return rates
+
+
+def _band_line(err: SoftStakingError, lines: list[int]) -> int:
+    """The line of the band an error names (``band 2``), else of the last band."""
+    found = re.search(r"band (\d+)", str(err))
+    index = int(found.group(1)) if found else len(lines) - 1
+    return lines[min(index, len(lines) - 1)]
 
 
 def read_schedule(
@@ -186,6 +240,8 @@ def read_tiers(
     try:
         return TieredApr([(up_to, apr) for _, up_to, apr in bands])
     except SoftStakingError as err:
-        problems.add(bands[-1][0] if bands else 1, "up_to", str(err))
+        problems.add(
+            _band_line(err, [line for line, _, _ in bands]) if bands else 1, "up_to", str(err)
+        )
         problems.raise_if_any()
         raise  # pragma: no cover  (raise_if_any raised)

@@ -107,10 +107,11 @@ def read_records(
 def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime | Decimal]]:
     """The records as plain dicts, field name to value, values unchanged.
 
-    >>> from softstaking.demo import seed_rewards
-    >>> first = to_dicts(seed_rewards())[0]
-    >>> first.get("paid")
-    Decimal('9.315068493150684931')
+    Examples:
+        >>> from softstaking.demo import seed_rewards
+        >>> first = to_dicts(seed_rewards())[0]
+        >>> first.get("paid")
+        Decimal('9.315068493150684931')
     """
     return [attrs.asdict(r, recurse=False) for r in records]
 

@@ -17,7 +17,16 @@ import attrs
 from softstaking.errors import InvalidInputError
 from softstaking.io.errors import Problems
 
-__all__ = ["Format", "Row", "Source", "check_columns", "format_of", "name_of", "opened"]
+__all__ = [
+    "Format",
+    "Row",
+    "Source",
+    "check_columns",
+    "format_of",
+    "lines_of",
+    "name_of",
+    "opened",
+]
 
 Source: TypeAlias = str | os.PathLike[str] | TextIO
 """A file to read or write: a path, or an open text stream such as ``sys.stdin``."""
@@ -83,6 +92,20 @@ def opened(source: Source, mode: Literal["r", "w"]) -> Iterator[TextIO]:
             yield stream
     else:
         yield source
+
+
+def lines_of(stream: TextIO) -> Iterator[str]:
+    """The stream's lines, without a byte-order mark at the start of the first.
+
+    A path is opened as ``utf-8-sig``, which drops the mark; a stream the caller opened
+    may still hold it, and it must not become part of the first column's name.
+    """
+    first = True
+    for line in stream:
+        if first:
+            line = line.removeprefix("\ufeff")  # noqa: PLW2901
+            first = False
+        yield line
 
 
 def check_columns(

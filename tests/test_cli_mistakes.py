@@ -1,0 +1,191 @@
+"""The command's answers to user mistakes and edge cases, run as users run it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from softstaking.cli import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_DISAGREE, EXIT_OK
+from softstaking.demo import seed_rewards
+from tests.test_cli import EVENTS, PAYOUTS, RATES, _run
+
+KUCOIN = ["--at", "23:59:59", "--tz", "+08:00", "--min-payout", "0.000001"]
+TOLERANCE = ["--tolerance", "0.00000001"]
+
+
+def _refused(*args: str, one_line: bool = True) -> str:
+    """Run a command expected to fail on input; return its message (one line, by default)."""
+    done = _run(*args)
+    assert done.returncode == EXIT_BAD_INPUT, done
+    assert "Traceback" not in done.stderr
+    assert not one_line or done.stderr.count("\n") == 1, done.stderr
+    return done.stderr
+
+
+def _summary(stdout: str) -> str:
+    return stdout.splitlines()[-1]
+
+
+class TestReconcileComparesSomething:
+    def test_without_token_every_export_row_counts(self) -> None:
+        """With no --token, an export with a token column is used whole, not dropped."""
+        done = _run("reconcile", EVENTS, RATES, PAYOUTS, "--tolerance", "0.00000001")
+        assert done.returncode == EXIT_DISAGREE, done.stderr
+        # the export's 8 rows (one an ELA row) fall on the 8 days 2019-07-15 to 22
+        assert _summary(done.stdout).startswith("8 days:")
+        assert "left out" not in done.stdout
+
+    def test_token_matches_ignoring_case(self) -> None:
+        """--token iotx keeps the IOTX rows and leaves out the ELA row, counted."""
+        lower = _run("reconcile", EVENTS, RATES, PAYOUTS, *KUCOIN, *TOLERANCE, "--token", "iotx")
+        upper = _run("reconcile", EVENTS, RATES, PAYOUTS, *KUCOIN, *TOLERANCE, "--token", "IOTX")
+        assert lower.returncode == upper.returncode == EXIT_DISAGREE
+        assert lower.stdout.splitlines()[:-1] == upper.stdout.splitlines()[:-1]
+        assert "5 matched" in _summary(lower.stdout)
+        assert _summary(lower.stdout).endswith("1 export row(s) left out, not for --token iotx")
+
+    def test_a_header_only_export_makes_every_due_day_missing(self, tmp_path: Path) -> None:
+        """With no payments, the computed days are still checked, each paid day missing."""
+        export = tmp_path / "none.csv"
+        export.write_text("date,amount\n", encoding="utf-8")
+        done = _run("reconcile", EVENTS, RATES, str(export), *KUCOIN)
+        assert done.returncode == EXIT_DISAGREE, done.stderr
+        paid_days = sum(1 for r in seed_rewards() if r.paid and r.day.day <= 19)
+        assert f"{paid_days} missing" in _summary(done.stdout)
+
+    def test_zero_days_compared_is_an_error(self, tmp_path: Path) -> None:
+        """A run that compares no day exits with 2, never a quiet agreement."""
+        export = tmp_path / "none.csv"
+        export.write_text("date,amount\n", encoding="utf-8")
+        message = _refused(
+            "reconcile", EVENTS, RATES, str(export), "--start", "2019-07-15", "--days", "0"
+        )
+        assert "0 days checked" in message
+
+
+class TestNoTracebacks:
+    def test_too_many_days(self) -> None:
+        """--days beyond the bound is refused with the bound."""
+        assert "--days must be from 0 to" in _refused("compute", EVENTS, RATES, "--days", "100001")
+
+    def test_huge_days(self) -> None:
+        """--days 100000000 is refused, not an OverflowError."""
+        assert "--days" in _refused("compute", EVENTS, RATES, "--days", "100000000")
+
+    def test_range_past_year_9999(self) -> None:
+        """A range running past 9999-12-31 is refused."""
+        message = _refused("compute", EVENTS, RATES, "--start", "9999-12-31", "--days", "1")
+        assert "9999" in message
+
+    def test_explain_the_last_representable_day(self) -> None:
+        """The explain command's --day 9999-12-31 is an out-of-range error, not a traceback."""
+        assert "out of range" in _refused("explain", EVENTS, RATES, "--day", "9999-12-31")
+
+    def test_absurd_amount_in_events(self, tmp_path: Path) -> None:
+        """A delta of 1e999 is a row error naming the file, line and column."""
+        events = tmp_path / "e.csv"
+        events.write_text("at,delta\n2019-07-15T00:00:00Z,1e999\n", encoding="utf-8")
+        message = _refused("compute", str(events), RATES, one_line=False)
+        assert f"{events}:2: column 'delta': 1e999 is out of range" in message
+
+    def test_places_bound(self) -> None:
+        """The apy command's --places above 50 is refused."""
+        assert "--places must be from 0 to 50" in _refused(
+            "apy", "--apr", "0.05", "--places", "1000000"
+        )
+
+    def test_huge_apr(self) -> None:
+        """The apy command's --apr 1e9 is a one-line out-of-range error."""
+        assert "out of range" in _refused("apy", "--apr", "1e9")
+
+
+class TestOffsets:
+    def test_negative_offsets_take_the_natural_spelling(self) -> None:
+        """--tz -05:00 --day-offset -02:00: the 15th ends at 22:00 on the 15th, UTC−5."""
+        done = _run(
+            "compute", EVENTS, RATES, "--tz", "-05:00", "--day-offset", "-02:00", "--days", "1"
+        )
+        assert done.returncode == EXIT_OK, done.stderr
+        # the day 2019-07-15 runs to midnight of the 16th shifted by −2 h
+        assert done.stdout.splitlines()[1].split(",")[7] == "2019-07-15T22:00:00-05:00"
+
+    def test_utc_prefixed_offset(self) -> None:
+        """--tz UTC-05:00 is the same zone as -05:00."""
+        a = _run("compute", EVENTS, RATES, "--tz", "UTC-05:00", "--days", "1")
+        b = _run("compute", EVENTS, RATES, "--tz=-05:00", "--days", "1")
+        assert a.returncode == b.returncode == EXIT_OK
+        assert a.stdout == b.stdout
+
+    def test_offset_out_of_range(self) -> None:
+        """--tz +25:00 names the rule: strictly within ±24:00."""
+        done = _run("compute", EVENTS, RATES, "--tz", "+25:00")
+        assert done.returncode == EXIT_BAD_INPUT
+        assert "offset must be strictly within ±24:00" in done.stderr
+
+    def test_help_documents_negative_offsets(self) -> None:
+        """The top help shows the negative offsets example."""
+        assert "--tz -05:00" in _run("--help").stdout
+
+
+class TestWhereTheMistakeIs:
+    def test_negative_balance_names_file_and_line(self, tmp_path: Path) -> None:
+        """An overdraft names the events file and the offending row's line."""
+        events = tmp_path / "e.csv"
+        events.write_text(
+            "at,delta\n2019-07-15T00:00:00Z,5\n\n2019-07-16T00:00:00Z,-10\n", encoding="utf-8"
+        )
+        assert f"{events}:4:" in _refused("compute", str(events), RATES)
+
+    def test_repeated_rate_date(self, tmp_path: Path) -> None:
+        """A day given two flat rates is refused at the second row."""
+        rates = tmp_path / "r.csv"
+        rates.write_text("effective_date,apr\n2019-07-15,0.05\n2019-07-15,0.06\n", encoding="utf-8")
+        done = _run("compute", EVENTS, str(rates))
+        assert done.returncode == EXIT_BAD_INPUT
+        assert "r.csv:3: column 'effective_date': 2019-07-15 given twice" in done.stderr
+
+
+class TestExplainOptions:
+    def test_explain_has_no_end_or_days(self) -> None:
+        """The explain command refuses --days: it explains one --day."""
+        done = _run("explain", EVENTS, RATES, "--day", "2019-07-16", "--days", "3")
+        assert done.returncode == EXIT_BAD_INPUT
+
+    def test_events_before_the_schedule_hint_start(self, tmp_path: Path) -> None:
+        """Events before the schedule's first day get the hint to give --start."""
+        events = tmp_path / "e.csv"
+        events.write_text("at,delta\n2019-07-01T00:00:00Z,5\n", encoding="utf-8")
+        assert "give --start" in _refused("explain", str(events), RATES, "--day", "2019-07-16")
+
+
+class TestBrokenPipe:
+    def test_closed_stdout_is_quiet(self) -> None:
+        """When stdout's reader goes away, the command stops quietly with 141."""
+        with subprocess.Popen(
+            [sys.executable, "-m", "softstaking", "demo"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as proc:
+            assert proc.stdout is not None
+            assert proc.stderr is not None
+            proc.stdout.close()  # long before the child has imported anything
+            stderr = proc.stderr.read()
+            assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
+        assert stderr == b""
+
+
+class TestExplainText:
+    def test_policy_and_quanta_read_plainly(self) -> None:
+        """The policy is named in words and quanta are written in fixed-point."""
+        done = _run("explain", EVENTS, RATES, *KUCOIN, "--day", "2019-07-17")
+        assert done.returncode == EXIT_OK, done.stderr
+        assert "measured balance by snapshot at 23:59:59 = 42345.678" in done.stdout
+        assert "rounded down to 0.000000000000000001 =" in done.stdout
+        assert "E-" not in done.stdout
+
+    def test_compound_says_what_the_balance_includes(self) -> None:
+        """With --compound, the text says credited rewards are in the measured balance."""
+        done = _run("explain", EVENTS, RATES, *KUCOIN, "--compound", "--day", "2019-07-17")
+        assert done.returncode == EXIT_OK, done.stderr
+        assert "includes the rewards credited before it" in done.stdout

@@ -1,0 +1,144 @@
+"""Readers at their edges: byte-order marks, empty files, odd amounts and timestamps, tiers."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from softstaking import InvalidInputError, TieredApr
+from softstaking.demo import seed_rewards
+from softstaking.io import (
+    BadRowsError,
+    read_events,
+    read_numbered_events,
+    read_records,
+    read_schedule,
+    read_tiers,
+    write_records,
+)
+
+
+def _problem(reader: object, text: str, fmt: str = "csv") -> tuple[int, str, str]:
+    """The one problem reading ``text`` raises: line, column and reason."""
+
+    def run() -> None:
+        result = reader(io.StringIO(text), format=fmt)  # type: ignore[operator]
+        if hasattr(result, "__next__"):
+            list(result)
+
+    with pytest.raises(BadRowsError) as caught:
+        run()
+    [problem] = caught.value.problems
+    return problem.line, problem.column, problem.reason
+
+
+class TestOpenBands:
+    def test_two_open_bands_are_refused(self) -> None:
+        """Only the last band may be open: a first open band followed by another is refused."""
+        with pytest.raises(InvalidInputError, match="band 0 is open"):
+            TieredApr([(None, "0.05"), (None, "0.06")])
+
+    def test_an_open_band_before_a_bounded_one_is_refused(self) -> None:
+        """An open band followed by a bounded band is refused, naming the open band."""
+        with pytest.raises(InvalidInputError, match="band 1 is open"):
+            TieredApr([(100, "0.1"), (None, "0.05"), (200, "0.01")])
+
+
+class TestRateFileLines:
+    def test_a_day_given_twice(self) -> None:
+        """Two flat rates for one day are refused at the second row's effective_date."""
+        line, column, reason = _problem(
+            read_schedule, "effective_date,apr\n2019-07-15,0.05\n2019-07-15,0.06\n"
+        )
+        assert (line, column) == (3, "effective_date")
+        assert "given twice" in reason
+
+    def test_tier_table_names_the_falling_row(self) -> None:
+        """A tier bound below the previous one is reported at its own row."""
+        line, column, _ = _problem(read_tiers, "up_to,apr\n2000,0.1\n1000,0.2\n,0.05\n")
+        assert (line, column) == (3, "up_to")
+
+    def test_tier_table_with_a_closed_last_band_names_the_last_row(self) -> None:
+        """A last band with a bound is reported at the last row, not the file's end."""
+        line, _, _ = _problem(read_tiers, "up_to,apr\n1000,0.1\n2000,0.05\n\n\n")
+        assert line == 3
+
+
+class TestStreams:
+    def test_bom_on_a_jsonl_stream(self) -> None:
+        """A byte-order mark at the start of a JSONL stream is ignored, as on a path."""
+        text = '\ufeff{"at": "2019-07-15T00:00:00Z", "delta": "1"}\n'
+        [event] = read_events(io.StringIO(text), format="jsonl")
+        assert event.delta == 1
+
+    def test_bom_on_a_csv_stream(self) -> None:
+        """A byte-order mark at the start of a CSV stream does not rename the first column."""
+        [event] = read_events(io.StringIO("\ufeffat,delta\n2019-07-15T00:00:00Z,1\n"), format="csv")
+        assert event.delta == 1
+
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_empty_files_have_no_rows(self, fmt: str) -> None:
+        """An empty file has no rows in either format."""
+        assert list(read_events(io.StringIO(""), format=fmt)) == []  # type: ignore[arg-type]
+
+    def test_numbered_events_carry_their_lines(self) -> None:
+        """read_numbered_events gives each event the line it is on, blank lines counted."""
+        text = "at,delta\n2019-07-15T00:00:00Z,1\n\n2019-07-16T00:00:00Z,2\n"
+        assert [line for line, _ in read_numbered_events(io.StringIO(text), format="csv")] == [
+            2,
+            4,
+        ]
+
+
+class TestFields:
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_underscores_are_refused(self, fmt: str) -> None:
+        """A "1_000" is not a plain decimal: a row error, not one thousand."""
+        text = (
+            "at,delta\n2019-07-15T00:00:00Z,1_000\n"
+            if fmt == "csv"
+            else '{"at": "2019-07-15T00:00:00Z", "delta": "1_000"}\n'
+        )
+        line, column, reason = _problem(read_events, text, fmt)
+        assert (column, "underscores" in reason) == ("delta", True)
+        assert line == (2 if fmt == "csv" else 1)
+
+    def test_absurd_exponent_is_refused(self) -> None:
+        """1e999 is refused at read time with its line and column."""
+        line, column, reason = _problem(read_events, "at,delta\n2019-07-15T00:00:00Z,1e999\n")
+        assert (line, column) == (2, "delta")
+        assert "out of range" in reason
+
+    def test_nanoseconds_are_refused(self) -> None:
+        """A timestamp with 9 fractional digits is refused, not truncated."""
+        line, column, reason = _problem(read_events, "at,delta\n2019-07-15T00:00:00.123456789Z,1\n")
+        assert (line, column) == (2, "at")
+        assert "microsecond" in reason
+
+    def test_sub_minute_offsets_are_read(self) -> None:
+        """A +05:30:15 offset, which the writer can produce, is read back."""
+        [event] = read_events(
+            io.StringIO("at,delta\n2024-01-02T00:00:00+05:30:15,1\n"), format="csv"
+        )
+        offset = timedelta(hours=5, minutes=30, seconds=15)
+        assert event.at == datetime(2024, 1, 2, tzinfo=timezone(offset))
+        assert event.at.utcoffset() == offset
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_sub_minute_offset_round_trips(self, fmt: str) -> None:
+        """A record whose payout_at has a +05:30:15 offset reads back equal."""
+        tz = timezone(timedelta(hours=5, minutes=30, seconds=15))
+        record = attrs.evolve(seed_rewards()[0], payout_at=datetime(2024, 1, 2, tzinfo=tz))
+        out = io.StringIO()
+        write_records([record], out, format=fmt)  # type: ignore[arg-type]
+        out.seek(0)
+        assert list(read_records(out, format=fmt)) == [record]  # type: ignore[arg-type]
+        assert date(2024, 1, 2) == record.payout_at.date()
+        assert record.payout_at.astimezone(UTC).second == 45
+        assert Decimal(0) <= record.paid
