@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -169,3 +170,16 @@ class TestRules:
         assert lines[1].split() == ["2024-01-01", "missing", "1", "-", "-1"]
         assert lines[2].split() == ["2024-01-02", "extra", "-", "2", "2"]
         assert lines[3] == "2 days: 0 matched, 1 missing, 1 extra, 0 different (tolerance 0.5)"
+
+
+class TestCallerContext:
+    def test_a_callers_two_digit_context_changes_no_status(self) -> None:
+        """The tolerance comparison is exact under the library's context, not the caller's."""
+        records = [_record(D1, "1.2345")]
+        paid = [ReportedPayout(D1, "1.22")]  # 0.0145 apart: three digits, exactly the tolerance
+        expected = reconcile(records, paid, tolerance="0.0145").checks[0].status
+        with decimal.localcontext() as ctx:
+            ctx.prec = 2
+            ctx.traps[decimal.Inexact] = True
+            got = reconcile(records, paid, tolerance="0.0145").checks[0].status
+        assert expected is got is DayStatus.MATCHED

@@ -131,7 +131,7 @@ def _status(expected: Decimal | None, actual: Decimal | None, tolerance: Decimal
         return DayStatus.MISSING if due else DayStatus.MATCHED
     if expected is None or expected == ZERO:
         return DayStatus.EXTRA if actual > tolerance else DayStatus.MATCHED
-    if abs(EXACT.subtract(actual, expected)) <= tolerance:
+    if EXACT.abs(EXACT.subtract(actual, expected)) <= tolerance:
         return DayStatus.MATCHED
     return DayStatus.DIFFERENT
 
