@@ -1,0 +1,217 @@
+"""Programs: every account's reward in every token, as a stream.
+
+A :class:`Program` holds one :class:`~softstaking.calculator.RewardCalculator` per
+token (its rate schedule, policy, minimum holding, cap, calendar and payout settings)
+and the program-wide eligibility rules. :meth:`Program.run` reads holdings lazily and
+yields one :class:`AccountReward` per account, token and day, so a run over millions
+of accounts holds one account's records at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any, Final
+
+import attrs
+
+from softstaking.amounts import ZERO
+from softstaking.calculator import RewardCalculator
+from softstaking.eligibility import (
+    POCKET_KINDS,
+    EarningStart,
+    activated_events,
+    next_day_events,
+)
+from softstaking.errors import InvalidInputError, InvalidTypeError, SoftStakingError
+from softstaking.holdings import Holding, merge_subaccounts
+from softstaking.records import DailyReward
+from softstaking.timeline import BalanceTimeline
+
+__all__ = ["AccountReward", "DuplicateHoldingError", "Program", "UnknownTokenError"]
+
+_DAY: Final = timedelta(days=1)
+
+
+class UnknownTokenError(InvalidInputError):
+    """A holding names a token the program has no rules for."""
+
+
+class DuplicateHoldingError(InvalidInputError):
+    """The same account and token appear twice in one run."""
+
+
+@attrs.frozen
+class AccountReward:
+    """One account's reward in one token on one day.
+
+    Attributes:
+        account: The account id, from the holding.
+        token: The token's symbol.
+        reward: The day's record, as the calculator gives it.
+    """
+
+    account: str
+    token: str
+    reward: DailyReward
+
+
+def _to_calculators(
+    value: Mapping[str, RewardCalculator] | Iterable[RewardCalculator],
+) -> dict[str, RewardCalculator]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        msg = "Program takes calculators: an iterable of RewardCalculator, or {symbol: calculator}"
+        raise InvalidTypeError(msg)
+    pairs = list(value.items()) if isinstance(value, Mapping) else [(None, c) for c in value]
+    out: dict[str, RewardCalculator] = {}
+    for key, calc in pairs:
+        if not isinstance(calc, RewardCalculator):
+            msg = f"Program rules must be RewardCalculator values, not {type(calc).__name__}"
+            raise InvalidTypeError(msg)
+        symbol = calc.token.symbol
+        if key is not None and key != symbol:
+            msg = f"Program rules: key {key!r} holds the calculator of {symbol!r}"
+            raise InvalidInputError(msg)
+        if symbol in out:
+            msg = f"Program rules: two calculators for {symbol!r}"
+            raise InvalidInputError(msg)
+        out[symbol] = calc
+    if not out:
+        msg = "Program needs the rules of at least one token"
+        raise InvalidInputError(msg)
+    return out
+
+
+def _check_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        msg = f"{attribute.name} must be a bool, not {type(value).__name__}"
+        raise InvalidTypeError(msg)
+
+
+def _check_start(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, EarningStart):
+        msg = f"{attribute.name} must be an EarningStart, not {type(value).__name__}"
+        raise InvalidTypeError(msg)
+
+
+@attrs.frozen
+class Program:
+    """A soft-staking program: per-token rules and who earns from when.
+
+    Args:
+        calculators: The rules of each token: an iterable of calculators (keyed by
+            their token's symbol), or a mapping ``{symbol: calculator}``.
+        frozen_earns: Whether funds frozen in open orders earn.
+        deposits: When arriving funds start to earn: at once (T+0) or from the next
+            day (T+1), in each token's calendar.
+        activation: For holdings with ``activated_at``: earning starts at that instant,
+            or at the start of the next day.
+
+    >>> from datetime import UTC, datetime
+    >>> from softstaking import AprSchedule, BalanceEvent, Token
+    >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+    >>> program = Program([usdt])
+    >>> holdings = [Holding("alice", "USDT", opening=1000), Holding("bob", "USDT", opening=10)]
+    >>> for r in program.run(holdings, date(2025, 1, 1), date(2025, 1, 2)):
+    ...     print(r.account, r.token, r.reward.day, r.reward.paid)
+    alice USDT 2025-01-01 0.100000
+    bob USDT 2025-01-01 0.001000
+    """
+
+    calculators: dict[str, RewardCalculator] = attrs.field(converter=_to_calculators)
+    frozen_earns: bool = attrs.field(default=True, kw_only=True, validator=_check_bool)
+    deposits: EarningStart = attrs.field(
+        default=EarningStart.ON_ARRIVAL, kw_only=True, validator=_check_start
+    )
+    activation: EarningStart = attrs.field(
+        default=EarningStart.ON_ARRIVAL, kw_only=True, validator=_check_start
+    )
+
+    def calculator(self, token: str) -> RewardCalculator:
+        """The rules of ``token``.
+
+        Raises:
+            UnknownTokenError: If the program has none.
+        """
+        calc = self.calculators.get(token)
+        if calc is None:
+            known = ", ".join(sorted(self.calculators))
+            msg = f"no rules for token {token!r} in this program (it has {known})"
+            raise UnknownTokenError(msg)
+        return calc
+
+    def earning_timeline(self, holding: Holding) -> BalanceTimeline:
+        """The balance of ``holding`` that earns, after every eligibility rule.
+
+        Sub-accounts are summed (frozen funds kept or not, net accounts at zero or
+        more), then the T+1 rule, then activation. The calculator measures this.
+
+        Raises:
+            UnknownTokenError: If the program has no rules for the holding's token.
+            NegativeBalanceError: If an account would go below zero.
+        """
+        if not isinstance(holding, Holding):
+            msg = f"holdings must be Holding values, not {type(holding).__name__}"
+            raise InvalidTypeError(msg)
+        calendar = self.calculator(holding.token).calendar
+        simple = (
+            not holding.subaccounts
+            and self.deposits is EarningStart.ON_ARRIVAL
+            and holding.activated_at is None
+            and not any(e.kind in POCKET_KINDS for e in holding.events)
+        )
+        if simple:
+            return BalanceTimeline.from_events(holding.events, opening=holding.opening)
+        opening, events = merge_subaccounts(holding.parts, frozen_earns=self.frozen_earns)
+        if self.deposits is EarningStart.NEXT_DAY:
+            events = next_day_events(events, opening=opening, calendar=calendar)
+        if holding.activated_at is not None:
+            at = holding.activated_at
+            if self.activation is EarningStart.NEXT_DAY:
+                at = calendar.start_of(calendar.day_of(at) + _DAY)
+            events = activated_events(events, opening=opening, at=at)
+            opening = ZERO
+        return BalanceTimeline.from_events(events, opening=opening)
+
+    def rewards(self, holding: Holding, start: date, end: date) -> list[DailyReward]:
+        """One holding's records for the days in ``[start, end)``, as if run alone."""
+        calc = self.calculator(holding.token)
+        return calc.daily_rewards(self.earning_timeline(holding), start, end, carry=holding.carry)
+
+    def run(self, holdings: Iterable[Holding], start: date, end: date) -> Iterator[AccountReward]:
+        """Every holding's records for the days in ``[start, end)``, as a stream.
+
+        Holdings are read one at a time, and each one's records are yielded before the
+        next is read, so memory holds one holding and its records, plus the set of
+        ``(account, token)`` pairs seen so far (needed to refuse a duplicate; small
+        keys, O(accounts × tokens)). The results are those of each holding run alone.
+
+        Args:
+            holdings: The holdings, in any order, each account and token at most once.
+            start: The first day.
+            end: The day after the last.
+
+        Raises:
+            UnknownTokenError: When a holding's token has no rules (records of earlier
+                holdings have been yielded by then).
+            DuplicateHoldingError: When an account and token come a second time.
+            SoftStakingError: Any error of one holding, with a note naming it.
+        """
+        seen: set[tuple[str, str]] = set()
+        for holding in holdings:
+            if not isinstance(holding, Holding):
+                msg = f"holdings must be Holding values, not {type(holding).__name__}"
+                raise InvalidTypeError(msg)
+            account, token = holding.account, holding.token
+            key = (account, token)
+            if key in seen:
+                msg = f"account {account!r} holds {token!r} twice in this run"
+                raise DuplicateHoldingError(msg)
+            seen.add(key)
+            try:
+                records = self.rewards(holding, start, end)
+            except SoftStakingError as error:
+                error.add_note(f"in the holding of {token!r} by account {account!r}")
+                raise
+            for record in records:
+                yield AccountReward(account, token, record)
