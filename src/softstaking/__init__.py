@@ -7,6 +7,7 @@ from softstaking.amounts import CONTEXT, AmountLike
 from softstaking.calculator import RewardCalculator
 from softstaking.daycount import DayCount
 from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
+from softstaking.eligibility import EarningStart
 from softstaking.errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -15,6 +16,7 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
+from softstaking.holdings import Holding, SubAccount
 from softstaking.policies import (
     AccrualPolicy,
     DailySnapshot,
@@ -22,6 +24,7 @@ from softstaking.policies import (
     SnapshotAverage,
     TimeWeighted,
 )
+from softstaking.program import AccountReward, DuplicateHoldingError, Program, UnknownTokenError
 from softstaking.records import DailyReward
 from softstaking.rounding import Dust, Settlement, settle
 from softstaking.schedules import AprSchedule, Rate, RateLike, TieredApr
@@ -31,6 +34,7 @@ from softstaking.tokens import Token
 
 __all__ = [
     "CONTEXT",
+    "AccountReward",
     "AccrualPolicy",
     "AmountLike",
     "AprSchedule",
@@ -42,22 +46,28 @@ __all__ = [
     "DayCalendar",
     "DayCount",
     "DayWindow",
+    "DuplicateHoldingError",
     "Dust",
+    "EarningStart",
+    "Holding",
     "InvalidInputError",
     "InvalidTypeError",
     "MinimumBalance",
     "MissingRateError",
     "NaiveDatetimeError",
     "NegativeBalanceError",
+    "Program",
     "Rate",
     "RateLike",
     "RewardCalculator",
     "Settlement",
     "SnapshotAverage",
     "SoftStakingError",
+    "SubAccount",
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "UnknownTokenError",
     "resolve_wall_time",
     "settle",
 ]
