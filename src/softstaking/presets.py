@@ -162,8 +162,9 @@ def kucoin_soft_staking_2019(rates: Rates, *, decimals: int = _EXCHANGE_DECIMALS
     """KuCoin Soft Staking as launched in 2019 (ELA, IOTX and ten more PoS tokens).
 
     Rules: the balance is a snapshot at 23:59:59 UTC+8; earning starts when a deposit
-    arrives or a buy order fills (the seed); the reward is paid the next day; a daily rebate under 0.000001 is not paid (``min_payout``; the library carries
-    it to the next day rather than drop it, since the source does not say it is lost).
+    arrives or a buy order fills (the seed); the reward is paid the next day; a daily
+    rebate under 0.000001 is not paid (``min_payout``; the library carries it to the
+    next day rather than drop it, since the source does not say it is lost).
 
     The program shared each day's chain staking income pro rata; the rate it published
     daily per token is the input here, so the reward is ``balance × APR / 365``.

@@ -178,36 +178,66 @@ class Program:
         calc = self.calculator(holding.token)
         return calc.daily_rewards(self.earning_timeline(holding), start, end, carry=holding.carry)
 
-    def run(self, holdings: Iterable[Holding], start: date, end: date) -> Iterator[AccountReward]:
+    def run(
+        self,
+        holdings: Iterable[Holding],
+        start: date,
+        end: date,
+        *,
+        sorted_accounts: bool = False,
+    ) -> Iterator[AccountReward]:
         """Every holding's records for the days in ``[start, end)``, as a stream.
 
         Holdings are read one at a time, and each one's records are yielded before the
-        next is read, so memory holds one holding and its records, plus the set of
-        ``(account, token)`` pairs seen so far (needed to refuse a duplicate; small
-        keys, O(accounts × tokens)). The results are those of each holding run alone.
+        next is read, so memory holds one holding and its records. The results are
+        those of each holding run alone (:meth:`rewards`).
+
+        Refusing a duplicate ``(account, token)`` needs memory of what was seen. By
+        default that is a set of account ids per token: O(accounts × tokens) small
+        entries (about 30 bytes each, plus each account id once), the one part of a
+        run that grows with the input. With ``sorted_accounts`` the holdings must come
+        ordered by account id (an account's tokens together, in any order); then only
+        the current account's tokens are remembered and memory stays flat.
 
         Args:
-            holdings: The holdings, in any order, each account and token at most once.
+            holdings: The holdings, each account and token at most once.
             start: The first day.
             end: The day after the last.
+            sorted_accounts: Whether holdings come sorted by account id.
 
         Raises:
             UnknownTokenError: When a holding's token has no rules (records of earlier
                 holdings have been yielded by then).
-            DuplicateHoldingError: When an account and token come a second time.
+            DuplicateHoldingError: When an account and token come a second time, or,
+                with ``sorted_accounts``, when an account comes out of order.
             SoftStakingError: Any error of one holding, with a note naming it.
         """
-        seen: set[tuple[str, str]] = set()
+        seen: dict[str, set[str]] = {}
+        current: str | None = None
+        current_tokens: set[str] = set()
         for holding in holdings:
             if not isinstance(holding, Holding):
                 msg = f"holdings must be Holding values, not {type(holding).__name__}"
                 raise InvalidTypeError(msg)
             account, token = holding.account, holding.token
-            key = (account, token)
-            if key in seen:
+            if sorted_accounts:
+                if account != current:
+                    if current is not None and account < current:
+                        msg = (
+                            f"account {account!r} comes after {current!r}: with "
+                            "sorted_accounts, holdings must be sorted by account id"
+                        )
+                        raise DuplicateHoldingError(msg)
+                    current, current_tokens = account, set()
+                accounts = current_tokens
+                key = token
+            else:
+                accounts = seen.setdefault(token, set())
+                key = account
+            if key in accounts:
                 msg = f"account {account!r} holds {token!r} twice in this run"
                 raise DuplicateHoldingError(msg)
-            seen.add(key)
+            accounts.add(key)
             try:
                 records = self.rewards(holding, start, end)
             except SoftStakingError as error:
