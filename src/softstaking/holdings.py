@@ -44,6 +44,8 @@ def _to_opening(value: AmountLike) -> Decimal:
 
 
 def _to_carry(value: AmountLike) -> Decimal:
+    if value is ZERO:  # the default, already checked: skip the conversion
+        return ZERO
     return to_amount(value, name="carry")
 
 
@@ -90,6 +92,8 @@ def _check_activated(_: object, __: attrs.Attribute[Any], value: object) -> None
 
 
 def _to_subaccounts(value: Iterable[SubAccount]) -> tuple[SubAccount, ...]:
+    if value == ():
+        return ()
     parts = tuple(value)
     for part in parts:
         if not isinstance(part, SubAccount):
