@@ -128,13 +128,14 @@ def earning_events(
         NegativeBalanceError: If the available, frozen or waiting amount would go below
             zero; the error names the event, its position in time order, and which.
 
-    >>> from datetime import UTC, datetime
-    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
-    >>> events = [BalanceEvent(t, 100), BalanceEvent(t, -40, kind="order_freeze")]
-    >>> [e.delta for e in earning_events(events, frozen_earns=False)]
-    [Decimal('100'), Decimal('-40')]
-    >>> [e.delta for e in earning_events(events, frozen_earns=True)]
-    [Decimal('100')]
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+        >>> events = [BalanceEvent(t, 100), BalanceEvent(t, -40, kind="order_freeze")]
+        >>> [e.delta for e in earning_events(events, frozen_earns=False)]
+        [Decimal('100'), Decimal('-40')]
+        >>> [e.delta for e in earning_events(events, frozen_earns=True)]
+        [Decimal('100')]
     """
     available = to_amount(opening, name="opening", allow_negative=allow_negative)
     frozen = waiting = ZERO
@@ -188,10 +189,12 @@ def next_day_events(
     Raises:
         NegativeBalanceError: If an event would take the balance below zero.
 
-    >>> from datetime import UTC, datetime
-    >>> deposit = BalanceEvent(datetime(2025, 1, 1, 15, tzinfo=UTC), 100, kind="deposit")
-    >>> [(e.at.isoformat(), e.delta) for e in next_day_events([deposit], calendar=DayCalendar())]
-    [('2025-01-02T00:00:00+00:00', Decimal('100'))]
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> deposit = BalanceEvent(datetime(2025, 1, 1, 15, tzinfo=UTC), 100, kind="deposit")
+        >>> calendar = DayCalendar()
+        >>> [(e.at.isoformat(), e.delta) for e in next_day_events([deposit], calendar=calendar)]
+        [('2025-01-02T00:00:00+00:00', Decimal('100'))]
     """
     total = earning = to_amount(opening, name="opening")
     out: list[BalanceEvent] = []

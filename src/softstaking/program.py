@@ -112,7 +112,7 @@ def _check_start(_: object, attribute: attrs.Attribute[Any], value: object) -> N
 class Program:
     """A soft-staking program: per-token rules and who earns from when.
 
-    Args:
+    Attributes:
         calculators: The rules of each token: an iterable of calculators (keyed by
             their token's symbol), or a mapping ``{symbol: calculator}``.
         frozen_earns: Whether funds frozen in open orders earn.
