@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from softstaking.amounts import EXACT, ZERO, AmountLike, to_amount
+from softstaking.calculator import _instance_of
 from softstaking.eligibility import earning_events
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_aware
@@ -49,12 +50,6 @@ def _to_carry(value: AmountLike) -> Decimal:
     return to_amount(value, name="carry")
 
 
-def _check_str(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        msg = f"{attribute.name} must be a str, not {type(value).__name__}"
-        raise InvalidTypeError(msg)
-
-
 def _check_net(instance: SubAccount, _: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         msg = f"net must be a bool, not {type(value).__name__}"
@@ -80,7 +75,7 @@ class SubAccount:
             reduces the user's other accounts.
     """
 
-    name: str = attrs.field(validator=_check_str)
+    name: str = attrs.field(validator=_instance_of(str, "SubAccount.name"))
     events: tuple[BalanceEvent, ...] = attrs.field(default=(), converter=_to_events)
     opening: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_signed_opening)
     net: bool = attrs.field(default=False, kw_only=True, validator=_check_net)
@@ -124,8 +119,8 @@ class Holding:
     ('alice', 'USDT', 1)
     """
 
-    account: str = attrs.field(validator=_check_str)
-    token: str = attrs.field(validator=_check_str)
+    account: str = attrs.field(validator=_instance_of(str, "Holding.account"))
+    token: str = attrs.field(validator=_instance_of(str, "Holding.token"))
     events: tuple[BalanceEvent, ...] = attrs.field(default=(), converter=_to_events)
     opening: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_opening)
     subaccounts: tuple[SubAccount, ...] = attrs.field(

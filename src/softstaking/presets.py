@@ -284,16 +284,8 @@ def binance_soft_staking(
         minimums: Each token's minimum holding; a token missing from it raises.
         decimals: The decimals rewards are paid in.
     """
-    calcs = _soft_staking(
-        rates,
-        tz=UTC,
-        policy=TimeWeighted(),
-        minimums=minimums,
-        caps=None if caps is None else {s: caps.get(s) for s in rates},
-        decimals=decimals,
-        payout_delay=timedelta(hours=8),
-    )
-    return Program(calcs, frozen_earns=False, activation=EarningStart.NEXT_DAY)
+    caps = None if caps is None else {s: caps.get(s) for s in rates}
+    return _utc_daily_average(rates, minimums, caps, decimals, frozen_earns=False)
 
 
 def gate_soft_staking(
@@ -320,6 +312,18 @@ def gate_soft_staking(
         caps: Each token's cap (None for none).
         decimals: The decimals rewards are paid in.
     """
+    return _utc_daily_average(rates, minimums, caps, decimals, frozen_earns=True)
+
+
+def _utc_daily_average(
+    rates: Rates,
+    minimums: Mapping[str, AmountLike],
+    caps: Mapping[str, AmountLike | None] | None,
+    decimals: int,
+    *,
+    frozen_earns: bool,
+) -> Program:
+    """Binance's and Gate's shape: UTC days, daily average, paid by 08:00 UTC next day."""
     calcs = _soft_staking(
         rates,
         tz=UTC,
@@ -329,7 +333,7 @@ def gate_soft_staking(
         decimals=decimals,
         payout_delay=timedelta(hours=8),
     )
-    return Program(calcs, frozen_earns=True, activation=EarningStart.NEXT_DAY)
+    return Program(calcs, frozen_earns=frozen_earns, activation=EarningStart.NEXT_DAY)
 
 
 def regulation_dd_daily_balance(

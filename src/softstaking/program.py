@@ -17,7 +17,7 @@ from typing import Any, Final
 import attrs
 
 from softstaking.amounts import ZERO
-from softstaking.calculator import RewardCalculator
+from softstaking.calculator import RewardCalculator, _instance_of
 from softstaking.eligibility import (
     POCKET_KINDS,
     EarningStart,
@@ -96,18 +96,6 @@ def _to_calculators(
     return out
 
 
-def _check_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        msg = f"{attribute.name} must be a bool, not {type(value).__name__}"
-        raise InvalidTypeError(msg)
-
-
-def _check_start(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, EarningStart):
-        msg = f"{attribute.name} must be an EarningStart, not {type(value).__name__}"
-        raise InvalidTypeError(msg)
-
-
 @attrs.frozen
 class Program:
     """A soft-staking program: per-token rules and who earns from when.
@@ -133,12 +121,18 @@ class Program:
     """
 
     calculators: dict[str, RewardCalculator] = attrs.field(converter=_to_calculators)
-    frozen_earns: bool = attrs.field(default=True, kw_only=True, validator=_check_bool)
+    frozen_earns: bool = attrs.field(
+        default=True, kw_only=True, validator=_instance_of(bool, "frozen_earns")
+    )
     deposits: EarningStart = attrs.field(
-        default=EarningStart.ON_ARRIVAL, kw_only=True, validator=_check_start
+        default=EarningStart.ON_ARRIVAL,
+        kw_only=True,
+        validator=_instance_of(EarningStart, "deposits"),
     )
     activation: EarningStart = attrs.field(
-        default=EarningStart.ON_ARRIVAL, kw_only=True, validator=_check_start
+        default=EarningStart.ON_ARRIVAL,
+        kw_only=True,
+        validator=_instance_of(EarningStart, "activation"),
     )
 
     def calculator(self, token: str) -> RewardCalculator:
