@@ -23,6 +23,8 @@ from softstaking import (
     EarningStart,
     Holding,
     InvalidInputError,
+    InvalidTypeError,
+    NaiveDatetimeError,
     NegativeBalanceError,
     Program,
     RewardCalculator,
@@ -169,6 +171,61 @@ class TestRunErrors:
         calc = RewardCalculator(USD, RATE)
         with pytest.raises(InvalidInputError, match="two calculators for 'USD'"):
             Program([calc, calc])
+
+
+class TestSortedAccounts:
+    HOLDINGS = (
+        Holding("a", "USD", opening=1),
+        Holding("b", "USD", opening=2),
+        Holding("c", "USD", opening=3),
+    )
+
+    def test_sorted_runs_give_the_same_records(self) -> None:
+        """With sorted_accounts a sorted input gives exactly the default run's records."""
+        program = usd_program()
+        default = list(program.run(self.HOLDINGS, D0, D0 + DAY))
+        assert list(program.run(self.HOLDINGS, D0, D0 + DAY, sorted_accounts=True)) == default
+
+    def test_a_duplicate_is_still_refused(self) -> None:
+        """A repeated account and token right after itself raises, naming both."""
+        holdings = [*self.HOLDINGS, Holding("c", "USD")]
+        with pytest.raises(DuplicateHoldingError, match="account 'c' holds 'USD' twice"):
+            list(usd_program().run(holdings, D0, D0 + DAY, sorted_accounts=True))
+
+    def test_an_account_out_of_order_is_refused(self) -> None:
+        """An account id lower than the one before raises, since it could be a duplicate."""
+        holdings = [*self.HOLDINGS, Holding("a", "USD")]
+        with pytest.raises(DuplicateHoldingError, match="account 'a' comes after 'c'"):
+            list(usd_program().run(holdings, D0, D0 + DAY, sorted_accounts=True))
+
+
+class TestHoldingInput:
+    def test_an_account_id_must_be_a_string(self) -> None:
+        """A non-string account id raises InvalidTypeError naming the field."""
+        with pytest.raises(InvalidTypeError, match=r"Holding\.account must be a str"):
+            Holding(7, "USD")  # type: ignore[arg-type]
+
+    def test_a_timeline_in_place_of_events_points_to_from_timeline(self) -> None:
+        """Passing a timeline as events raises and names Holding.from_timeline."""
+        with pytest.raises(InvalidTypeError, match="from_timeline"):
+            Holding("a", "USD", BalanceTimeline.from_events([]))  # type: ignore[arg-type]
+
+    def test_a_naive_activation_time_is_refused(self) -> None:
+        """activated_at must be timezone-aware."""
+        with pytest.raises(NaiveDatetimeError, match="activated_at"):
+            Holding("a", "USD", activated_at=datetime(2025, 1, 1))
+
+    def test_a_float_opening_is_refused(self) -> None:
+        """A float opening balance gets the library's helpful TypeError."""
+        with pytest.raises(InvalidTypeError, match="opening must be exact"):
+            Holding("a", "USD", opening=1.5)  # type: ignore[arg-type]
+
+    def test_a_program_needs_calculators(self) -> None:
+        """A program of no tokens, or of something other than calculators, is refused."""
+        with pytest.raises(InvalidInputError, match="at least one token"):
+            Program([])
+        with pytest.raises(InvalidTypeError, match="RewardCalculator"):
+            Program(["USD"])  # type: ignore[list-item]
 
 
 class TestSubAccounts:
