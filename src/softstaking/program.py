@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -72,7 +73,7 @@ class AccountReward:
 
 def _to_calculators(
     value: Mapping[str, RewardCalculator] | Iterable[RewardCalculator],
-) -> dict[str, RewardCalculator]:
+) -> Mapping[str, RewardCalculator]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         msg = "Program takes calculators: an iterable of RewardCalculator, or {symbol: calculator}"
         raise InvalidTypeError(msg)
@@ -93,7 +94,7 @@ def _to_calculators(
     if not out:
         msg = "Program needs the rules of at least one token"
         raise InvalidInputError(msg)
-    return out
+    return MappingProxyType(out)
 
 
 @attrs.frozen
@@ -102,7 +103,8 @@ class Program:
 
     Attributes:
         calculators: The rules of each token: an iterable of calculators (keyed by
-            their token's symbol), or a mapping ``{symbol: calculator}``.
+            their token's symbol), or a mapping ``{symbol: calculator}``; kept as a
+            read-only mapping by symbol.
         frozen_earns: Whether funds frozen in open orders earn.
         deposits: When arriving funds start to earn: at once (T+0) or from the next
             day (T+1), in each token's calendar.
@@ -120,7 +122,7 @@ class Program:
     bob USDT 2025-01-01 0.001000
     """
 
-    calculators: dict[str, RewardCalculator] = attrs.field(converter=_to_calculators)
+    calculators: Mapping[str, RewardCalculator] = attrs.field(converter=_to_calculators)
     frozen_earns: bool = attrs.field(
         default=True, kw_only=True, validator=_instance_of(bool, "frozen_earns")
     )
