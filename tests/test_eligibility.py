@@ -237,6 +237,23 @@ class TestActivation:
         out = activated_events([later, ev(T0, 3)], at=T0 + HOUR)
         assert out == [BalanceEvent(T0 + HOUR, 3, kind="activation"), later]
 
+    @given(st.data())
+    def test_the_balance_is_zero_before_activation_and_the_holding_from_it(
+        self, data: st.DataObject
+    ) -> None:
+        """Before ``at`` nothing is held; from ``at`` on the balance is the holding's."""
+        tl = data.draw(timelines(data.draw(tokens())))
+        at = data.draw(instants(10))
+        events = list(tl.events)
+        out = BalanceTimeline.from_events(
+            activated_events(events, opening=tl.opening, at=at), opening=0
+        )
+        probes = {to_us(e.at) + d for e in events for d in (-1, 0)} | {to_us(at) - 1, to_us(at)}
+        for us in probes:
+            when = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+            expected = 0 if us < to_us(at) else total(tl.opening, events, us, before=False)
+            assert out.balance_at(when) == expected
+
     def test_a_naive_activation_time_is_refused(self) -> None:
         """The activation instant must be timezone-aware."""
         with pytest.raises(ValueError, match="at must be timezone-aware"):
