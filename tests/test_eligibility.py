@@ -5,7 +5,7 @@ Expected balances come from the definitions, computed here with ``fractions.Frac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from softstaking.eligibility import (
     activated_events,
     earning_events,
     next_day_events,
+    next_day_start,
 )
 from softstaking.instants import to_us
 from tests.strategies import FIRST_DAY, instants, timelines, tokens, zones
@@ -192,6 +193,15 @@ class TestNextDay:
             [ev(datetime(2024, 3, 9, 23, tzinfo=ny), 1)], calendar=DayCalendar(ny)
         )
         assert [to_us(e.at) for e in events] == [to_us(datetime(2024, 3, 10, 5, tzinfo=UTC))]
+
+    @given(zones(), instants(10))
+    def test_next_day_start_is_the_start_of_the_calendars_next_day(
+        self, zone: tzinfo, at: datetime
+    ) -> None:
+        """next_day_start(at) is the start of the day after the calendar day holding ``at``."""
+        calendar = DayCalendar(zone, day_offset=timedelta(hours=-2))
+        expected = calendar.start_of(calendar.day_of(at) + DAY)
+        assert to_us(next_day_start(calendar, at)) == to_us(expected)
 
     def test_an_overdraft_is_refused(self) -> None:
         """A withdrawal beyond the holding raises, naming the event."""

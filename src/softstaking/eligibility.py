@@ -30,9 +30,11 @@ would make them is refused, named.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Final
 
 from softstaking.amounts import EXACT, ZERO, AmountLike, to_amount
@@ -52,6 +54,7 @@ __all__ = [
     "activated_events",
     "earning_events",
     "next_day_events",
+    "next_day_start",
 ]
 
 ORDER_FREEZE: Final = "order_freeze"
@@ -84,14 +87,58 @@ class EarningStart(enum.Enum):
     calendar, as Binance Simple Earn, Gate and KuCoin Earn."""
 
 
-def _sorted(events: Iterable[BalanceEvent]) -> list[BalanceEvent]:
-    """Events in time order, same-instant events in the order given, type-checked."""
-    listed = list(events)
-    for index, event in enumerate(listed):
+def _keyed(events: Iterable[BalanceEvent]) -> list[tuple[int, BalanceEvent]]:
+    """``(instant in µs, event)`` in time order, same instants in the order given."""
+    keyed = []
+    for index, event in enumerate(events):
         if not isinstance(event, BalanceEvent):
             msg = f"events[{index}] must be a BalanceEvent, not {type(event).__name__}"
             raise InvalidTypeError(msg)
-    return sorted(listed, key=lambda e: to_us(e.at))  # stable: same instants keep order
+        keyed.append((to_us(event.at), event))
+    keyed.sort(key=itemgetter(0))  # stable: same instants keep their order
+    return keyed
+
+
+def _sorted(events: Iterable[BalanceEvent]) -> list[BalanceEvent]:
+    """Events in time order, same-instant events in the order given, type-checked."""
+    return [event for _, event in _keyed(events)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_start_us(calendar: DayCalendar, day: date) -> int:
+    return to_us(calendar.start_of(day))
+
+
+def _start_us(calendar: DayCalendar, day: date) -> int:
+    try:
+        return _cached_start_us(calendar, day)
+    except TypeError:  # a tzinfo that cannot be hashed, such as dateutil's zones
+        return to_us(calendar.start_of(day))
+
+
+def next_day_start(calendar: DayCalendar, at: datetime) -> datetime:
+    """The start of the day after the one that contains ``at``, in ``calendar``.
+
+    The same answer as ``calendar.start_of(calendar.day_of(at) + timedelta(days=1))``,
+    with the days' starts remembered, since a program asks for the same few days
+    for every account.
+
+    >>> from datetime import UTC
+    >>> next_day_start(DayCalendar(), datetime(2025, 1, 1, 15, tzinfo=UTC)).isoformat()
+    '2025-01-02T00:00:00+00:00'
+    """
+    return from_us(_next_day_start_us(calendar, to_us(check_aware(at, name="at"))))
+
+
+def _next_day_start_us(calendar: DayCalendar, us: int) -> int:
+    # A wall-clock estimate of the day, settled exactly against the days' starts.
+    local = from_us(us).astimezone(calendar.tz).replace(tzinfo=None) - calendar.day_offset
+    day = local.date()
+    while us < _start_us(calendar, day):
+        day -= _DAY
+    while us >= _start_us(calendar, day + _DAY):
+        day += _DAY
+    return _start_us(calendar, day + _DAY)
 
 
 def _overdrawn(
@@ -199,17 +246,16 @@ def next_day_events(
     total = earning = to_amount(opening, name="opening")
     out: list[BalanceEvent] = []
     boundary: int | None = None  # where the pending funds start to earn
-    ordered = _sorted(events)
-    n = len(ordered)
+    keyed = _keyed(events)
+    n = len(keyed)
     i = 0
     while i < n:
-        us = to_us(ordered[i].at)
+        us, last = keyed[i]
         if boundary is not None and boundary <= us:
             out.append(_rise(boundary, EXACT.subtract(total, earning)))
             earning, boundary = total, None
-        last = ordered[i]
-        while i < n and to_us(ordered[i].at) == us:
-            last = ordered[i]
+        while i < n and keyed[i][0] == us:
+            last = keyed[i][1]
             total = EXACT.add(total, last.delta)
             if total < ZERO:
                 raise _overdrawn("balance", last, i, total)
@@ -218,8 +264,7 @@ def next_day_events(
             out.append(BalanceEvent(last.at, EXACT.subtract(total, earning), kind=last.kind))
             earning = total
         elif total > earning and boundary is None:
-            day = calendar.day_of(last.at)
-            boundary = to_us(calendar.start_of(day + _DAY))
+            boundary = _next_day_start_us(calendar, us)
     if boundary is not None and total > earning:
         out.append(_rise(boundary, EXACT.subtract(total, earning)))
     return out
@@ -252,8 +297,8 @@ def activated_events(
     start_us = to_us(check_aware(at, name="at"))
     held = to_amount(opening, name="opening")
     later: list[BalanceEvent] = []
-    for index, event in enumerate(_sorted(events)):
-        if to_us(event.at) < start_us:
+    for index, (us, event) in enumerate(_keyed(events)):
+        if us < start_us:
             held = EXACT.add(held, event.delta)
             if held < ZERO:
                 raise _overdrawn("balance", event, index, held)

@@ -10,10 +10,10 @@ of accounts holds one account's records at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
@@ -24,6 +24,7 @@ from softstaking.eligibility import (
     EarningStart,
     activated_events,
     next_day_events,
+    next_day_start,
 )
 from softstaking.errors import InvalidInputError, InvalidTypeError, SoftStakingError
 from softstaking.holdings import Holding, merge_subaccounts
@@ -32,8 +33,6 @@ from softstaking.records import DailyReward
 from softstaking.timeline import BalanceTimeline
 
 __all__ = ["AccountReward", "DuplicateHoldingError", "Program", "UnknownTokenError"]
-
-_DAY: Final = timedelta(days=1)
 
 
 class UnknownTokenError(InvalidInputError):
@@ -180,7 +179,7 @@ class Program:
         if holding.activated_at is not None:
             at = holding.activated_at
             if self.activation is EarningStart.NEXT_DAY:
-                at = calendar.start_of(calendar.day_of(at) + _DAY)
+                at = next_day_start(calendar, at)
             events = activated_events(events, opening=opening, at=at)
             opening = ZERO
         return BalanceTimeline.from_events(events, opening=opening)
