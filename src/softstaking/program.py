@@ -205,7 +205,7 @@ class Program:
 
         Refusing a duplicate ``(account, token)`` needs memory of what was seen. By
         default that is one small entry per account (its id and a bit per token seen,
-        about 150 bytes), the one part of a run that grows with the input: O(accounts).
+        about 100 bytes), the one part of a run that grows with the input: O(accounts).
         With ``sorted_accounts`` the holdings must come ordered by account id (an
         account's tokens together, in any order); then only the current account is
         remembered and memory stays flat.
