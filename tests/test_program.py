@@ -24,6 +24,7 @@ from softstaking import (
     Holding,
     InvalidInputError,
     InvalidTypeError,
+    MissingRateError,
     NaiveDatetimeError,
     NegativeBalanceError,
     Program,
@@ -160,6 +161,14 @@ class TestRunErrors:
         with pytest.raises(NegativeBalanceError) as caught:
             list(usd_program().run([bad], D0, D0 + DAY))
         assert "account 'frank'" in str(caught.value.__notes__)
+
+    def test_a_day_without_a_rate_is_blamed_on_the_tokens_rules(self) -> None:
+        """A rate schedule that starts after the run raises with a note naming the token."""
+        late = RewardCalculator(USD, AprSchedule({D0 + DAY: "0.01"}))
+        stream = Program([late]).run([Holding("a", "USD")], D0, D0 + DAY)
+        with pytest.raises(MissingRateError, match="no rate for 2025-01-01") as caught:
+            next(stream)
+        assert "in the rules of 'USD'" in str(caught.value.__notes__)
 
     def test_rules_keyed_under_another_symbol_are_refused(self) -> None:
         """A mapping whose key is not the calculator's token symbol raises."""

@@ -9,11 +9,11 @@ of accounts holds one account's records at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Final
 
 import attrs
 
@@ -41,6 +41,9 @@ class UnknownTokenError(InvalidInputError):
 
 class DuplicateHoldingError(InvalidInputError):
     """The same account and token appear twice in one run."""
+
+
+_EMPTY: Final = BalanceTimeline.from_events([])
 
 
 def _flat(opening: Decimal) -> BalanceTimeline:
@@ -224,10 +227,10 @@ class Program:
             SoftStakingError: Any error of one holding, with a note naming it.
         """
         first, last = check_day(start, name="start"), check_day(end, name="end")
+        checked: set[str] = set()  # tokens whose rules cover the range
         bits = {symbol: 1 << i for i, symbol in enumerate(self.calculators)}
         seen: dict[str, int] = {}  # account id -> one bit per token seen
         current: str | None = None
-        plans: dict[str, Sequence[Any]] = {}
         for holding in holdings:
             if not isinstance(holding, Holding):
                 msg = f"holdings must be Holding values, not {type(holding).__name__}"
@@ -253,20 +256,16 @@ class Program:
                 msg = f"account {account!r} holds {token!r} twice in this run"
                 raise DuplicateHoldingError(msg)
             seen[account] = mask | bit
-            plan = plans.get(token)
-            if plan is None:
-                try:
-                    plan = plans[token] = calc._plan(first, last)
+            if token not in checked:
+                try:  # a bad range or a missing rate is the token's, not the account's
+                    calc.daily_rewards(_EMPTY, first, last)
                 except SoftStakingError as error:
                     error.add_note(f"in the rules of {token!r}")
                     raise
+                checked.add(token)
             try:
-                # daily_rewards without its per-call checks of the range and the carry,
-                # done once per run (the range) or by Holding (the carry): a one-day
-                # run is dominated by per-call costs. The records are the same.
                 timeline = self._earning_timeline(holding, calc)
-                calc._check_units(timeline)
-                records = calc._run(timeline, plan, holding.carry)
+                records = calc.daily_rewards(timeline, first, last, carry=holding.carry)
             except SoftStakingError as error:
                 error.add_note(f"in the holding of {token!r} by account {account!r}")
                 raise
