@@ -287,3 +287,21 @@ def reward_records(draw: st.DrawFn, token: Token | None = None) -> DailyReward:
         draw(instants(10, zone)),
         draw(amount),
     )
+
+
+@st.composite
+def net_accounts(
+    draw: st.DrawFn, token: Token, *, days: int = 10, max_events: int = 8
+) -> tuple[Decimal, list[BalanceEvent]]:
+    """A net account (margin) as ``(opening, events)``: its value may go below zero."""
+    zone = draw(zones())
+    opening = of_units(draw(st.integers(-(10**24), 10**24)), token)
+    ats = draw(st.lists(instants(days, zone), max_size=max_events))
+    deltas = draw(
+        st.lists(st.integers(-(10**24), 10**24).filter(bool), min_size=len(ats), max_size=len(ats))
+    )
+    events = [
+        BalanceEvent(at, of_units(d, token), kind="trade")
+        for at, d in zip(ats, deltas, strict=True)
+    ]
+    return opening, events

@@ -25,6 +25,7 @@ from softstaking.distribution import (
     distribute_days,
     measure_holdings,
 )
+from softstaking.eligibility import EarningStart
 from softstaking.errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -34,6 +35,7 @@ from softstaking.errors import (
     SoftStakingError,
 )
 from softstaking.explain import Explanation, explain_day
+from softstaking.holdings import Holding, SubAccount
 from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 from softstaking.payouts import (
     DailyPayouts,
@@ -53,6 +55,7 @@ from softstaking.policies import (
     SnapshotAverage,
     TimeWeighted,
 )
+from softstaking.program import AccountReward, DuplicateHoldingError, Program, UnknownTokenError
 from softstaking.rates import (
     Rate,
     RateLike,
@@ -72,6 +75,7 @@ from softstaking.tokens import Token
 
 __all__ = [
     "CONTEXT",
+    "AccountReward",
     "AccrualPolicy",
     "Allocation",
     "AmountLike",
@@ -87,8 +91,11 @@ __all__ = [
     "DayCount",
     "DayStatus",
     "DayWindow",
+    "DuplicateHoldingError",
     "Dust",
+    "EarningStart",
     "Explanation",
+    "Holding",
     "IntradayAprSchedule",
     "InvalidInputError",
     "InvalidTypeError",
@@ -102,6 +109,7 @@ __all__ = [
     "PayoutSchedule",
     "PayoutStatement",
     "PoolDay",
+    "Program",
     "Rate",
     "RateLike",
     "RateModel",
@@ -114,9 +122,11 @@ __all__ = [
     "SnapshotAverage",
     "SoftStakingError",
     "StackedApr",
+    "SubAccount",
     "TieredApr",
     "TimeWeighted",
     "Token",
+    "UnknownTokenError",
     "WeeklyPayouts",
     "WholeBalanceTiers",
     "WindowPayouts",

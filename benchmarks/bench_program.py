@@ -1,0 +1,127 @@
+"""One day of the seed's program at exchange scale: accounts × 12 tokens, streamed.
+
+Run by hand, never as a test::
+
+    .venv/bin/python benchmarks/bench_program.py                    # 300,000 accounts
+    .venv/bin/python benchmarks/bench_program.py --accounts 30000
+    .venv/bin/python benchmarks/bench_program.py --accounts 30000 --tracemalloc
+
+KuCoin's 2019 soft staking ran for 12 proof-of-stake tokens and more than 300,000 users
+(the seed article). This builds its preset (:func:`softstaking.presets.kucoin_soft_staking_2019`:
+a 23:59:59 UTC+8 snapshot) for 12 tokens and computes one day for every account and
+token. Holdings are generated lazily, one at a time, so the input does not dominate
+memory: about a third of them have one to three events that day (deposits, withdrawals,
+open orders). Records are counted and dropped, as a payout job writing them out would.
+
+It prints the time, records per second, and peak memory: the process's peak resident
+memory (``ru_maxrss``) always, and with ``--tracemalloc`` the peak of the Python
+allocations made during the run (tracing slows the run several times over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from softstaking import BalanceEvent, EarningStart, Holding, Program
+from softstaking.presets import UTC8, kucoin_hold_to_earn, kucoin_soft_staking_2019
+
+DAY = date(2019, 7, 15)
+SYMBOLS = (
+    "IOTX", "ELA", "ATOM", "TRX", "XTZ", "ALGO", "VET", "ONT", "LOOM", "EOS", "NULS", "TOMO",
+)  # fmt: skip
+
+
+def holdings(accounts: int, symbols: tuple[str, ...], seed: int) -> Iterator[Holding]:
+    """Each account's holding of each token, generated one at a time."""
+    rng = random.Random(seed)
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC8)
+    for n in range(accounts):
+        account = f"user{n:07d}"
+        for symbol in symbols:
+            opening = Decimal(rng.randrange(0, 10**12)).scaleb(-8)
+            events: list[BalanceEvent] = []
+            if rng.random() < 0.3:
+                balance = opening
+                for second in sorted(rng.randrange(86_400) for _ in range(rng.randrange(1, 4))):
+                    at = start + timedelta(seconds=second)
+                    if balance and rng.random() < 0.4:
+                        delta = -(balance / 2).quantize(Decimal("1e-8"))
+                        kind = "order_freeze" if rng.random() < 0.5 else "withdrawal"
+                    else:
+                        delta = Decimal(rng.randrange(1, 10**11)).scaleb(-8)
+                        kind = "deposit"
+                    balance += delta
+                    events.append(BalanceEvent(at, delta, kind=kind))
+            yield Holding(account, symbol, events, opening=opening)
+
+
+def program_for(name: str) -> Program:
+    rates = {s: Decimal(200 + 25 * i).scaleb(-4) for i, s in enumerate(SYMBOLS)}
+    if name == "kucoin-2019":
+        return kucoin_soft_staking_2019(rates)
+    if name == "kucoin-2019-t1":
+        base = kucoin_soft_staking_2019(rates)
+        return Program(base.calculators, deposits=EarningStart.NEXT_DAY)
+    return kucoin_hold_to_earn(dict.fromkeys(("USDT", "USDC", "ETH", "SOL", "DOT", "ADA"), "0.01"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=300_000)
+    parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument(
+        "--program",
+        choices=["kucoin-2019", "kucoin-2019-t1", "hold-to-earn"],
+        default="kucoin-2019",
+    )
+    parser.add_argument("--sorted", action="store_true", help="holdings come sorted by account")
+    parser.add_argument("--tracemalloc", action="store_true", help="trace the run's allocations")
+    args = parser.parse_args(argv)
+    program = program_for(args.program)
+    symbols = tuple(program.calculators)
+    print(
+        f"{args.program}: {args.accounts:,} accounts x {len(symbols)} tokens x 1 day, "
+        f"Python {sys.version.split()[0]}"
+    )
+    began = time.perf_counter()
+    made = sum(1 for _ in holdings(args.accounts, symbols, args.seed))
+    generation = time.perf_counter() - began
+    print(f"generating the {made:,} holdings alone takes {generation:.1f} s")
+    if args.tracemalloc:
+        tracemalloc.start()
+    records = paid = 0
+    began = time.perf_counter()
+    stream = program.run(
+        holdings(args.accounts, symbols, args.seed),
+        DAY,
+        DAY + timedelta(days=1),
+        sorted_accounts=args.sorted,
+    )
+    for record in stream:
+        records += 1
+        paid += record.reward.paid > 0
+    seconds = time.perf_counter() - began
+    print(
+        f"{records:,} records ({paid:,} paid) in {seconds:.1f} s: "
+        f"{records / seconds:,.0f} records/s with input generation, "
+        f"{records / (seconds - generation):,.0f} records/s without"
+    )
+    if args.tracemalloc:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"tracemalloc peak during the run: {peak / 2**20:,.1f} MiB")
+    # ru_maxrss is in KiB on Linux.
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak resident memory (whole process): {peak_kib / 1024:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
