@@ -25,7 +25,9 @@ PAGE = "plots.md"
 IMAGE = "plots/policies.svg"
 MARKER = "<!-- policy totals -->"
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
-WIDTH, PANEL, LEFT, TOP, GAP = 720, 220, 70, 40, 70
+DASHES = ("", "", "", "", ' stroke-dasharray="7 5"')
+"""Later series are dashed where they may lie on an earlier one, so both stay visible."""
+WIDTH, PANEL, LEFT, TOP, GAP = 760, 220, 100, 40, 70
 
 
 def _rewards(docs_dir: str) -> dict[str, list[DailyReward]]:
@@ -63,12 +65,14 @@ def _panel(title: str, days: list[date], series: dict[str, list[Decimal]], top: 
             out.append(
                 f'<text x="{x}" y="{top + PANEL + 16}" text-anchor="middle">{day:%d %b}</text>'
             )
-    for colour, values in zip(COLOURS, series.values(), strict=False):
+    for colour, dash, values in zip(COLOURS, DASHES, series.values(), strict=False):
         points = " ".join(
             f"{_number(LEFT + step * i)},{_number(top + PANEL - PANEL * v / peak)}"
             for i, v in enumerate(values)
         )
-        out.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out.append(
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+        )
     return out
 
 
@@ -85,11 +89,11 @@ def svg(rewards: dict[str, list[DailyReward]]) -> str:
         *_panel("Paid each day (USDT)", days, daily, TOP),
         *_panel("Paid so far (USDT)", days, total, second),
     ]
-    for i, (colour, name) in enumerate(zip(COLOURS, rewards, strict=False)):
+    for i, (colour, dash, name) in enumerate(zip(COLOURS, DASHES, rewards, strict=False)):
         y = legend_top + 20 * i
         body.append(
             f'<line x1="{LEFT}" y1="{y - 4}" x2="{LEFT + 30}" y2="{y - 4}" stroke="{colour}" '
-            'stroke-width="3"/>'
+            f'stroke-width="3"{dash}/>'
         )
         body.append(f'<text x="{LEFT + 40}" y="{y}">{escape(name)}</text>')
     return (
