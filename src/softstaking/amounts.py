@@ -1,6 +1,6 @@
 """Exact amounts: conversion at the edge, and the library's own decimal context.
 
-All money arithmetic in the library goes through :data:`CONTEXT`, never the caller's
+All money arithmetic in the library goes through ``CONTEXT``, never the caller's
 thread-local context, so a program that sets ``decimal.getcontext().prec = 6`` gets the
 same rewards as one that does not. Floats are refused: ``0.1`` is not one tenth.
 """
@@ -35,7 +35,7 @@ CONTEXT: Final = decimal.Context(
 """The decimal context every calculation in the library uses."""
 
 EXACT: Final = CONTEXT.copy()
-"""A context that raises :class:`decimal.Inexact` instead of rounding.
+"""A context that raises ``decimal.Inexact`` instead of rounding.
 
 The carry accounting runs under it, so a lost digit is an error, never silent dust.
 """
@@ -49,7 +49,7 @@ AmountLike: TypeAlias = Decimal | int | str
 
 
 def to_amount(value: object, *, name: str, allow_negative: bool = False) -> Decimal:
-    """Convert ``value`` to an exact, finite :class:`~decimal.Decimal`.
+    """Convert ``value`` to an exact, finite ``Decimal``.
 
     Args:
         value: A ``Decimal``, an ``int`` or a decimal string such as ``"0.05"``.

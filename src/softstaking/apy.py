@@ -3,17 +3,17 @@
 Names say what they return. Functions named ``..._percent`` return percentages, as
 Regulation DD defines them (``Decimal("6.168")`` is 6.168 %); every other function takes
 and returns fractions, like the rest of the library (``Decimal("0.05")`` is 5 %).
-:func:`as_percent` converts exactly and :func:`round_percent` rounds for display, so the
+``as_percent`` converts exactly and ``round_percent`` rounds for display, so the
 exact value stays available.
 
-Precision: everything runs under the library's :data:`~softstaking.CONTEXT` (100
+Precision: everything runs under the library's ``CONTEXT`` (100
 significant digits, half-even), never the caller's context. Sums and products are exact;
 each division rounds once at 100 digits. Powers with a fractional exponent (the
-Regulation DD formulas) use :meth:`decimal.Context.power`, which Python documents as
+Regulation DD formulas) use ``decimal.Context.power``, which Python documents as
 almost always correctly rounded: the result is within one unit in the 100th significant
 digit, far below any displayed figure.
 
-:func:`apy_from_apr` and :func:`apr_from_apy` subtract 1 from a number close to 1, which
+``apy_from_apr`` and ``apr_from_apy`` subtract 1 from a number close to 1, which
 would cancel leading digits; they work in a private copy of the context with
 30 more digits, plus as many as the cancellation and the power can
 cost, and round once to 100 digits at the end. Their results are within a relative
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 _EXTRA_DIGITS: Final = 30
-"""Digits :func:`apy_from_apr` and :func:`apr_from_apy` carry beyond the context's."""
+"""Digits ``apy_from_apr`` and ``apr_from_apy`` carry beyond the context's."""
 
 REG_DD_DAYS_IN_YEAR: Final = 365
 """The year of Regulation DD's Appendix A formulas, whatever the calendar year's length."""
@@ -112,7 +112,7 @@ def apy_from_apr(apr: AmountLike, *, periods_per_year: int) -> Decimal:
 def apr_from_apy(apy: AmountLike, *, periods_per_year: int) -> Decimal:
     """The nominal rate that, compounded ``periods_per_year`` times, yields ``apy``.
 
-    The inverse of :func:`apy_from_apr`: n × ((1 + apy)^(1/n) − 1), as fractions,
+    The inverse of ``apy_from_apr``: n × ((1 + apy)^(1/n) − 1), as fractions,
     within a relative 10^-99 of the exact value: computed with 30 or more extra
     digits and rounded once, half-even, to 100 significant digits. The
     round trip ``apr_from_apy(apy_from_apr(r))`` is within a relative 2 × 10^-99 of
@@ -150,7 +150,7 @@ def reg_dd_apy_percent(interest: AmountLike, *, principal: AmountLike, days: int
         days: The days in the term.
 
     Returns:
-        The APY in percent, unrounded (see :func:`round_percent`; banks show two
+        The APY in percent, unrounded (see ``round_percent``; banks show two
         decimals). A 365-day term needs no power and is exact.
 
     Examples:

@@ -51,7 +51,7 @@ class _Day:
 
 
 def _instance_of(kind: type[T], name: str) -> Callable[[object, attrs.Attribute[T], T], None]:
-    """An attrs validator that raises :class:`InvalidTypeError` naming the setting."""
+    """An attrs validator that raises ``InvalidTypeError`` naming the setting."""
 
     def check(_: object, __: attrs.Attribute[T], value: T) -> None:
         if not isinstance(value, kind):
@@ -131,9 +131,9 @@ class RewardCalculator:
 
     Args:
         token: The token rewards are paid in, which fixes the base unit.
-        schedule: The annual rate of each day (:class:`AprSchedule`), or of each
-            instant (:class:`~softstaking.intraday.IntradayAprSchedule`, or a
-            :class:`~softstaking.intraday.LayeredSchedule` of both kinds).
+        schedule: The annual rate of each day (``AprSchedule``), or of each
+            instant (``IntradayAprSchedule``, or a
+            ``LayeredSchedule`` of both kinds).
         policy: How a day's balance is measured; the balance at midnight by default.
         tz: The zone whose calendar days are the accrual days. Any tzinfo.
         day_offset: Where a day starts relative to midnight, strictly within ±24 hours.

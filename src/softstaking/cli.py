@@ -614,12 +614,12 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit code (see :data:`EXIT_OK` and the others).
+    """Run the command; returns the exit code (see ``EXIT_OK`` and the others).
 
     A user's mistake (a bad option, an unreadable file, a bad row, a number or a date out
     of range) is reported on stderr in one message, without a traceback, with exit code
-    :data:`EXIT_BAD_INPUT`. If stdout is closed early, the command stops quietly with
-    :data:`EXIT_BROKEN_PIPE`.
+    ``EXIT_BAD_INPUT``. If stdout is closed early, the command stops quietly with
+    ``EXIT_BROKEN_PIPE``.
     """
     top = parser()
     try:

@@ -115,7 +115,7 @@ class DayWindow:
         return instant
 
     def at_us(self, wall: time) -> int:
-        """:meth:`at` as microseconds since the epoch, remembered per time of day."""
+        """``at`` as microseconds since the epoch, remembered per time of day."""
         us = self._cache.get(wall)
         if us is None:
             us = self._cache[wall] = to_us(self.at(wall))

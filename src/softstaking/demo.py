@@ -1,6 +1,6 @@
 """The demo of the main job: the seed's IOTX scenario, day by day.
 
-It reads the sample data shipped in :mod:`softstaking.samples`, runs the calculator with
+It reads the sample data shipped in ``softstaking.samples``, runs the calculator with
 KuCoin's 2019 soft-staking rules and prints one line per day. This module sits on top of
 the core: it reads files and writes text, the core does neither.
 """
@@ -36,7 +36,7 @@ END_DAY = date(2019, 7, 23)
 
 
 def sample_path(name: str) -> Path:
-    """The path of a sample file shipped in :mod:`softstaking.samples`.
+    """The path of a sample file shipped in ``softstaking.samples``.
 
     >>> sample_path("iotx_seed_payouts.csv").name
     'iotx_seed_payouts.csv'

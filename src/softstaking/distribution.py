@@ -11,7 +11,7 @@ whole units of its exact quota, rounded down; the units left over go one each to
 accounts with the largest fractional remainders, ties going to the smaller account id
 (in string order). What cannot be shared out (the pool's part finer than a base unit, or
 the whole pool on a day with no eligible holder) is carried to the next day's pool or
-reported, as :class:`~softstaking.rounding.Dust` says.
+reported, as ``Dust`` says.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def distribute(
 
     Raises:
         InvalidTypeError: For an account id that is not a str, a float amount, or a
-            token that is not a :class:`~softstaking.tokens.Token`.
+            token that is not a ``Token``.
         InvalidInputError: For a negative pool, holding or minimum.
 
     Examples:
@@ -217,11 +217,11 @@ def distribute_days(
     Args:
         pools: Each day's pool, by day.
         holdings: Each day's measured balances, by day and account id; the same days
-            as ``pools``. :func:`measure_holdings` makes this from timelines.
+            as ``pools``. ``measure_holdings`` makes this from timelines.
         token: Whose base unit the shares are whole numbers of.
-        min_holding: The minimum balance to take part, as in :func:`distribute`.
-        dust: :attr:`Dust.CARRY` (the default) adds each day's undistributed amount
-            to the next day's pool; :attr:`Dust.FORFEIT` reports it in ``forfeited``
+        min_holding: The minimum balance to take part, as in ``distribute``.
+        dust: ``Dust.CARRY`` (the default) adds each day's undistributed amount
+            to the next day's pool; ``Dust.FORFEIT`` reports it in ``forfeited``
             and starts the next day from nothing.
         carry: An undistributed amount from before the first day, such as the last
             record's ``carry_out`` from an earlier run.
@@ -289,7 +289,7 @@ def measure_holdings(
         calendar: How time is cut into days; UTC midnights by default.
 
     Returns:
-        ``{day: {account: balance}}``, ready for :func:`distribute_days`.
+        ``{day: {account: balance}}``, ready for ``distribute_days``.
 
     Raises:
         InvalidInputError: If ``end`` is before ``start`` or the policy measures a

@@ -1,7 +1,7 @@
 """The errors the library raises for bad input.
 
-Every error is a :class:`SoftStakingError`, so one ``except`` clause catches them all.
-Each is also a built-in :class:`ValueError` (a value is wrong) or :class:`TypeError`
+Every error is a ``SoftStakingError``, so one ``except`` clause catches them all.
+Each is also a built-in ``ValueError`` (a value is wrong) or ``TypeError``
 (a value has the wrong type), so code written against the standard library keeps working.
 """
 

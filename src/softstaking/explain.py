@@ -1,9 +1,9 @@
 """Explanations: one account-day's reward, step by step, with the numbers filled in.
 
-:func:`explain_day` reruns the calculator up to the day and gathers what shaped it: the
+``explain_day`` reruns the calculator up to the day and gathers what shaped it: the
 balance at the start of the day, the events during it, the measured and eligible balance,
-the rate, and the rounding and carry. :meth:`DailyReward.explain
-<softstaking.records.DailyReward.explain>` does the arithmetic part from the record alone.
+the rate, and the rounding and carry. ``DailyReward.explain
+<softstaking.records.DailyReward.explain>`` does the arithmetic part from the record alone.
 The text comes from ``str(explanation)``; nothing here prints.
 """
 
@@ -182,7 +182,7 @@ class Explanation:
 
 
 def from_record(record: DailyReward, **details: object) -> Explanation:
-    """The arithmetic of a record, plus any known details (see :class:`Explanation`)."""
+    """The arithmetic of a record, plus any known details (see ``Explanation``)."""
     year_days = details.pop("year_days", 365)
     if isinstance(year_days, bool) or not isinstance(year_days, int) or year_days < 1:
         msg = f"year_days must be a positive int, not {year_days!r}"

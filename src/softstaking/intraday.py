@@ -1,29 +1,29 @@
 """Rates that change within a day, and schedules that add up across kinds.
 
-An :class:`IntradayAprSchedule` is keyed by aware instants: each rate holds from its
+An ``IntradayAprSchedule`` is keyed by aware instants: each rate holds from its
 instant until the next entry's, as Binance's real-time APR may change every minute. A
-:class:`LayeredSchedule` adds schedules of any kind, such as that real-time APR plus a
+``LayeredSchedule`` adds schedules of any kind, such as that real-time APR plus a
 bonus tiered APR that changes by day.
 
 How a day with several rates earns depends on the accrual policy:
 
-* :class:`~softstaking.DailySnapshot`: the rate in force at the snapshot instant;
-* :class:`~softstaking.TimeWeighted`: each stretch of the day with one rate earns that
+* ``DailySnapshot``: the rate in force at the snapshot instant;
+* ``TimeWeighted``: each stretch of the day with one rate earns that
   rate on its own time-weighted average balance, weighted by its share of the day. For
   flat rates this is the integral of balance(t) × rate(t) over the day divided by the
   day's length, so a 25-hour day still pays one day's worth;
-* :class:`~softstaking.SnapshotAverage`: the same over the snapshots, each snapshot read
+* ``SnapshotAverage``: the same over the snapshots, each snapshot read
   at the rate in force at its instant: for flat rates, the mean of balance × rate.
 
-The layers of a :class:`LayeredSchedule` earn separately and the day earns their sum:
+The layers of a ``LayeredSchedule`` earn separately and the day earns their sum:
 a layer with one rate all day earns it on the day's eligible balance, as it would alone,
 and only a layer that changes within the day is split into stretches. A bonus tier that
 holds all day therefore earns the same whatever the real-time rate beside it does.
 
 A day on which the rate is the same throughout earns exactly as with an
-:class:`~softstaking.AprSchedule`. :class:`~softstaking.MinimumBalance` and custom
+``AprSchedule``. ``MinimumBalance`` and custom
 policies give no meaningful way to combine several rates in one day, so a day with
-more than one rate raises :class:`~softstaking.InvalidInputError` naming the policy.
+more than one rate raises ``InvalidInputError`` naming the policy.
 
 The minimum holding and the cap apply to the day's measured balance, as on any day: below
 the minimum nothing is earned; above the cap every balance of the day is scaled by
@@ -81,8 +81,8 @@ class _Stretches:
     layers with one rate all day, or the stacked rate at a daily snapshot. Each entry of
     ``changing`` is one layer that changes during the day, as ``(rate, reads, weight)``
     stretches: ``reads`` index the day's balance readings at ``cuts`` (the integrals
-    between neighbouring cuts under :class:`~softstaking.TimeWeighted`, the balances at
-    the snapshot instants under :class:`~softstaking.SnapshotAverage`).
+    between neighbouring cuts under ``TimeWeighted``, the balances at
+    the snapshot instants under ``SnapshotAverage``).
     """
 
     constant: tuple[Rate, ...]
@@ -100,8 +100,8 @@ class IntradayRates:
         pieces: ``(start_us, rate)`` pairs in time order, ``start_us`` in microseconds
             since the epoch; the first starts at the day's start and each holds until
             the next. Neighbouring pieces have different rates. For a
-            :class:`LayeredSchedule`, the stacked rate.
-        layers: The pieces of each layer of a :class:`LayeredSchedule`, in the same
+            ``LayeredSchedule``, the stacked rate.
+        layers: The pieces of each layer of a ``LayeredSchedule``, in the same
             form; ``(pieces,)`` for a single schedule. Each layer earns on its own, so a
             layer constant over the day earns on the day's eligible balance whatever
             the others do.
@@ -200,7 +200,7 @@ class IntradayAprSchedule:
         return _merge_equal(first + [(starts[k], self.entries[k][1]) for k in range(i, j)])
 
     def __add__(self, other: Schedule) -> LayeredSchedule:
-        """``realtime + bonus``: the layers add up; see :class:`LayeredSchedule`."""
+        """``realtime + bonus``: the layers add up; see ``LayeredSchedule``."""
         return LayeredSchedule([self, other])
 
 
@@ -232,7 +232,7 @@ def _to_layers(value: Iterable[Schedule]) -> tuple[AprSchedule | IntradayAprSche
 class LayeredSchedule:
     """Schedules of any kind that add up: at each instant, the stack of their rates.
 
-    A day's rate is a :class:`~softstaking.rates.StackedApr` of each layer's rate, and it
+    A day's rate is a ``StackedApr`` of each layer's rate, and it
     changes whenever any layer's does. A daily layer changes at the calculator's day
     boundaries. Each layer earns as it would alone and a day earns the sum: a layer
     constant over the day earns on the day's eligible balance, only a layer that changes
@@ -240,7 +240,7 @@ class LayeredSchedule:
     layered schedules are flattened.
 
     Attributes:
-        layers: :class:`~softstaking.AprSchedule` and :class:`IntradayAprSchedule` values.
+        layers: ``AprSchedule`` and ``IntradayAprSchedule`` values.
     """
 
     layers: tuple[AprSchedule | IntradayAprSchedule, ...] = attrs.field(converter=_to_layers)
@@ -253,7 +253,7 @@ class LayeredSchedule:
         return self._stacked([_layer_pieces(layer, window) for layer in self.layers])
 
     def rate_in(self, window: DayWindow) -> Rate | IntradayRates:
-        """The day's rate: one stack, or the :class:`IntradayRates` of each layer."""
+        """The day's rate: one stack, or the ``IntradayRates`` of each layer."""
         per_layer = [_layer_pieces(layer, window) for layer in self.layers]
         pieces = self._stacked(per_layer)
         if len(pieces) == 1:
@@ -285,7 +285,7 @@ class LayeredSchedule:
         return stack
 
     def __add__(self, other: Schedule) -> LayeredSchedule:
-        """Add another layer; see :class:`LayeredSchedule`."""
+        """Add another layer; see ``LayeredSchedule``."""
         return LayeredSchedule([self, other])
 
 
@@ -302,9 +302,9 @@ def _layer_pieces(
 
 
 def day_rates(schedule: Schedule, windows: Sequence[DayWindow]) -> list[Rate | IntradayRates]:
-    """The rate of each day: one rate, or the :class:`IntradayRates` of a day with several.
+    """The rate of each day: one rate, or the ``IntradayRates`` of a day with several.
 
-    A daily :class:`~softstaking.AprSchedule` takes one pass over its entries.
+    A daily ``AprSchedule`` takes one pass over its entries.
     """
     if not windows:
         return []
@@ -420,7 +420,7 @@ def intraday_annual(
         eligible balance, the rate one unit held all day would earn).
 
     Raises:
-        InvalidInputError: For :class:`~softstaking.MinimumBalance` or a custom policy.
+        InvalidInputError: For ``MinimumBalance`` or a custom policy.
     """
     plan = _cached_plan(policy, window, rates)
     if eligible == ZERO:
@@ -447,7 +447,7 @@ def intraday_annual(
 
 
 def _cached_plan(policy: AccrualPolicy, window: DayWindow, rates: IntradayRates) -> _Stretches:
-    """:func:`_plan`, remembered on ``rates`` per policy: every account reuses it."""
+    """``_plan``, remembered on ``rates`` per policy: every account reuses it."""
     if type(policy) not in _COMBINING:
         raise _policy_error(policy, window)
     key = (policy, window.start_us)

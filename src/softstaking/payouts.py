@@ -4,17 +4,17 @@ Rewards accrue every day; a program pays them daily, weekly, monthly or in a win
 the day. A schedule names payout instants as wall-clock times in a zone, and each accrual
 day is paid at the first payout instant at or after the day ends. Four schedules ship:
 
-* :class:`DailyPayouts`: every day at a time of day;
-* :class:`WeeklyPayouts`: on given weekdays at a time of day (Bitso pays on Mondays);
-* :class:`MonthlyPayouts`: on a day of the month (Coinbase pays monthly). Days 29, 30
+* ``DailyPayouts``: every day at a time of day;
+* ``WeeklyPayouts``: on given weekdays at a time of day (Bitso pays on Mondays);
+* ``MonthlyPayouts``: on a day of the month (Coinbase pays monthly). Days 29, 30
   and 31 fall on the *last day* of shorter months, so no month goes without a payout;
-* :class:`WindowPayouts`: in a window such as 00:00–08:00 UTC (Binance, Gate), modelled
+* ``WindowPayouts``: in a window such as 00:00–08:00 UTC (Binance, Gate), modelled
   as paid at the window's *close*, the latest instant, for the first window that opens
   at or after the day ends.
 
-Wall-clock times go through :func:`~softstaking.days.resolve_wall_time`: a time skipped
+Wall-clock times go through ``resolve_wall_time``: a time skipped
 by the clocks going forward means the instant they jump, and a repeated time its first
-occurrence. :func:`group_payouts` turns a run's daily records into the payouts that
+occurrence. ``group_payouts`` turns a run's daily records into the payouts that
 cover them.
 """
 
@@ -92,7 +92,7 @@ class _RuleSchedule:
 
         Args:
             day_ends: Aware instants in non-decreasing order, such as the ``end`` of
-                consecutive :class:`~softstaking.days.DayWindow` objects.
+                consecutive ``DayWindow`` objects.
 
         Returns:
             One aware payout instant in the schedule's zone per day end.
@@ -271,7 +271,7 @@ class WindowPayouts(_RuleSchedule):
     the first window that opens at or after the day ends, and the payout instant is
     taken to be the window's close: the latest moment the reward can arrive, so with
     compounding no measurement counts a reward before it is certainly there. For the
-    opening instead, use :class:`DailyPayouts` at the opening time.
+    opening instead, use ``DailyPayouts`` at the opening time.
 
     Attributes:
         opens: When the window opens on the zone's clock.
@@ -369,8 +369,8 @@ def group_payouts(records: Iterable[DailyReward], *, as_of: datetime) -> PayoutS
     payouts' amounts sum exactly to the days' ``paid``.
 
     Args:
-        records: One account's :class:`~softstaking.records.DailyReward` records, as
-            :meth:`RewardCalculator.daily_rewards` returns them.
+        records: One account's ``DailyReward`` records, as
+            ``RewardCalculator.daily_rewards`` returns them.
         as_of: The instant that separates made payouts from pending ones; for a run
             over ``[start, end)`` that is usually ``calculator.calendar.start_of(end)``.
 

@@ -1,12 +1,12 @@
 """Accrual policies: how one number, the day's balance, is measured.
 
 A policy is anything with a ``measure(window, balances)`` method that returns a
-non-negative Decimal; :class:`AccrualPolicy` is the protocol. The library ships four:
+non-negative Decimal; ``AccrualPolicy`` is the protocol. The library ships four:
 
-* :class:`DailySnapshot`: the balance at one wall-clock time of the day;
-* :class:`TimeWeighted`: the time-weighted average over the day;
-* :class:`MinimumBalance`: the lowest balance at any instant of the day;
-* :class:`SnapshotAverage`: the mean of the balances at several times of the day.
+* ``DailySnapshot``: the balance at one wall-clock time of the day;
+* ``TimeWeighted``: the time-weighted average over the day;
+* ``MinimumBalance``: the lowest balance at any instant of the day;
+* ``SnapshotAverage``: the mean of the balances at several times of the day.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class AccrualPolicy(Protocol):
     """Measures a day's balance.
 
     ``measure`` gets the day's window (its date and its ``[start, end)`` instants) and a
-    :class:`~softstaking.sweep.BalanceView` to ask about the balance. It returns the
+    ``BalanceView`` to ask about the balance. It returns the
     balance the day's reward is computed on: a finite, non-negative Decimal.
 
     Examples:

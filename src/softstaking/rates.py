@@ -1,16 +1,16 @@
 """Annual rates: flat, tiered two ways, stacked in layers, and scaled by a haircut.
 
-A rate is either a :class:`~decimal.Decimal` APR as a fraction (``Decimal("0.05")`` is
-5 %) or any object with the two methods of :class:`RateModel`: ``annual_reward(balance)``
+A rate is either a ``Decimal`` APR as a fraction (``Decimal("0.05")`` is
+5 %) or any object with the two methods of ``RateModel``: ``annual_reward(balance)``
 (a year's reward on a balance) and ``blended_rate(balance)`` (the one flat rate that
 earns the same). The library ships four models:
 
-* :class:`TieredApr`: marginal bands, each band's rate on the part of the balance inside
+* ``TieredApr``: marginal bands, each band's rate on the part of the balance inside
   it (Regulation DD's Method B; what exchanges call tiered APR);
-* :class:`WholeBalanceTiers`: the rate of the band the balance falls in, on the whole
+* ``WholeBalanceTiers``: the rate of the band the balance falls in, on the whole
   balance (Regulation DD's Method A);
-* :class:`StackedApr`: layers that add up, such as a base APR plus a bonus tiered APR;
-* :class:`ScaledApr`: a rate times a factor, such as OKX paying 85 % of the APY.
+* ``StackedApr``: layers that add up, such as a base APR plus a bonus tiered APR;
+* ``ScaledApr``: a rate times a factor, such as OKX paying 85 % of the APY.
 
 Sums and products are exact under the library's context; only a blended rate (a
 division) rounds, half-even at its 100 significant digits.
@@ -46,7 +46,7 @@ class RateModel(Protocol):
     """A rate that depends on the balance.
 
     ``annual_reward(balance)`` is a year's reward on ``balance`` and ``blended_rate(balance)``
-    the single flat rate that earns the same (what :class:`~softstaking.DailyReward.apr`
+    the single flat rate that earns the same (what ``apr``
     reports); at a zero balance, the rate the first unit would earn.
     """
 
@@ -60,14 +60,14 @@ class RateModel(Protocol):
 
 
 Rate: TypeAlias = Decimal | RateModel
-"""An annual rate: a flat APR as a fraction, or a :class:`RateModel` such as tiers."""
+"""An annual rate: a flat APR as a fraction, or a ``RateModel`` such as tiers."""
 
 RateLike: TypeAlias = AmountLike | RateModel
-"""What the library accepts as a rate: an amount (``"0.05"``) or a :class:`RateModel`."""
+"""What the library accepts as a rate: an amount (``"0.05"``) or a ``RateModel``."""
 
 
 def to_rate(value: object, *, name: str = "rate") -> Rate:
-    """Check a rate: a :class:`RateModel` as it is, else a non-negative exact amount.
+    """Check a rate: a ``RateModel`` as it is, else a non-negative exact amount.
 
     Examples:
         >>> to_rate("0.05")
@@ -201,7 +201,7 @@ class TieredApr:
 class WholeBalanceTiers:
     """Whole-balance tiers: the rate of the band the balance falls in, on all of it.
 
-    Regulation DD calls this Method A. _Bands are written as for :class:`TieredApr`: a
+    Regulation DD calls this Method A. _Bands are written as for ``TieredApr``: a
     band covers the balances above the previous band's bound up to and including its
     own ``up_to``. Unlike marginal tiers, crossing a bound changes the rate of every
     unit, so a balance just above a bound can earn less than one just below it when the

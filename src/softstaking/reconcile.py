@@ -81,7 +81,7 @@ class Reconciliation:
     """Every day's check, in day order.
 
     Attributes:
-        checks: One :class:`DayCheck` per day computed or paid.
+        checks: One ``DayCheck`` per day computed or paid.
         tolerance: The largest difference still counted as a match.
     """
 

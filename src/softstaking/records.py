@@ -32,7 +32,7 @@ class DailyReward:
         carry: Owed but not yet paid after this day, carried to the next.
         payout_at: When ``paid`` is credited: the end of the day plus ``payout_delay``,
             or the payout that covers the day under ``payout_schedule``. A file written
-            by :mod:`softstaking.io` keeps it as an ISO 8601 time with its UTC offset
+            by ``softstaking.io`` keeps it as an ISO 8601 time with its UTC offset
             (seconds too, such as ``+05:30:15``) and reads back equal, with one caveat:
             in a DST fold (``fold=1`` in a named zone, such as 01:30 on the night the
             clocks go back) Python never counts an aware datetime equal to one in another
@@ -55,7 +55,7 @@ class DailyReward:
         """This day's arithmetic, step by step: gross, owed, paid and carry.
 
         The record alone knows the amounts, not the events behind them; for those, use
-        :func:`softstaking.explain_day`, which fills in the balance's history too.
+        ``softstaking.explain_day``, which fills in the balance's history too.
 
         Args:
             token: The token, to name the base unit ``paid`` was rounded down to.

@@ -2,8 +2,8 @@
 
 Each day, what is owed is the carry from before plus the day's gross reward. What is
 paid is that amount rounded *down* to the token's base unit; the rest is either carried
-to the next day (:attr:`Dust.CARRY`, the default) or forfeited and reported
-(:attr:`Dust.FORFEIT`). A minimum payout holds back whole amounts below it, which carry.
+to the next day (``Dust.CARRY``, the default) or forfeited and reported
+(``Dust.FORFEIT``). A minimum payout holds back whole amounts below it, which carry.
 
 Whatever the settings, every day satisfies::
 
@@ -42,7 +42,7 @@ class Settlement(NamedTuple):
     Attributes:
         paid: Credited now: a whole number of base units.
         carry: Owed but not yet paid, taken into the next day.
-        forfeited: Given up for good (only with :attr:`Dust.FORFEIT`).
+        forfeited: Given up for good (only with ``Dust.FORFEIT``).
     """
 
     paid: Decimal

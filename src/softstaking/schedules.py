@@ -1,10 +1,10 @@
 """Schedules of annual rates that change by day.
 
-An :class:`AprSchedule` says which rate applies on each day: an entry takes effect on its
-date and holds until the next entry. A rate is a flat :class:`~decimal.Decimal` APR or a
-rate model from :mod:`softstaking.rates` (re-exported here). Schedules whose layers change
-on different days add up with :meth:`AprSchedule.layered` or ``base + bonus``; rates
-that change within a day live in :mod:`softstaking.intraday`.
+An ``AprSchedule`` says which rate applies on each day: an entry takes effect on its
+date and holds until the next entry. A rate is a flat ``Decimal`` APR or a
+rate model from ``softstaking.rates`` (re-exported here). Schedules whose layers change
+on different days add up with ``AprSchedule.layered`` or ``base + bonus``; rates
+that change within a day live in ``softstaking.intraday``.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class AprSchedule:
     def layered(cls, *layers: AprSchedule) -> AprSchedule:
         """Schedules that add up, each changing on its own days.
 
-        On each day the rate is a :class:`~softstaking.rates.StackedApr` of every layer's
+        On each day the rate is a ``StackedApr`` of every layer's
         rate that day, so the day earns the sum of what each layer earns. The result
         changes whenever any layer does, and starts on the latest of the layers' first
         days: before it, some layer has no rate, and a missing layer is an error rather
@@ -136,10 +136,10 @@ class AprSchedule:
     @overload
     def __add__(self, other: IntradayAprSchedule | LayeredSchedule) -> LayeredSchedule: ...
     def __add__(self, other: Schedule) -> AprSchedule | LayeredSchedule:
-        """``base + bonus``: the layers add up; see :meth:`layered`.
+        """``base + bonus``: the layers add up; see ``layered``.
 
-        Adding an :class:`~softstaking.intraday.IntradayAprSchedule` gives a
-        :class:`~softstaking.intraday.LayeredSchedule`.
+        Adding an ``IntradayAprSchedule`` gives a
+        ``LayeredSchedule``.
         """
         if isinstance(other, AprSchedule):
             return AprSchedule.layered(self, other)

@@ -1,7 +1,7 @@
 """The balance as a policy sees it: one forward sweep over a timeline, day by day.
 
-A :class:`BalanceView` answers the same questions as a
-:class:`~softstaking.timeline.BalanceTimeline` (``balance_at``, ``min_balance``,
+A ``BalanceView`` answers the same questions as a
+``BalanceTimeline`` (``balance_at``, ``min_balance``,
 ``average_balance``) but remembers where the current day starts, so that a run over many
 days costs one pass over the events rather than a search per day. With compounding it
 also adds the rewards already credited.

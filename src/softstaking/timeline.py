@@ -67,7 +67,7 @@ class BalanceEvent:
 
 @attrs.frozen
 class BalanceTimeline:
-    """A balance through time, built from events with :meth:`from_events`.
+    """A balance through time, built from events with ``from_events``.
 
     Attributes:
         opening: The balance before the first event.
@@ -94,7 +94,7 @@ class BalanceTimeline:
         Raises:
             NegativeBalanceError: If an event would take the balance below zero. The
                 error names the event and its position in ``events``.
-            InvalidTypeError: If an item is not a :class:`BalanceEvent`.
+            InvalidTypeError: If an item is not a ``BalanceEvent``.
 
         Examples:
             >>> from datetime import datetime, timezone

@@ -64,7 +64,7 @@ class Token:
     base_unit: Decimal = attrs.field(init=False, repr=False, eq=False)
     """The smallest amount of the token, ``10**-decimals``."""
     gross_quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
-    """The resolution of a day's gross reward, :data:`GUARD_DIGITS` below the base unit."""
+    """The resolution of a day's gross reward, ``GUARD_DIGITS`` below the base unit."""
 
     @base_unit.default
     def _base_unit(self) -> Decimal:

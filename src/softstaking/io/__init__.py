@@ -2,11 +2,11 @@
 
 Readers are generators over CSV or JSON Lines files: a file of millions of rows is never
 in memory whole. A bad row is never skipped silently; the reader lists every problem with
-its file, line and column in one :class:`BadRowsError` after the last row. Writers keep
+its file, line and column in one ``BadRowsError`` after the last row. Writers keep
 amounts exact: reading a written file back gives equal records. One caveat: a
 ``payout_at`` in a DST fold (``fold=1`` in a named zone) reads back as the same instant
 with a fixed offset, which Python does not count ``==`` (see
-:class:`~softstaking.records.DailyReward`).
+``DailyReward``).
 
 This package sits on top of the core; the core never imports it.
 

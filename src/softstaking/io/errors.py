@@ -2,7 +2,7 @@
 
 A reader never skips a bad row. It notes each problem with the file, the line, the column
 and the reason, keeps reading so that one run shows every mistake (up to a limit), and
-raises one :class:`BadRowsError` at the end.
+raises one ``BadRowsError`` at the end.
 """
 
 from __future__ import annotations
@@ -94,6 +94,6 @@ class Problems:
         return bool(self.kept)
 
     def raise_if_any(self) -> None:
-        """Raise :class:`BadRowsError` listing the problems, if there were any."""
+        """Raise ``BadRowsError`` listing the problems, if there were any."""
         if self.kept:
             raise BadRowsError(tuple(self.kept), more=self.more)

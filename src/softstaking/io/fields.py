@@ -1,8 +1,8 @@
 """Reading one field: timestamps, days, exact amounts and labels, each checked.
 
 Each parser takes the raw value of a cell (a string from CSV; a string, number or
-``null`` from JSON) and returns the typed value, or raises :class:`FieldError` with the
-reason in words. The row readers turn that into a :class:`~softstaking.io.errors.Problem`
+``null`` from JSON) and returns the typed value, or raises ``FieldError`` with the
+reason in words. The row readers turn that into a ``Problem``
 naming the file, line and column.
 """
 

@@ -1,6 +1,6 @@
 """JSON Lines: one JSON object per line, UTF-8.
 
-Numbers are read exactly, as :class:`~decimal.Decimal` (``parse_float=Decimal``), never
+Numbers are read exactly, as ``Decimal`` (``parse_float=Decimal``), never
 through a float, so ``{"apr": 0.068}`` means exactly 0.068. The writers write amounts
 as strings all the same, which every JSON tool keeps exact. ``NaN`` and ``Infinity`` are
 refused. Blank lines, and a byte-order mark at the start, are ignored.
@@ -30,7 +30,7 @@ def read_rows(
     required: Collection[str],
     optional: Collection[str] = (),
 ) -> Iterator[Row]:
-    """The objects of a JSON Lines file, one :class:`Row` per non-blank line.
+    """The objects of a JSON Lines file, one ``Row`` per non-blank line.
 
     A line that is not a JSON object, or whose keys are missing or unknown, is noted in
     ``problems`` and not yielded.

@@ -2,7 +2,7 @@
 
 Each reader is a generator over the file, so a file of millions of rows is never held in
 memory whole. A bad row is never skipped silently: each problem is noted with its file,
-line, column and reason, and one :class:`~softstaking.io.errors.BadRowsError` listing
+line, column and reason, and one ``BadRowsError`` listing
 them (up to ``max_errors``, then a count) is raised after the last row.
 
 The columns are described in the guide *File formats*.
@@ -79,10 +79,10 @@ def read_numbered_events(
     format: Format | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
 ) -> Iterator[tuple[int, BalanceEvent]]:
-    r"""Balance events as :func:`read_events` reads them, each with the line it is on.
+    r"""Balance events as ``read_events`` reads them, each with the line it is on.
 
     The line lets a later error about an event, such as a
-    :class:`~softstaking.errors.NegativeBalanceError`, point into the file.
+    ``NegativeBalanceError``, point into the file.
 
     Raises:
         BadRowsError: After the last row, if any row was bad.
@@ -195,7 +195,7 @@ def read_schedule(
     format: Format | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
 ) -> AprSchedule:
-    """An :class:`~softstaking.schedules.AprSchedule` from a rate file.
+    """An ``AprSchedule`` from a rate file.
 
     Rows with the same ``effective_date`` and an ``up_to`` make that day's tiers, in
     file order, the last with an empty ``up_to``.

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "read_records", "to_dicts", "to_pandas", "write_records"]
 
 COLUMNS: Final = tuple(a.name for a in attrs.fields(DailyReward))
-"""The record columns, in order: the fields of :class:`~softstaking.records.DailyReward`."""
+"""The record columns, in order: the fields of ``DailyReward``."""
 
 _AMOUNTS: Final = ("balance", "eligible", "apr", "gross", "paid", "carry", "forfeited")
 
@@ -89,7 +89,7 @@ def read_records(
     format: Format | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
 ) -> Iterator[DailyReward]:
-    """Read records written by :func:`write_records`, one at a time.
+    """Read records written by ``write_records``, one at a time.
 
     Raises:
         BadRowsError: After the last row, if any row was bad.
@@ -119,8 +119,8 @@ def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime |
 def to_pandas(records: Iterable[DailyReward]) -> pd.DataFrame:
     """The records as a pandas DataFrame, one row per record, amounts exact.
 
-    Amount columns have ``object`` dtype and hold the :class:`~decimal.Decimal` values
-    themselves, so nothing goes through a float; ``day`` holds :class:`datetime.date`
+    Amount columns have ``object`` dtype and hold the ``Decimal`` values
+    themselves, so nothing goes through a float; ``day`` holds ``datetime.date``
     values and ``payout_at`` is a tz-aware ``datetime64`` column in UTC. Convert a
     column yourself (``df["paid"].astype(float)``) only for plotting.
 

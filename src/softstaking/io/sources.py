@@ -1,6 +1,6 @@
 """Where rows come from: a path or an open text stream, in CSV or JSON Lines.
 
-Readers take a :data:`Source` and a format. The format is ``"csv"`` or ``"jsonl"``; left
+Readers take a ``Source`` and a format. The format is ``"csv"`` or ``"jsonl"``; left
 out, it follows the file's suffix (``.csv``; ``.jsonl`` or ``.ndjson``).
 """
 
