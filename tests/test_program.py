@@ -327,3 +327,61 @@ class TestProgramEligibility:
         program = usd_program(deposits=EarningStart.NEXT_DAY, activation=EarningStart.NEXT_DAY)
         days = program.rewards(h, D0, D0 + 3 * DAY)
         assert [r.balance for r in days] == [0, 24, 34]
+
+
+class TestChainedRuns:
+    # An order of 40 opened at 18:00 on day 1 and released at 12:00 on day 2.
+    DAY1 = (
+        BalanceEvent(T0 + 6 * HOUR, 23, kind="deposit"),
+        BalanceEvent(T0 + 18 * HOUR, -40, kind="order_freeze"),
+    )
+    DAY2 = (
+        BalanceEvent(T0 + DAY + 12 * HOUR, 40, kind="order_release"),
+        BalanceEvent(T0 + DAY + 18 * HOUR, -30, kind="withdrawal"),
+    )
+
+    @pytest.mark.parametrize("frozen_earns", [False, True])
+    def test_two_chained_one_day_runs_equal_one_two_day_run(self, frozen_earns: bool) -> None:
+        """Day 2 opens with day 1's available, frozen and carry; the records match one run."""
+        program = usd_program(frozen_earns=frozen_earns)
+        whole = program.rewards(
+            Holding("u", "USD", self.DAY1 + self.DAY2, opening=101), D0, D0 + 2 * DAY
+        )
+        (first,) = program.rewards(Holding("u", "USD", self.DAY1, opening=101), D0, D0 + DAY)
+        second_holding = Holding(
+            "u", "USD", self.DAY2, opening=101 + 23 - 40, frozen=40, carry=first.carry
+        )
+        (second,) = program.rewards(second_holding, D0 + DAY, D0 + 2 * DAY)
+        assert [first, second] == whole
+        # The balances from the definition: frozen funds in or out.
+        pocket = 40 if frozen_earns else 0
+        assert first.balance == Fraction(101 * 6 + 124 * 12 + (84 + pocket) * 6, 24)
+        assert second.balance == Fraction((84 + pocket) * 12 + 124 * 6 + 94 * 6, 24)
+
+    def test_a_redemption_waiting_across_midnight_settles_the_next_day(self) -> None:
+        """waiting=40 at the opening lets the settlement through; the available balance earns."""
+        settle = BalanceEvent(T0 + 3 * HOUR, -40, kind="redemption_settle")
+        h = Holding("u", "USD", [settle], opening=60, waiting=40)
+        assert measured(usd_program(), h, D0) == 60
+
+    def test_frozen_funds_at_a_sub_accounts_opening_earn_if_frozen_funds_do(self) -> None:
+        """A sub-account with frozen=30 and no events earns 30 more under frozen_earns."""
+        part = SubAccount("spot", opening=10, frozen=30)
+        h = Holding("u", "USD", subaccounts=[part])
+        assert measured(usd_program(frozen_earns=True), h, D0) == 40
+        assert measured(usd_program(frozen_earns=False), h, D0) == 10
+
+    def test_amounts_beyond_the_librarys_digits_are_invalid_input_on_every_path(self) -> None:
+        """A 36-decimal token, opening 1E+70 and a 1E-36 deposit: InvalidInputError each way."""
+        token = Token("USD", 36)
+        program = Program([RewardCalculator(token, RATE, TimeWeighted())])
+        deposit = BalanceEvent(T0 + HOUR, Decimal("1E-36"), kind="deposit")
+        for extra in (
+            {},
+            {"subaccounts": [SubAccount("funding")]},
+            {"activated_at": T0 - DAY},
+            {"frozen": Decimal("1E-36")},
+        ):
+            h = Holding("a", "USD", [deposit], opening=Decimal("1E+70"), **extra)
+            with pytest.raises(InvalidInputError, match="significant digits"):
+                program.rewards(h, D0, D0 + DAY)

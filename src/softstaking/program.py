@@ -113,15 +113,16 @@ class Program:
         activation: For holdings with ``activated_at``: earning starts at that instant,
             or at the start of the next day.
 
-    >>> from datetime import UTC, datetime
-    >>> from softstaking import AprSchedule, BalanceEvent, Token
-    >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
-    >>> program = Program([usdt])
-    >>> holdings = [Holding("alice", "USDT", opening=1000), Holding("bob", "USDT", opening=10)]
-    >>> for r in program.run(holdings, date(2025, 1, 1), date(2025, 1, 2)):
-    ...     print(r.account, r.token, r.reward.day, r.reward.paid)
-    alice USDT 2025-01-01 0.100000
-    bob USDT 2025-01-01 0.001000
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> from softstaking import AprSchedule, BalanceEvent, Token
+        >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+        >>> program = Program([usdt])
+        >>> holdings = [Holding("alice", "USDT", opening=1000), Holding("bob", "USDT", opening=10)]
+        >>> for r in program.run(holdings, date(2025, 1, 1), date(2025, 1, 2)):
+        ...     print(r.account, r.token, r.reward.day, r.reward.paid)
+        alice USDT 2025-01-01 0.100000
+        bob USDT 2025-01-01 0.001000
     """
 
     calculators: Mapping[str, RewardCalculator] = attrs.field(converter=_to_calculators)
@@ -169,7 +170,12 @@ class Program:
 
     def _earning_timeline(self, holding: Holding, calc: RewardCalculator) -> BalanceTimeline:
         calendar = calc.calendar
-        if not holding.subaccounts and holding.activated_at is None:
+        if (
+            not holding.subaccounts
+            and holding.activated_at is None
+            and not holding.frozen
+            and not holding.waiting
+        ):
             if not holding.events:
                 return _flat(holding.opening)
             if self.deposits is EarningStart.ON_ARRIVAL and not any(
