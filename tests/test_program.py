@@ -35,7 +35,16 @@ from softstaking import (
     UnknownTokenError,
 )
 from softstaking.instants import to_us
-from tests.strategies import FIRST_DAY, aprs, net_accounts, policies, timelines, tokens, zones
+from tests.strategies import (
+    FIRST_DAY,
+    aprs,
+    net_accounts,
+    policies,
+    rich_holdings,
+    timelines,
+    tokens,
+    zones,
+)
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -76,7 +85,48 @@ def programs_and_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
     return Program(calcs, deposits=deposits), draw(st.permutations(holdings))
 
 
+@st.composite
+def programs_and_rich_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
+    """Two tokens, any eligibility settings, holdings with sub-accounts, activation, carry."""
+    calcs = []
+    for symbol in ("AAA", "BBB"):
+        token = Token(symbol, draw(tokens()).decimals)
+        calcs.append(
+            RewardCalculator(
+                token, AprSchedule.constant(draw(aprs())), draw(policies()), tz=draw(zones())
+            )
+        )
+    holdings = [
+        draw(rich_holdings(f"user{n}", calc.token))
+        for calc in calcs
+        for n in range(draw(st.integers(0, 3)))
+    ]
+    program = Program(
+        calcs,
+        frozen_earns=draw(st.booleans()),
+        deposits=draw(st.sampled_from(EarningStart)),
+        activation=draw(st.sampled_from(EarningStart)),
+    )
+    return program, draw(st.permutations(holdings))
+
+
 class TestRun:
+    @given(programs_and_rich_holdings())
+    def test_a_run_of_rich_holdings_equals_each_run_alone(
+        self, case: tuple[Program, list[Holding]]
+    ) -> None:
+        """With sub-accounts (a net margin one), activation and carry, a run is each alone."""
+        program, holdings = case
+        end = FIRST_DAY + 4 * DAY
+        streamed = list(program.run(holdings, FIRST_DAY, end))
+        expected = [
+            AccountReward(h.account, h.token, record)
+            for h in holdings
+            for record in program.rewards(h, FIRST_DAY, end)
+        ]
+        assert streamed == expected
+        assert len(streamed) == 4 * len(holdings)
+
     @given(programs_and_holdings())
     def test_a_run_equals_each_holding_run_alone(self, case: tuple[Program, list[Holding]]) -> None:
         """Every record of a run is the record of its holding computed on its own."""
