@@ -435,3 +435,46 @@ class TestChainedRuns:
             h = Holding("a", "USD", [deposit], opening=Decimal("1E+70"), **extra)
             with pytest.raises(InvalidInputError, match="significant digits"):
                 program.rewards(h, D0, D0 + DAY)
+
+
+class TestKindRoles:
+    LOCK = (
+        BalanceEvent(T0 + 6 * HOUR, -40, kind="staking_lock"),
+        BalanceEvent(T0 + 18 * HOUR, 40, kind="staking_unlock"),
+    )
+
+    def test_a_kind_marked_as_not_earning_stops_earning_even_if_frozen_funds_earn(
+        self,
+    ) -> None:
+        """A lock mapped to redemption_request leaves what earns, whatever frozen_earns says."""
+        roles = {"staking_lock": "redemption_request", "staking_unlock": "redemption_cancel"}
+        h = Holding("u", "USD", self.LOCK, opening=100)
+        expected = Fraction(100 * 6 + 60 * 12 + 100 * 6, 24)
+        assert measured(usd_program(frozen_earns=True, kind_roles=roles), h, D0) == expected
+
+    def test_a_kind_mapped_to_an_order_follows_frozen_earns(self) -> None:
+        """A lock mapped to order_freeze earns only when frozen funds do."""
+        roles = {"staking_lock": "order_freeze", "staking_unlock": "order_release"}
+        h = Holding("u", "USD", self.LOCK, opening=100)
+        assert measured(usd_program(frozen_earns=True, kind_roles=roles), h, D0) == 100
+        assert measured(usd_program(frozen_earns=False, kind_roles=roles), h, D0) == Fraction(
+            100 * 6 + 60 * 12 + 100 * 6, 24
+        )
+
+    def test_a_mapped_kind_with_the_wrong_sign_is_refused_by_name(self) -> None:
+        """A positive staking_lock acting as order_freeze is refused, naming both kinds."""
+        roles = {"staking_lock": "order_freeze"}
+        h = Holding("u", "USD", [BalanceEvent(T0, 5, kind="staking_lock")], opening=100)
+        with pytest.raises(InvalidInputError, match=r"staking_lock \(order_freeze\)"):
+            usd_program(kind_roles=roles).rewards(h, D0, D0 + DAY)
+
+    @pytest.mark.parametrize(
+        "roles",
+        [{"staking_lock": "freeze"}, {"order_freeze": "order_release"}],
+    )
+    def test_a_role_that_is_not_a_pocket_kind_or_a_remapped_pocket_kind_is_refused(
+        self, roles: dict[str, str]
+    ) -> None:
+        """Roles must be pocket kinds, and the pocket kinds themselves cannot be remapped."""
+        with pytest.raises(InvalidInputError, match="kind_roles"):
+            usd_program(kind_roles=roles)

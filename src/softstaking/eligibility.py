@@ -38,7 +38,7 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
@@ -100,12 +100,13 @@ def _describe(event: BalanceEvent, index: int) -> str:
     return f"events[{index}] ({event.kind} of {event.delta:f} at {event.at.isoformat()})"
 
 
-def _check_sign(event: BalanceEvent, index: int) -> None:
-    negative = event.kind in _NEGATIVE
+def _check_sign(event: BalanceEvent, index: int, role: str) -> None:
+    negative = role in _NEGATIVE
     if (event.delta < ZERO) if negative else (event.delta > ZERO):
         return
     want = "below zero" if negative else "above zero"
-    msg = f"{_describe(event, index)}: {event.kind} deltas must be {want}"
+    what = role if role == event.kind else f"{event.kind} ({role})"
+    msg = f"{_describe(event, index)}: {what} deltas must be {want}"
     raise InvalidInputError(msg)
 
 
@@ -194,6 +195,7 @@ def earning_events(
     waiting: AmountLike = 0,
     frozen_earns: bool,
     allow_negative: bool = False,
+    roles: Mapping[str, str] | None = None,
 ) -> list[BalanceEvent]:
     """The events of the balance that earns, given whether frozen funds earn.
 
@@ -211,6 +213,9 @@ def earning_events(
         frozen_earns: Whether funds frozen in open orders earn.
         allow_negative: Whether the available balance may go below zero, as a margin
             account's net value may.
+        roles: Your own event kinds mapped to the pocket kind they act as, such as
+            ``{"staking_lock": "redemption_request"}`` (see ``Program.kind_roles``);
+            kinds not in it act as themselves.
 
     Raises:
         NegativeBalanceError: If the available, frozen or waiting amount would go below
@@ -233,8 +238,10 @@ def earning_events(
     out: list[BalanceEvent] = []
     for index, event in enumerate(_sorted(events)):
         kind, delta = event.kind, event.delta
+        if roles:
+            kind = roles.get(kind, kind)
         if kind in POCKET_KINDS:
-            _check_sign(event, index)
+            _check_sign(event, index, kind)
         where = _describe(event, index)
         if kind == REDEMPTION_SETTLE:
             waits = _exact_sum(waits, delta, where=where)

@@ -9,7 +9,7 @@ are summed, each counting at least zero.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -213,7 +213,10 @@ def _clamped(events: list[BalanceEvent], opening: Decimal) -> tuple[Decimal, lis
 
 
 def merge_subaccounts(
-    parts: Iterable[SubAccount], *, frozen_earns: bool
+    parts: Iterable[SubAccount],
+    *,
+    frozen_earns: bool,
+    roles: Mapping[str, str] | None = None,
 ) -> tuple[Decimal, list[BalanceEvent]]:
     """The opening and events of the user's earning balance summed over ``parts``.
 
@@ -227,6 +230,7 @@ def merge_subaccounts(
     Args:
         parts: The sub-accounts.
         frozen_earns: Whether funds frozen in open orders earn.
+        roles: Your own event kinds mapped to the pocket kind they act as.
 
     Returns:
         The summed opening and the events, in the parts' order.
@@ -257,6 +261,7 @@ def merge_subaccounts(
                 waiting=part.waiting,
                 frozen_earns=frozen_earns,
                 allow_negative=part.net,
+                roles=roles,
             )
             part_opening = part.opening
             if frozen_earns and part.frozen:

@@ -73,6 +73,28 @@ class AccountReward:
     reward: DailyReward
 
 
+def _to_kind_roles(value: Mapping[str, str]) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        msg = f"kind_roles must be a mapping {{your kind: pocket kind}}, not {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    out: dict[str, str] = {}
+    for kind, role in value.items():
+        if not isinstance(kind, str) or not isinstance(role, str):
+            msg = f"kind_roles maps str to str, not {kind!r} to {role!r}"
+            raise InvalidTypeError(msg)
+        if kind in POCKET_KINDS:
+            msg = f"kind_roles: {kind!r} is already a pocket kind; map your own kinds only"
+            raise InvalidInputError(msg)
+        if role not in POCKET_KINDS:
+            msg = (
+                f"kind_roles: {kind!r} maps to {role!r}, which is not one of "
+                f"{', '.join(sorted(POCKET_KINDS))}"
+            )
+            raise InvalidInputError(msg)
+        out[kind] = role
+    return MappingProxyType(out)
+
+
 def _to_calculators(
     value: Mapping[str, RewardCalculator] | Iterable[RewardCalculator],
 ) -> Mapping[str, RewardCalculator]:
@@ -112,6 +134,11 @@ class Program:
             day (T+1), in each token's calendar.
         activation: For holdings with ``activated_at``: earning starts at that instant,
             or at the start of the next day.
+        kind_roles: Your own event kinds mapped to the pocket kind they act as (one of
+            :data:`~softstaking.eligibility.POCKET_KINDS`), kept read-only. To mark a
+            kind as not earning, map it to ``"redemption_request"`` (funds leave what
+            earns) and its reverse to ``"redemption_cancel"``; to make it follow
+            ``frozen_earns``, map it to ``"order_freeze"`` and ``"order_release"``.
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -138,6 +165,9 @@ class Program:
         default=EarningStart.ON_ARRIVAL,
         kw_only=True,
         validator=_instance_of(EarningStart, "activation"),
+    )
+    kind_roles: Mapping[str, str] = attrs.field(
+        factory=dict, kw_only=True, converter=_to_kind_roles
     )
 
     def calculator(self, token: str) -> RewardCalculator:
@@ -178,11 +208,14 @@ class Program:
         ):
             if not holding.events:
                 return _flat(holding.opening)
+            roles = self.kind_roles
             if self.deposits is EarningStart.ON_ARRIVAL and not any(
-                e.kind in POCKET_KINDS for e in holding.events
+                e.kind in POCKET_KINDS or e.kind in roles for e in holding.events
             ):
                 return BalanceTimeline.from_events(holding.events, opening=holding.opening)
-        opening, events = merge_subaccounts(holding.parts, frozen_earns=self.frozen_earns)
+        opening, events = merge_subaccounts(
+            holding.parts, frozen_earns=self.frozen_earns, roles=self.kind_roles
+        )
         if self.deposits is EarningStart.NEXT_DAY:
             events = next_day_events(events, opening=opening, calendar=calendar)
         if holding.activated_at is not None:
