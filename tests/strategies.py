@@ -305,3 +305,26 @@ def net_accounts(
         for at, d in zip(ats, deltas, strict=True)
     ]
     return opening, events
+
+
+from softstaking import Holding, SubAccount  # noqa: E402  (appended: the file is append-only)
+
+
+@st.composite
+def rich_holdings(
+    draw: st.DrawFn, account: str, token: Token, *, days: int = 4, max_events: int = 4
+) -> Holding:
+    """A holding with perhaps a funding and a net margin sub-account, activation and carry."""
+    main = draw(timelines(token, days=days, max_events=max_events))
+    parts = []
+    if draw(st.booleans()):
+        funding = draw(timelines(token, days=days, max_events=max_events))
+        parts.append(SubAccount("funding", funding.events, opening=funding.opening))
+    if draw(st.booleans()):
+        m_opening, m_events = draw(net_accounts(token, days=days, max_events=max_events))
+        parts.append(SubAccount("margin", m_events, opening=m_opening, net=True))
+    activated_at = draw(st.none() | instants(days, draw(zones())))
+    carry = draw(st.just(Decimal(0)) | units(token, max_units=10**6))
+    return Holding.from_timeline(
+        account, token.symbol, main, subaccounts=parts, activated_at=activated_at, carry=carry
+    )

@@ -19,6 +19,7 @@ from softstaking import (
     BalanceEvent,
     BalanceTimeline,
     DayCalendar,
+    InvalidInputError,
     NegativeBalanceError,
     RewardCalculator,
     TimeWeighted,
@@ -268,3 +269,93 @@ class TestActivation:
         """The activation instant must be timezone-aware."""
         with pytest.raises(ValueError, match="at must be timezone-aware"):
             activated_events([], at=datetime(2025, 1, 1))
+
+
+class TestPocketSigns:
+    @pytest.mark.parametrize(
+        ("kind", "delta"),
+        [
+            (ORDER_FREEZE, 5),
+            (ORDER_FREEZE, 0),
+            (REDEMPTION_REQUEST, 5),
+            (REDEMPTION_SETTLE, 500),
+            (ORDER_RELEASE, -5),
+            (REDEMPTION_CANCEL, -5),
+            (REDEMPTION_CANCEL, 0),
+        ],
+    )
+    def test_a_pocket_event_with_the_wrong_sign_is_refused_by_name(
+        self, kind: str, delta: int
+    ) -> None:
+        """Freeze, request and settle must be negative, release and cancel positive."""
+        t = datetime(2025, 1, 1, tzinfo=UTC)
+        events = [BalanceEvent(t, 1), BalanceEvent(t, delta, kind=kind)]
+        with pytest.raises(InvalidInputError, match=rf"events\[1\] \({kind} of"):
+            earning_events(events, opening=10, frozen=10, waiting=10, frozen_earns=False)
+
+    def test_a_positive_settlement_cannot_create_funds(self) -> None:
+        """Settling +500 then cancelling +500 from nothing is refused, not a balance of 500."""
+        t = datetime(2025, 1, 1, tzinfo=UTC)
+        events = [
+            BalanceEvent(t, 500, kind=REDEMPTION_SETTLE),
+            BalanceEvent(t + timedelta(hours=1), 500, kind=REDEMPTION_CANCEL),
+        ]
+        with pytest.raises(InvalidInputError, match="redemption_settle"):
+            earning_events(events, frozen_earns=True)
+
+
+class TestOpeningPockets:
+    T = datetime(2025, 1, 1, 3, tzinfo=UTC)
+
+    def test_an_order_open_at_the_opening_can_be_released(self) -> None:
+        """With frozen=40 at the opening, releasing 40 adds 40 to what earns (frozen excluded)."""
+        release = BalanceEvent(self.T, 40, kind=ORDER_RELEASE)
+        out = earning_events([release], opening=60, frozen=40, frozen_earns=False)
+        assert [e.delta for e in out] == [40]
+
+    def test_a_release_of_more_than_was_open_at_the_opening_is_refused(self) -> None:
+        """Only what was frozen at the opening (plus later freezes) can be released."""
+        release = BalanceEvent(self.T, 41, kind=ORDER_RELEASE)
+        with pytest.raises(NegativeBalanceError, match="frozen in orders to -1"):
+            earning_events([release], opening=60, frozen=40, frozen_earns=False)
+
+    def test_a_redemption_waiting_at_the_opening_can_settle(self) -> None:
+        """With waiting=40 at the opening, settling 40 is accepted and changes nothing earning."""
+        settle = BalanceEvent(self.T, -40, kind=REDEMPTION_SETTLE)
+        assert earning_events([settle], opening=60, waiting=40, frozen_earns=True) == []
+        with pytest.raises(NegativeBalanceError, match="waiting for redemption to -1"):
+            earning_events(
+                [BalanceEvent(self.T, -41, kind=REDEMPTION_SETTLE)],
+                opening=60,
+                waiting=40,
+                frozen_earns=True,
+            )
+
+
+class TestHugeAmounts:
+    def test_an_inexact_sum_is_an_invalid_input_naming_the_event(self) -> None:
+        """1E+70 plus 1E-36 needs 107 digits: refused as InvalidInputError, not decimal.Inexact."""
+        t = datetime(2025, 1, 1, tzinfo=UTC)
+        tiny = BalanceEvent(t, Decimal("1E-36"), kind="deposit")
+        huge = Decimal("1E+70")
+        match = r"events\[0\].*significant digits"
+        with pytest.raises(InvalidInputError, match=match):
+            earning_events([tiny], opening=huge, frozen_earns=True)
+        with pytest.raises(InvalidInputError, match=match):
+            next_day_events([tiny], opening=huge, calendar=DayCalendar())
+        with pytest.raises(InvalidInputError, match=match):
+            activated_events([tiny], opening=huge, at=t + timedelta(hours=1))
+
+
+class TestNextDayRoundTrip:
+    def test_a_same_day_round_trip_leaves_no_zero_rise(self) -> None:
+        """+50 then −50 on one day, then +10 two days later: only the 10 rises, a day later."""
+        t = datetime(2025, 1, 1, tzinfo=UTC)
+        events = [
+            BalanceEvent(t + timedelta(hours=10), 50),
+            BalanceEvent(t + timedelta(hours=11), -50),
+            BalanceEvent(t + timedelta(days=2), 10),
+        ]
+        out = next_day_events(events, opening=100, calendar=DayCalendar())
+        assert [(e.at, e.delta) for e in out] == [(t + timedelta(days=3), Decimal(10))]
+        assert all(e.delta != 0 for e in out)

@@ -35,7 +35,16 @@ from softstaking import (
     UnknownTokenError,
 )
 from softstaking.instants import to_us
-from tests.strategies import FIRST_DAY, aprs, net_accounts, policies, timelines, tokens, zones
+from tests.strategies import (
+    FIRST_DAY,
+    aprs,
+    net_accounts,
+    policies,
+    rich_holdings,
+    timelines,
+    tokens,
+    zones,
+)
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -56,9 +65,8 @@ def measured(program: Program, holding: Holding, day: date) -> Decimal:
     return record.balance
 
 
-@st.composite
-def programs_and_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
-    """A program of two tokens with any policy and zone, and up to six accounts in each."""
+def two_token_calculators(draw: st.DrawFn) -> list[RewardCalculator]:
+    """The calculators of tokens AAA and BBB, with any decimals, rate, policy and zone."""
     calcs = []
     for symbol in ("AAA", "BBB"):
         token = Token(symbol, draw(tokens()).decimals)
@@ -67,6 +75,13 @@ def programs_and_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
                 token, AprSchedule.constant(draw(aprs())), draw(policies()), tz=draw(zones())
             )
         )
+    return calcs
+
+
+@st.composite
+def programs_and_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
+    """A program of two tokens with any policy and zone, and up to six accounts in each."""
+    calcs = two_token_calculators(draw)
     holdings = []
     for calc in calcs:
         for n in range(draw(st.integers(0, 6))):
@@ -76,10 +91,28 @@ def programs_and_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
     return Program(calcs, deposits=deposits), draw(st.permutations(holdings))
 
 
+@st.composite
+def programs_and_rich_holdings(draw: st.DrawFn) -> tuple[Program, list[Holding]]:
+    """Two tokens, any eligibility settings, holdings with sub-accounts, activation, carry."""
+    calcs = two_token_calculators(draw)
+    holdings = [
+        draw(rich_holdings(f"user{n}", calc.token))
+        for calc in calcs
+        for n in range(draw(st.integers(0, 3)))
+    ]
+    program = Program(
+        calcs,
+        frozen_earns=draw(st.booleans()),
+        deposits=draw(st.sampled_from(EarningStart)),
+        activation=draw(st.sampled_from(EarningStart)),
+    )
+    return program, draw(st.permutations(holdings))
+
+
 class TestRun:
-    @given(programs_and_holdings())
+    @given(programs_and_holdings() | programs_and_rich_holdings())
     def test_a_run_equals_each_holding_run_alone(self, case: tuple[Program, list[Holding]]) -> None:
-        """Every record of a run is the record of its holding computed on its own."""
+        """Every record of a run is its holding's computed alone, sub-accounts and all."""
         program, holdings = case
         end = FIRST_DAY + 4 * DAY
         streamed = list(program.run(holdings, FIRST_DAY, end))
@@ -89,6 +122,7 @@ class TestRun:
             for record in program.rewards(h, FIRST_DAY, end)
         ]
         assert streamed == expected
+        assert len(streamed) == 4 * len(holdings)
 
     @given(programs_and_holdings())
     def test_plain_holdings_give_the_calculators_records(
@@ -327,3 +361,104 @@ class TestProgramEligibility:
         program = usd_program(deposits=EarningStart.NEXT_DAY, activation=EarningStart.NEXT_DAY)
         days = program.rewards(h, D0, D0 + 3 * DAY)
         assert [r.balance for r in days] == [0, 24, 34]
+
+
+class TestChainedRuns:
+    # An order of 40 opened at 18:00 on day 1 and released at 12:00 on day 2.
+    DAY1 = (
+        BalanceEvent(T0 + 6 * HOUR, 23, kind="deposit"),
+        BalanceEvent(T0 + 18 * HOUR, -40, kind="order_freeze"),
+    )
+    DAY2 = (
+        BalanceEvent(T0 + DAY + 12 * HOUR, 40, kind="order_release"),
+        BalanceEvent(T0 + DAY + 18 * HOUR, -30, kind="withdrawal"),
+    )
+
+    @pytest.mark.parametrize("frozen_earns", [False, True])
+    def test_two_chained_one_day_runs_equal_one_two_day_run(self, frozen_earns: bool) -> None:
+        """Day 2 opens with day 1's available, frozen and carry; the records match one run."""
+        program = usd_program(frozen_earns=frozen_earns)
+        whole = program.rewards(
+            Holding("u", "USD", self.DAY1 + self.DAY2, opening=101), D0, D0 + 2 * DAY
+        )
+        (first,) = program.rewards(Holding("u", "USD", self.DAY1, opening=101), D0, D0 + DAY)
+        second_holding = Holding(
+            "u", "USD", self.DAY2, opening=101 + 23 - 40, frozen=40, carry=first.carry
+        )
+        (second,) = program.rewards(second_holding, D0 + DAY, D0 + 2 * DAY)
+        assert [first, second] == whole
+        # The balances from the definition: frozen funds in or out.
+        pocket = 40 if frozen_earns else 0
+        assert first.balance == Fraction(101 * 6 + 124 * 12 + (84 + pocket) * 6, 24)
+        assert second.balance == Fraction((84 + pocket) * 12 + 124 * 6 + 94 * 6, 24)
+
+    def test_a_redemption_waiting_across_midnight_settles_the_next_day(self) -> None:
+        """waiting=40 at the opening lets the settlement through; the available balance earns."""
+        settle = BalanceEvent(T0 + 3 * HOUR, -40, kind="redemption_settle")
+        h = Holding("u", "USD", [settle], opening=60, waiting=40)
+        assert measured(usd_program(), h, D0) == 60
+
+    def test_frozen_funds_at_a_sub_accounts_opening_earn_if_frozen_funds_do(self) -> None:
+        """A sub-account with frozen=30 and no events earns 30 more under frozen_earns."""
+        part = SubAccount("spot", opening=10, frozen=30)
+        h = Holding("u", "USD", subaccounts=[part])
+        assert measured(usd_program(frozen_earns=True), h, D0) == 40
+        assert measured(usd_program(frozen_earns=False), h, D0) == 10
+
+    def test_amounts_beyond_the_librarys_digits_are_invalid_input_on_every_path(self) -> None:
+        """A 36-decimal token, opening 1E+70 and a 1E-36 deposit: InvalidInputError each way."""
+        token = Token("USD", 36)
+        program = Program([RewardCalculator(token, RATE, TimeWeighted())])
+        deposit = BalanceEvent(T0 + HOUR, Decimal("1E-36"), kind="deposit")
+        for extra in (
+            {},
+            {"subaccounts": [SubAccount("funding")]},
+            {"activated_at": T0 - DAY},
+            {"frozen": Decimal("1E-36")},
+        ):
+            h = Holding("a", "USD", [deposit], opening=Decimal("1E+70"), **extra)
+            with pytest.raises(InvalidInputError, match="significant digits"):
+                program.rewards(h, D0, D0 + DAY)
+
+
+class TestKindRoles:
+    LOCK = (
+        BalanceEvent(T0 + 6 * HOUR, -40, kind="staking_lock"),
+        BalanceEvent(T0 + 18 * HOUR, 40, kind="staking_unlock"),
+    )
+
+    def test_a_kind_marked_as_not_earning_stops_earning_even_if_frozen_funds_earn(
+        self,
+    ) -> None:
+        """A lock mapped to redemption_request leaves what earns, whatever frozen_earns says."""
+        roles = {"staking_lock": "redemption_request", "staking_unlock": "redemption_cancel"}
+        h = Holding("u", "USD", self.LOCK, opening=100)
+        expected = Fraction(100 * 6 + 60 * 12 + 100 * 6, 24)
+        assert measured(usd_program(frozen_earns=True, kind_roles=roles), h, D0) == expected
+
+    def test_a_kind_mapped_to_an_order_follows_frozen_earns(self) -> None:
+        """A lock mapped to order_freeze earns only when frozen funds do."""
+        roles = {"staking_lock": "order_freeze", "staking_unlock": "order_release"}
+        h = Holding("u", "USD", self.LOCK, opening=100)
+        assert measured(usd_program(frozen_earns=True, kind_roles=roles), h, D0) == 100
+        assert measured(usd_program(frozen_earns=False, kind_roles=roles), h, D0) == Fraction(
+            100 * 6 + 60 * 12 + 100 * 6, 24
+        )
+
+    def test_a_mapped_kind_with_the_wrong_sign_is_refused_by_name(self) -> None:
+        """A positive staking_lock acting as order_freeze is refused, naming both kinds."""
+        roles = {"staking_lock": "order_freeze"}
+        h = Holding("u", "USD", [BalanceEvent(T0, 5, kind="staking_lock")], opening=100)
+        with pytest.raises(InvalidInputError, match=r"staking_lock \(order_freeze\)"):
+            usd_program(kind_roles=roles).rewards(h, D0, D0 + DAY)
+
+    @pytest.mark.parametrize(
+        "roles",
+        [{"staking_lock": "freeze"}, {"order_freeze": "order_release"}],
+    )
+    def test_a_role_that_is_not_a_pocket_kind_or_a_remapped_pocket_kind_is_refused(
+        self, roles: dict[str, str]
+    ) -> None:
+        """Roles must be pocket kinds, and the pocket kinds themselves cannot be remapped."""
+        with pytest.raises(InvalidInputError, match="kind_roles"):
+            usd_program(kind_roles=roles)

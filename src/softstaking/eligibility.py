@@ -4,11 +4,11 @@ The calculator measures one balance per day. Programs differ on *which* balance 
 so each rule here is a transform from an account's events to its **earning** events,
 whose timeline the calculator then measures unchanged:
 
-* :func:`earning_events`: funds frozen in open orders earn or not, and funds waiting for
+* ``earning_events``: funds frozen in open orders earn or not, and funds waiting for
   a redemption never earn;
-* :func:`next_day_events`: a deposit earns from the first full day after it arrives (T+1),
+* ``next_day_events``: a deposit earns from the first full day after it arrives (T+1),
   while withdrawals take effect at once;
-* :func:`activated_events`: nothing earns before the account enabled the program.
+* ``activated_events``: nothing earns before the account enabled the program.
 
 Event kinds (the convention every transform follows). Events record the account's
 *available* balance: ``delta`` is the change to what the account can trade or withdraw.
@@ -24,22 +24,29 @@ Event kinds (the convention every transform follows). Events record the account'
 
 The frozen amount (minus the sum of freeze and release deltas) and the waiting amount
 (requests less cancellations and settlements) may never go below zero: an event that
-would make them is refused, named.
+would make them is refused, named. The signs in the table are required: a pocket
+event with the other sign (or zero) is refused too, since a positive settlement, say,
+would create funds from nothing.
+
+A run that starts while an order is open or a redemption is waiting passes the
+amounts frozen and waiting at its opening (``frozen=`` and ``waiting=``), so daily
+runs chain: the next run's openings are the previous run's closing amounts.
 """
 
 from __future__ import annotations
 
+import decimal
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
 from typing import Final
 
-from softstaking.amounts import EXACT, ZERO, AmountLike, to_amount
+from softstaking.amounts import EXACT, PRECISION, ZERO, AmountLike, to_amount
 from softstaking.days import DayCalendar
-from softstaking.errors import InvalidTypeError, NegativeBalanceError
+from softstaking.errors import InvalidInputError, InvalidTypeError, NegativeBalanceError
 from softstaking.instants import check_aware, from_us, to_us
 from softstaking.timeline import BalanceEvent
 
@@ -73,6 +80,34 @@ _WAITING: Final = frozenset({REDEMPTION_REQUEST, REDEMPTION_CANCEL})
 _DAY: Final = timedelta(days=1)
 POCKET_KINDS: Final = _FROZEN | _WAITING | {REDEMPTION_SETTLE}
 """Every kind that moves funds between the available balance and a side pocket."""
+_NEGATIVE: Final = frozenset({ORDER_FREEZE, REDEMPTION_REQUEST, REDEMPTION_SETTLE})
+"""Pocket kinds whose delta must be below zero; the others must be above."""
+
+
+def _exact_sum(a: Decimal, b: Decimal, *, where: str) -> Decimal:
+    """``a + b`` exactly, or an InvalidInputError naming ``where`` (such as an event)."""
+    try:
+        return EXACT.add(a, b)
+    except decimal.Inexact:
+        msg = (
+            f"{where} makes an amount of more than {PRECISION} significant digits, "
+            "more than the library keeps exactly"
+        )
+        raise InvalidInputError(msg) from None
+
+
+def _describe(event: BalanceEvent, index: int) -> str:
+    return f"events[{index}] ({event.kind} of {event.delta:f} at {event.at.isoformat()})"
+
+
+def _check_sign(event: BalanceEvent, index: int, role: str) -> None:
+    negative = role in _NEGATIVE
+    if (event.delta < ZERO) if negative else (event.delta > ZERO):
+        return
+    want = "below zero" if negative else "above zero"
+    what = role if role == event.kind else f"{event.kind} ({role})"
+    msg = f"{_describe(event, index)}: {what} deltas must be {want}"
+    raise InvalidInputError(msg)
 
 
 class EarningStart(enum.Enum):
@@ -84,7 +119,10 @@ class EarningStart(enum.Enum):
 
     NEXT_DAY = "next_day"
     """T+1: from the start of the first full day after they arrive, in the program's
-    calendar, as Binance Simple Earn, Gate and KuCoin Earn."""
+    calendar, as Binance Simple Earn's subscriptions. As ``Program.activation`` it is
+    the soft-staking rule "snapshots from 00:00 the day after activation" (Binance and
+    Gate Soft Staking, KuCoin Hold to Earn): it applies once, to enabling the program,
+    not to each later deposit, so their presets keep deposits T+0."""
 
 
 def _keyed(events: Iterable[BalanceEvent]) -> list[tuple[int, BalanceEvent]]:
@@ -123,9 +161,10 @@ def next_day_start(calendar: DayCalendar, at: datetime) -> datetime:
     with the days' starts remembered, since a program asks for the same few days
     for every account.
 
-    >>> from datetime import UTC
-    >>> next_day_start(DayCalendar(), datetime(2025, 1, 1, 15, tzinfo=UTC)).isoformat()
-    '2025-01-02T00:00:00+00:00'
+    Examples:
+        >>> from datetime import UTC
+        >>> next_day_start(DayCalendar(), datetime(2025, 1, 1, 15, tzinfo=UTC)).isoformat()
+        '2025-01-02T00:00:00+00:00'
     """
     return from_us(_next_day_start_us(calendar, to_us(check_aware(at, name="at"))))
 
@@ -144,10 +183,7 @@ def _next_day_start_us(calendar: DayCalendar, us: int) -> int:
 def _overdrawn(
     what: str, event: BalanceEvent, index: int, balance: Decimal
 ) -> NegativeBalanceError:
-    msg = (
-        f"events[{index}] ({event.kind} of {event.delta:f} at {event.at.isoformat()}) "
-        f"would take the {what} to {balance:f}"
-    )
+    msg = f"{_describe(event, index)} would take the {what} to {balance:f}"
     return NegativeBalanceError(msg, event=event, index=index, balance=balance)
 
 
@@ -155,8 +191,11 @@ def earning_events(
     events: Iterable[BalanceEvent],
     *,
     opening: AmountLike = 0,
+    frozen: AmountLike = 0,
+    waiting: AmountLike = 0,
     frozen_earns: bool,
     allow_negative: bool = False,
+    roles: Mapping[str, str] | None = None,
 ) -> list[BalanceEvent]:
     """The events of the balance that earns, given whether frozen funds earn.
 
@@ -166,14 +205,23 @@ def earning_events(
 
     Args:
         events: The account's available-balance events, in any order.
-        opening: The available balance before the first event; nothing frozen or waiting.
+        opening: The available balance before the first event.
+        frozen: The amount frozen in open orders before the first event (with
+            ``frozen_earns`` it earns too: the earning balance opens at
+            ``opening + frozen``, which the caller adds).
+        waiting: The amount waiting for redemption before the first event.
         frozen_earns: Whether funds frozen in open orders earn.
         allow_negative: Whether the available balance may go below zero, as a margin
             account's net value may.
+        roles: Your own event kinds mapped to the pocket kind they act as, such as
+            ``{"staking_lock": "redemption_request"}`` (see ``Program.kind_roles``);
+            kinds not in it act as themselves.
 
     Raises:
         NegativeBalanceError: If the available, frozen or waiting amount would go below
             zero; the error names the event, its position in time order, and which.
+        InvalidInputError: If a pocket event has the wrong sign (see the module), or
+            an amount needs more significant digits than the library keeps.
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -185,28 +233,34 @@ def earning_events(
         [Decimal('100')]
     """
     available = to_amount(opening, name="opening", allow_negative=allow_negative)
-    frozen = waiting = ZERO
+    in_orders = to_amount(frozen, name="frozen")
+    waits = to_amount(waiting, name="waiting")
     out: list[BalanceEvent] = []
     for index, event in enumerate(_sorted(events)):
         kind, delta = event.kind, event.delta
+        if roles:
+            kind = roles.get(kind, kind)
+        if kind in POCKET_KINDS:
+            _check_sign(event, index, kind)
+        where = _describe(event, index)
         if kind == REDEMPTION_SETTLE:
-            waiting = EXACT.add(waiting, delta)
-            if waiting < ZERO:
-                raise _overdrawn("amount waiting for redemption", event, index, waiting)
+            waits = _exact_sum(waits, delta, where=where)
+            if waits < ZERO:
+                raise _overdrawn("amount waiting for redemption", event, index, waits)
             continue
-        available = EXACT.add(available, delta)
+        available = _exact_sum(available, delta, where=where)
         if available < ZERO and not allow_negative:
             raise _overdrawn("available balance", event, index, available)
         if kind in _FROZEN:
-            frozen = EXACT.subtract(frozen, delta)
-            if frozen < ZERO:
-                raise _overdrawn("amount frozen in orders", event, index, frozen)
+            in_orders = _exact_sum(in_orders, -delta, where=where)
+            if in_orders < ZERO:
+                raise _overdrawn("amount frozen in orders", event, index, in_orders)
             if frozen_earns:
                 continue
         elif kind in _WAITING:
-            waiting = EXACT.subtract(waiting, delta)
-            if waiting < ZERO:
-                raise _overdrawn("amount waiting for redemption", event, index, waiting)
+            waits = _exact_sum(waits, -delta, where=where)
+            if waits < ZERO:
+                raise _overdrawn("amount waiting for redemption", event, index, waits)
         out.append(event)
     return out
 
@@ -256,10 +310,12 @@ def next_day_events(
             earning, boundary = total, None
         while i < n and keyed[i][0] == us:
             last = keyed[i][1]
-            total = EXACT.add(total, last.delta)
+            total = _exact_sum(total, last.delta, where=_describe(last, i))
             if total < ZERO:
                 raise _overdrawn("balance", last, i, total)
             i += 1
+        if total <= earning:  # nothing pending any more: a round trip leaves no rise
+            boundary = None
         if total < earning:
             out.append(BalanceEvent(last.at, EXACT.subtract(total, earning), kind=last.kind))
             earning = total
@@ -299,7 +355,7 @@ def activated_events(
     later: list[BalanceEvent] = []
     for index, (us, event) in enumerate(_keyed(events)):
         if us < start_us:
-            held = EXACT.add(held, event.delta)
+            held = _exact_sum(held, event.delta, where=_describe(event, index))
             if held < ZERO:
                 raise _overdrawn("balance", event, index, held)
         else:

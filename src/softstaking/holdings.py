@@ -1,15 +1,15 @@
 """Holdings: one account's events in one token, possibly spread over sub-accounts.
 
-A :class:`Holding` is the input a :class:`~softstaking.program.Program` runs on: who
+A ``Holding`` is the input a ``Program`` runs on: who
 holds, which token, and the events of the account's available balance (see
-:mod:`softstaking.eligibility` for the event kinds). A user whose token sits in several
-accounts (spot, funding, margin) lists the others as :class:`SubAccount` values; they
+``softstaking.eligibility`` for the event kinds). A user whose token sits in several
+accounts (spot, funding, margin) lists the others as ``SubAccount`` values; they
 are summed, each counting at least zero.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ import attrs
 
 from softstaking.amounts import EXACT, ZERO, AmountLike, to_amount
 from softstaking.calculator import _instance_of
-from softstaking.eligibility import earning_events
+from softstaking.eligibility import _exact_sum, earning_events
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_aware
 from softstaking.timeline import BalanceEvent, BalanceTimeline
@@ -42,6 +42,18 @@ def _to_signed_opening(value: AmountLike) -> Decimal:
 
 def _to_opening(value: AmountLike) -> Decimal:
     return to_amount(value, name="opening")
+
+
+def _to_frozen(value: AmountLike) -> Decimal:
+    if value is ZERO:
+        return ZERO
+    return to_amount(value, name="frozen")
+
+
+def _to_waiting(value: AmountLike) -> Decimal:
+    if value is ZERO:
+        return ZERO
+    return to_amount(value, name="waiting")
 
 
 def _to_carry(value: AmountLike) -> Decimal:
@@ -73,12 +85,17 @@ class SubAccount:
         net: Whether it counts at its net value (assets less debt, as a margin account),
             which may go negative. A negative net value counts as zero: it never
             reduces the user's other accounts.
+        frozen: The amount in open orders before the first event (an order still open
+            from the previous run), so that its release is not refused.
+        waiting: The amount waiting for redemption before the first event.
     """
 
     name: str = attrs.field(validator=_instance_of(str, "SubAccount.name"))
     events: tuple[BalanceEvent, ...] = attrs.field(default=(), converter=_to_events)
     opening: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_signed_opening)
     net: bool = attrs.field(default=False, kw_only=True, validator=_check_net)
+    frozen: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_frozen)
+    waiting: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_waiting)
 
 
 def _check_activated(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -112,11 +129,16 @@ class Holding:
             from then (or from the next day); None if always enabled.
         carry: What was owed but unpaid before the run, from the last record of the
             previous run, so that daily runs chain.
+        frozen: The main account's amount in open orders before its first event.
+        waiting: The main account's amount waiting for redemption before its first
+            event. With ``carry``, these let daily runs chain while an order is open
+            or a redemption waits across midnight.
 
-    >>> from datetime import UTC, datetime
-    >>> h = Holding("alice", "USDT", [BalanceEvent(datetime(2025, 1, 1, tzinfo=UTC), 5)])
-    >>> h.account, h.token, len(h.events)
-    ('alice', 'USDT', 1)
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> h = Holding("alice", "USDT", [BalanceEvent(datetime(2025, 1, 1, tzinfo=UTC), 5)])
+        >>> h.account, h.token, len(h.events)
+        ('alice', 'USDT', 1)
     """
 
     account: str = attrs.field(validator=_instance_of(str, "Holding.account"))
@@ -130,6 +152,8 @@ class Holding:
         default=None, kw_only=True, validator=_check_activated
     )
     carry: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_carry)
+    frozen: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_frozen)
+    waiting: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_waiting)
 
     @classmethod
     def from_timeline(
@@ -168,7 +192,10 @@ class Holding:
     @property
     def parts(self) -> tuple[SubAccount, ...]:
         """Every account of the holding: the main one (named ``"main"``), then the others."""
-        return (SubAccount("main", self.events, opening=self.opening), *self.subaccounts)
+        main = SubAccount(
+            "main", self.events, opening=self.opening, frozen=self.frozen, waiting=self.waiting
+        )
+        return (main, *self.subaccounts)
 
 
 def _clamped(events: list[BalanceEvent], opening: Decimal) -> tuple[Decimal, list[BalanceEvent]]:
@@ -176,8 +203,8 @@ def _clamped(events: list[BalanceEvent], opening: Decimal) -> tuple[Decimal, lis
     net = opening
     counted = max(net, ZERO)
     out: list[BalanceEvent] = []
-    for event in events:
-        net = EXACT.add(net, event.delta)
+    for index, event in enumerate(events):
+        net = _exact_sum(net, event.delta, where=f"earning events[{index}] ({event.kind})")
         now = max(net, ZERO)
         if now != counted:
             out.append(BalanceEvent(event.at, EXACT.subtract(now, counted), kind=event.kind))
@@ -186,20 +213,24 @@ def _clamped(events: list[BalanceEvent], opening: Decimal) -> tuple[Decimal, lis
 
 
 def merge_subaccounts(
-    parts: Iterable[SubAccount], *, frozen_earns: bool
+    parts: Iterable[SubAccount],
+    *,
+    frozen_earns: bool,
+    roles: Mapping[str, str] | None = None,
 ) -> tuple[Decimal, list[BalanceEvent]]:
     """The opening and events of the user's earning balance summed over ``parts``.
 
-    Each part goes through :func:`~softstaking.eligibility.earning_events` on its own
+    Each part goes through ``earning_events`` on its own
     (so an overdrawn spot account is an error even if funding could cover it); a net
     part counts at its value clamped at zero. Because every part then stays at or above
     zero, so does their sum, at every event, and the result builds a
-    :class:`~softstaking.timeline.BalanceTimeline`. Events at one instant keep the order
+    ``BalanceTimeline``. Events at one instant keep the order
     of the parts.
 
     Args:
         parts: The sub-accounts.
         frozen_earns: Whether funds frozen in open orders earn.
+        roles: Your own event kinds mapped to the pocket kind they act as.
 
     Returns:
         The summed opening and the events, in the parts' order.
@@ -207,14 +238,17 @@ def merge_subaccounts(
     Raises:
         NegativeBalanceError: If a part that is not net would go below zero; the note
             names the sub-account.
+        InvalidInputError: If a pocket event has the wrong sign, or a sum needs more
+            significant digits than the library keeps; the note names the sub-account.
 
-    >>> from datetime import UTC, datetime
-    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
-    >>> spot = SubAccount("spot", opening=100)
-    >>> margin = SubAccount("margin", [BalanceEvent(t, -70)], opening=50, net=True)
-    >>> opening, events = merge_subaccounts([spot, margin], frozen_earns=True)
-    >>> opening, [e.delta for e in events]
-    (Decimal('150'), [Decimal('-50')])
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+        >>> spot = SubAccount("spot", opening=100)
+        >>> margin = SubAccount("margin", [BalanceEvent(t, -70)], opening=50, net=True)
+        >>> opening, events = merge_subaccounts([spot, margin], frozen_earns=True)
+        >>> opening, [e.delta for e in events]
+        (Decimal('150'), [Decimal('-50')])
     """
     opening = ZERO
     merged: list[BalanceEvent] = []
@@ -223,15 +257,20 @@ def merge_subaccounts(
             events = earning_events(
                 part.events,
                 opening=part.opening,
+                frozen=part.frozen,
+                waiting=part.waiting,
                 frozen_earns=frozen_earns,
                 allow_negative=part.net,
+                roles=roles,
             )
+            part_opening = part.opening
+            if frozen_earns and part.frozen:
+                part_opening = _exact_sum(part_opening, part.frozen, where="its opening")
+            if part.net:
+                part_opening, events = _clamped(events, part_opening)
+            opening = _exact_sum(opening, part_opening, where="the summed opening")
         except InvalidInputError as error:
             error.add_note(f"in sub-account {part.name!r}")
             raise
-        part_opening = part.opening
-        if part.net:
-            part_opening, events = _clamped(events, part.opening)
-        opening = EXACT.add(opening, part_opening)
         merged.extend(events)
     return opening, merged

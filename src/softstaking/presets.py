@@ -1,9 +1,9 @@
 """Presets: real programs' published rules, ready to run.
 
-Each function builds a :class:`~softstaking.program.Program` (or, for a bank account, a
-:class:`~softstaking.calculator.RewardCalculator`) from a program's published rules. Its
+Each function builds a ``Program`` (or, for a bank account, a
+``RewardCalculator``) from a program's published rules. Its
 docstring cites the source and its date and says when the source is a repost. Rates a
-program publishes daily are inputs: pass an :class:`~softstaking.schedules.AprSchedule`
+program publishes daily are inputs: pass an ``AprSchedule``
 (or a constant rate) per token.
 
 Payouts that the sources describe as "the next day" are expressed with the calculator's
@@ -14,8 +14,9 @@ or monthly need a payout schedule, which these presets do not model yet.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, time, timedelta, timezone, tzinfo
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import attrs
@@ -56,51 +57,71 @@ Rates: TypeAlias = Mapping[str, AprSchedule | RateLike]
 _EXCHANGE_DECIMALS: Final = 8
 
 
+def _to_apr(value: AmountLike) -> Decimal:
+    return to_amount(value, name="TokenTerms.apr")
+
+
+def _to_min_holding(value: AmountLike) -> Decimal:
+    return to_amount(value, name="TokenTerms.min_holding")
+
+
+def _to_cap(value: AmountLike | None) -> Decimal | None:
+    return None if value is None else to_amount(value, name="TokenTerms.cap")
+
+
 @attrs.frozen
 class TokenTerms:
     """One row of a program's published per-token table.
 
     Attributes:
-        apr: The annual rate as a fraction (``Decimal("0.0132")`` is 1.32 %).
-        min_holding: The least balance that earns.
-        cap: The most that earns; above it earns nothing more.
+        apr: The annual rate as a fraction (``Decimal("0.0132")`` is 1.32 %); a
+            Decimal, int or str at or above zero (floats are refused).
+        min_holding: The least balance that earns, at or above zero.
+        cap: The most that earns; above it earns nothing more. None for no cap.
     """
 
-    apr: Decimal
-    min_holding: Decimal
-    cap: Decimal | None
+    apr: Decimal = attrs.field(converter=_to_apr)
+    min_holding: Decimal = attrs.field(converter=_to_min_holding)
+    cap: Decimal | None = attrs.field(converter=_to_cap)
 
 
 def _terms(apr: str, min_holding: str, cap: str) -> TokenTerms:
-    return TokenTerms(Decimal(apr), Decimal(min_holding), Decimal(cap))
+    return TokenTerms(apr, min_holding, cap)
 
 
-HOLD_TO_EARN: Final[Mapping[str, TokenTerms]] = {
-    "USDT": _terms("0.0132", "1", "15000000"),
-    "USDC": _terms("0.0211", "1", "5000000"),
-    "ETH": _terms("0.005", "0.001", "500"),
-    "SOL": _terms("0.008", "0.02", "10000"),
-    "DOT": _terms("0.01", "1", "50000"),
-    "ADA": _terms("0.005", "5", "800000"),
-    "BNB": _terms("0.0016", "0.002", "500"),
-}
+HOLD_TO_EARN: Final[Mapping[str, TokenTerms]] = MappingProxyType(
+    {
+        "USDT": _terms("0.0132", "1", "15000000"),
+        "USDC": _terms("0.0211", "1", "5000000"),
+        "ETH": _terms("0.005", "0.001", "500"),
+        "SOL": _terms("0.008", "0.02", "10000"),
+        "DOT": _terms("0.01", "1", "50000"),
+        "ADA": _terms("0.005", "5", "800000"),
+        "BNB": _terms("0.0016", "0.002", "500"),
+    }
+)
 """KuCoin Hold to Earn's table (APR, minimum holding, cap) as published in 2025–26.
 
 Source: kucoin.com/support/48142946141501 and kucoin.com/earn/hold-to-earn. The APRs
 change; the minimums and caps are the program's terms.
 """
 
-BINANCE_SOFT_STAKING_MINIMUMS: Final[Mapping[str, Decimal]] = {
-    "BNB": Decimal("0.5"),
-    "SOL": Decimal(1),
-    "ADA": Decimal(150),
-    "SUI": Decimal(100),
-    "TON": Decimal(100),
-    "NEAR": Decimal(100),
-    "POL": Decimal(500),
-    "ALGO": Decimal(1000),
-}
-"""Binance Soft Staking's minimum holdings (2025, from reposts of Binance's announcement)."""
+BINANCE_SOFT_STAKING_MINIMUMS: Final[Mapping[str, Decimal]] = MappingProxyType(
+    {
+        "BNB": Decimal("0.5"),
+        "SOL": Decimal(1),
+        "ADA": Decimal(150),
+        "SUI": Decimal(100),
+        "TON": Decimal(100),
+        "NEAR": Decimal(100),
+        "POL": Decimal(500),
+        "ALGO": Decimal(1000),
+    }
+)
+"""Binance Soft Staking's minimum holdings (2025, from reposts of Binance's announcement).
+
+Read-only; pass your own mapping to ``binance_soft_staking`` to change it.
+"""
 
 
 def _schedule(symbol: str, rate: object) -> AprSchedule:
@@ -119,6 +140,19 @@ def _rates(rates: Rates) -> dict[str, AprSchedule]:
         msg = "rates must name at least one token"
         raise InvalidInputError(msg)
     return {symbol: _schedule(symbol, rate) for symbol, rate in rates.items()}
+
+
+def _check_keys(table: Mapping[str, object] | None, rates: Rates, what: str) -> None:
+    """Refuse keys of ``table`` that name no token in ``rates`` (a typo, most likely)."""
+    if table is None:
+        return
+    for symbol in table:
+        if symbol not in rates:
+            msg = (
+                f"{what} names {symbol!r}, which has no rate: "
+                f"rates has {', '.join(sorted(map(str, rates)))}"
+            )
+            raise InvalidInputError(msg)
 
 
 def _lookup(table: Mapping[str, AmountLike | None], symbol: str, what: str) -> AmountLike | None:
@@ -208,7 +242,10 @@ def kucoin_pool_x(rates: Rates, *, minute: int = 30, decimals: int = _EXCHANGE_D
         minute: The minute of each hour the snapshot is read at.
         decimals: The decimals rewards are paid in.
     """
-    if isinstance(minute, bool) or not isinstance(minute, int) or not 0 <= minute < 60:
+    if isinstance(minute, bool) or not isinstance(minute, int):
+        msg = f"minute must be an int from 0 to 59, not {type(minute).__name__}"
+        raise InvalidTypeError(msg)
+    if not 0 <= minute < 60:
         msg = f"minute must be an int from 0 to 59, not {minute!r}"
         raise InvalidInputError(msg)
     calcs = _soft_staking(
@@ -232,7 +269,7 @@ def kucoin_hold_to_earn(
     (list them as sub-accounts; margin as ``net=True``); snapshots from 00:00 UTC+8 the
     day after enabling (set ``Holding.activated_at``); assets frozen in open orders do not
     earn; daily reward = amount × APR / 365; a balance under the minimum earns nothing
-    and above the cap earns as the cap (:data:`HOLD_TO_EARN`). The first reward comes
+    and above the cap earns as the cap (``HOLD_TO_EARN``). The first reward comes
     at 18:00 UTC+8 two days after enabling: the day after enabling ends at 00:00, and
     the reward follows 18 hours later (``payout_delay`` of 18 h).
 
@@ -268,22 +305,34 @@ def binance_soft_staking(
     """Binance Soft Staking (2025): daily average spot balance, minimums and caps.
 
     Rules: the daily average balance of eligible tokens in the spot account; a
-    per-token minimum (:data:`BINANCE_SOFT_STAKING_MINIMUMS`) and cap, above which a
+    per-token minimum (``BINANCE_SOFT_STAKING_MINIMUMS``) and cap, above which a
     balance earns nothing more; snapshots from 00:00 UTC the day after activation (set
     ``Holding.activated_at``); daily reward = amount × APR / 365; tokens in open orders
-    do not count. The caps are not in the reposts, so pass them. Paid by 08:00 UTC the
+    do not count. The caps are not in the reposts, so pass them. As with Gate, the
+    next-day rule is for activation only; later deposits count on arrival (T+0) in the
+    daily average. Paid by 08:00 UTC the
     next day (``payout_delay`` of 8 h, the end of Binance's 00:00–08:00 window); rewards
     in 8 decimals, as Binance rounds paid rewards.
 
-    Source: reposts of Binance's 2025 announcement (no primary page recorded); the
-    payout window and 8 decimals from Binance Simple Earn's published rules.
+    Source: reposts of Binance's announcement of 18 June 2025 on Binance Square, such
+    as binance.com/en/square/post/26873180387042 (July 2025, the minimums) and
+    binance.com/en/square/post/27781868344033 (August 2025, the snapshot and payout
+    days); no primary announcement page recorded. The payout window and 8 decimals
+    from Binance Simple Earn's published rules.
 
     Args:
         rates: The rate Binance publishes daily for each token, by symbol.
         caps: Each token's cap; None (or a token missing from it) means no cap.
         minimums: Each token's minimum holding; a token missing from it raises.
         decimals: The decimals rewards are paid in.
+
+    Raises:
+        InvalidInputError: If ``caps`` (or ``minimums``, when passed) names a token
+            that is not in ``rates``, most likely a typo.
     """
+    _check_keys(caps, rates, "caps")
+    if minimums is not BINANCE_SOFT_STAKING_MINIMUMS:
+        _check_keys(minimums, rates, "minimums")
     caps = None if caps is None else {s: caps.get(s) for s in rates}
     return _utc_daily_average(rates, minimums, caps, decimals, frozen_earns=False)
 
@@ -300,18 +349,29 @@ def gate_soft_staking(
     Rules: daily reward = average holding × APR / 365; a minimum holding; above the cap
     rewards are on the cap; snapshots from 00:00 UTC the day after activation (set
     ``Holding.activated_at``); payout 00:00–08:00 UTC (``payout_delay`` of 8 h). Gate
-    publishes its table per token, so pass it. The sources do not say whether open
-    orders count; they do here (``frozen_earns=True``), as with a plain average holding.
+    publishes its table per token, so pass it. The next-day rule is Gate's for
+    activation only, so deposits after activation count on arrival (T+0) in the daily
+    average: ``activation=EarningStart.NEXT_DAY``, ``deposits=EarningStart.ON_ARRIVAL``.
+    The sources do not say whether open orders count; they do here
+    (``frozen_earns=True``), as with a plain average holding.
 
-    Source: Gate's Soft Staking rules as summarised in programs.md (no primary page or
-    date recorded; treat as a repost).
+    Sources: gate.com/help/lend/softstaking/47044/soft-staking-faq (Gate's FAQ, 2025:
+    "snapshots from 00:00 (UTC) the day after activation", the first
+    reward two days after activation, 00:00–08:00 UTC) and Gate's launch article, "Gate
+    Launches Soft Staking" (gate.com/learn/articles/, article 12046, 2025).
 
     Args:
         rates: Each token's rate, by symbol.
         minimums: Each token's minimum holding.
         caps: Each token's cap (None for none).
         decimals: The decimals rewards are paid in.
+
+    Raises:
+        InvalidInputError: If ``minimums`` or ``caps`` lacks a token of ``rates``, or
+            names a token that is not in it.
     """
+    _check_keys(minimums, rates, "minimums")
+    _check_keys(caps, rates, "caps")
     return _utc_daily_average(rates, minimums, caps, decimals, frozen_earns=True)
 
 
@@ -350,9 +410,15 @@ def regulation_dd_daily_balance(
     Rules: a daily periodic rate on the full principal each day; the daily rate is at
     least 1/365 of the rate (``DayCount.ACT_365_FIXED``; ``DayCount.ACT_ACT`` uses 1/366
     in a leap year, which is allowed). A minimum balance to earn is measured the same
-    way: the day's balance, here the balance at the end of the day. A negative balance
-    counts as zero (a timeline cannot go negative). Interest is credited at the end of
-    the day; with ``compound`` it earns from then.
+    way: the day's balance, here the balance at the end of the day. Interest is credited
+    at the end of the day; with ``compound`` it earns from then.
+
+    An overdrawn account: a ``BalanceTimeline`` cannot go
+    negative, so the calculator alone refuses one. Run it in a program with the account
+    as a net sub-account, which counts a negative balance as zero:
+    ``Program([calc]).rewards(Holding(id, symbol, subaccounts=[SubAccount("checking",
+    events, opening=..., net=True)]), start, end)``; an overdrawn day then has a
+    balance of zero and earns nothing.
 
     Source: 12 CFR 1030.7(a) and its official commentary (Regulation DD, as recodified
     by the CFPB in 2011; ecfr.gov).
@@ -399,28 +465,43 @@ def regulation_dd_average_daily_balance(
 
     The periodic rate applies to the average daily balance of the period, which is
     the sum of each day's principal over the number of days. Run
-    :func:`regulation_dd_daily_balance` (without a minimum) over the statement period
+    ``regulation_dd_daily_balance`` (without a minimum) over the statement period
     and pass its records: the interest is the sum of the days' gross rewards, which is
     the average × the days × the daily rate, and it is zero when the average is under
     ``min_balance`` (a minimum is measured by the method that computes interest).
 
     Source: 12 CFR 1030.7(a)(2) and its official commentary (ecfr.gov; CFPB, 2011).
 
+    The records must be one account's, one per day, on consecutive days in order, and
+    come from a calculator without ``compound``: compounded records already include
+    interest credited earlier in the period, which the method does not add to the
+    principal. (A record does not say whether it was compounded, so this is not
+    checked: do not pass them.)
+
     Args:
-        records: One statement period's daily records.
+        records: One statement period's daily records, one per consecutive day.
         min_balance: The least average daily balance that earns.
 
     Raises:
-        InvalidInputError: If there are no records, or their minimum holding already
-            zeroed a day (then the days' gross no longer adds up to the period's).
+        InvalidInputError: If there are no records, a day is repeated or missing (the
+            error names it), or their minimum holding already zeroed a day (then the
+            days' gross no longer adds up to the period's).
     """
     floor = to_amount(min_balance, name="min_balance")
     days = 0
     balances = interest = ZERO
+    previous: date | None = None
     for r in records:
         if not isinstance(r, DailyReward):
             msg = f"records must be DailyReward values, not {type(r).__name__}"
             raise InvalidTypeError(msg)
+        if previous is not None and r.day != previous + timedelta(days=1):
+            msg = (
+                f"the record of {r.day} follows that of {previous}: the records must be "
+                "one per day, on consecutive days in order"
+            )
+            raise InvalidInputError(msg)
+        previous = r.day
         if r.eligible != r.balance:
             msg = f"the record of {r.day} has a minimum or cap applied; run without them"
             raise InvalidInputError(msg)

@@ -1,9 +1,9 @@
 """Programs: every account's reward in every token, as a stream.
 
-A :class:`Program` holds one :class:`~softstaking.calculator.RewardCalculator` per
+A ``Program`` holds one ``RewardCalculator`` per
 token (its rate schedule, policy, minimum holding, cap, calendar and payout settings)
-and the program-wide eligibility rules. :meth:`Program.run` reads holdings lazily and
-yields one :class:`AccountReward` per account, token and day, so a run over millions
+and the program-wide eligibility rules. ``Program.run`` reads holdings lazily and
+yields one ``AccountReward`` per account, token and day, so a run over millions
 of accounts holds one account's records at a time.
 """
 
@@ -73,6 +73,28 @@ class AccountReward:
     reward: DailyReward
 
 
+def _to_kind_roles(value: Mapping[str, str]) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        msg = f"kind_roles must be a mapping {{your kind: pocket kind}}, not {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    out: dict[str, str] = {}
+    for kind, role in value.items():
+        if not isinstance(kind, str) or not isinstance(role, str):
+            msg = f"kind_roles maps str to str, not {kind!r} to {role!r}"
+            raise InvalidTypeError(msg)
+        if kind in POCKET_KINDS:
+            msg = f"kind_roles: {kind!r} is already a pocket kind; map your own kinds only"
+            raise InvalidInputError(msg)
+        if role not in POCKET_KINDS:
+            msg = (
+                f"kind_roles: {kind!r} maps to {role!r}, which is not one of "
+                f"{', '.join(sorted(POCKET_KINDS))}"
+            )
+            raise InvalidInputError(msg)
+        out[kind] = role
+    return MappingProxyType(out)
+
+
 def _to_calculators(
     value: Mapping[str, RewardCalculator] | Iterable[RewardCalculator],
 ) -> Mapping[str, RewardCalculator]:
@@ -112,16 +134,22 @@ class Program:
             day (T+1), in each token's calendar.
         activation: For holdings with ``activated_at``: earning starts at that instant,
             or at the start of the next day.
+        kind_roles: Your own event kinds mapped to the pocket kind they act as (one of
+            ``POCKET_KINDS``), kept read-only. To mark a
+            kind as not earning, map it to ``"redemption_request"`` (funds leave what
+            earns) and its reverse to ``"redemption_cancel"``; to make it follow
+            ``frozen_earns``, map it to ``"order_freeze"`` and ``"order_release"``.
 
-    >>> from datetime import UTC, datetime
-    >>> from softstaking import AprSchedule, BalanceEvent, Token
-    >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
-    >>> program = Program([usdt])
-    >>> holdings = [Holding("alice", "USDT", opening=1000), Holding("bob", "USDT", opening=10)]
-    >>> for r in program.run(holdings, date(2025, 1, 1), date(2025, 1, 2)):
-    ...     print(r.account, r.token, r.reward.day, r.reward.paid)
-    alice USDT 2025-01-01 0.100000
-    bob USDT 2025-01-01 0.001000
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> from softstaking import AprSchedule, BalanceEvent, Token
+        >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+        >>> program = Program([usdt])
+        >>> holdings = [Holding("alice", "USDT", opening=1000), Holding("bob", "USDT", opening=10)]
+        >>> for r in program.run(holdings, date(2025, 1, 1), date(2025, 1, 2)):
+        ...     print(r.account, r.token, r.reward.day, r.reward.paid)
+        alice USDT 2025-01-01 0.100000
+        bob USDT 2025-01-01 0.001000
     """
 
     calculators: Mapping[str, RewardCalculator] = attrs.field(converter=_to_calculators)
@@ -137,6 +165,9 @@ class Program:
         default=EarningStart.ON_ARRIVAL,
         kw_only=True,
         validator=_instance_of(EarningStart, "activation"),
+    )
+    kind_roles: Mapping[str, str] = attrs.field(
+        factory=dict, kw_only=True, converter=_to_kind_roles
     )
 
     def calculator(self, token: str) -> RewardCalculator:
@@ -169,14 +200,22 @@ class Program:
 
     def _earning_timeline(self, holding: Holding, calc: RewardCalculator) -> BalanceTimeline:
         calendar = calc.calendar
-        if not holding.subaccounts and holding.activated_at is None:
+        if (
+            not holding.subaccounts
+            and holding.activated_at is None
+            and not holding.frozen
+            and not holding.waiting
+        ):
             if not holding.events:
                 return _flat(holding.opening)
+            roles = self.kind_roles
             if self.deposits is EarningStart.ON_ARRIVAL and not any(
-                e.kind in POCKET_KINDS for e in holding.events
+                e.kind in POCKET_KINDS or e.kind in roles for e in holding.events
             ):
                 return BalanceTimeline.from_events(holding.events, opening=holding.opening)
-        opening, events = merge_subaccounts(holding.parts, frozen_earns=self.frozen_earns)
+        opening, events = merge_subaccounts(
+            holding.parts, frozen_earns=self.frozen_earns, roles=self.kind_roles
+        )
         if self.deposits is EarningStart.NEXT_DAY:
             events = next_day_events(events, opening=opening, calendar=calendar)
         if holding.activated_at is not None:
@@ -204,7 +243,7 @@ class Program:
 
         Holdings are read one at a time, and each one's records are yielded before the
         next is read, so memory holds one holding and its records. The results are
-        those of each holding run alone (:meth:`rewards`).
+        those of each holding run alone (``rewards``).
 
         Refusing a duplicate ``(account, token)`` needs memory of what was seen. By
         default that is one small entry per account (its id and a bit per token seen,
