@@ -192,7 +192,7 @@ def from_record(record: DailyReward, **details: object) -> Explanation:
             EXACT.add(EXACT.add(record.paid, record.carry), record.forfeited), record.gross
         )
         owed = EXACT.add(carry_before, record.gross)
-    except decimal.Inexact:
+    except (decimal.Inexact, decimal.Rounded):
         msg = (
             f"the record of {record.day} cannot be explained exactly: its amounts span more "
             f"than the library's {CONTEXT.prec} digits"
