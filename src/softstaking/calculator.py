@@ -210,9 +210,11 @@ class RewardCalculator:
             end: The day after the last; ``end == start`` gives no records.
             carry: What was owed but unpaid before ``start``, such as the last record's
                 ``carry`` from an earlier run, so that runs can be chained.
-            credited: With ``compound=True``, the records of earlier runs: each one's
-                ``paid`` is in the balance from its ``payout_at`` on, as it would be in
-                one long run. Together with ``carry`` this chains compounding runs.
+            credited: With ``compound=True``, the records of every earlier run (all of
+                them: the timeline holds no rewards): each one's ``paid`` is in the
+                balance from its ``payout_at`` on, as it would be in one long run, so a
+                payout still due after ``start`` is credited when it falls. Together
+                with ``carry`` this chains compounding runs.
 
         Raises:
             InvalidInputError: If ``end`` is before ``start``, a day has no rate, an event

@@ -7,8 +7,8 @@ program publishes daily are inputs: pass an ``AprSchedule``
 (or a constant rate) per token.
 
 Payouts that the sources describe as "the next day" are expressed with the calculator's
-``payout_delay`` (the time after the end of the accrual day); programs that pay weekly
-or monthly need a payout schedule, which these presets do not model yet.
+``payout_delay`` (the time after the end of the accrual day); for programs that pay
+weekly or monthly, build the calculators with a ``payout_schedule``.
 """
 
 from __future__ import annotations
