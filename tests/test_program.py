@@ -19,6 +19,7 @@ from softstaking import (
     AprSchedule,
     BalanceEvent,
     BalanceTimeline,
+    DailyReward,
     DuplicateHoldingError,
     EarningStart,
     Holding,
@@ -391,6 +392,20 @@ class TestChainedRuns:
         pocket = 40 if frozen_earns else 0
         assert first.balance == Fraction(101 * 6 + 124 * 12 + (84 + pocket) * 6, 24)
         assert second.balance == Fraction((84 + pocket) * 12 + 124 * 6 + 94 * 6, 24)
+
+    def test_compounding_daily_runs_chain_with_every_earlier_record_credited(self) -> None:
+        """Compounding, three one-day runs given carry and all earlier records equal one run."""
+        calc = RewardCalculator(USD, RATE, TimeWeighted(), compound=True)
+        program = Program([calc])
+        whole = program.rewards(Holding("u", "USD", opening=36500), D0, D0 + 3 * DAY)
+        chained: list[DailyReward] = []
+        for n in range(3):
+            carry = chained[-1].carry if chained else Decimal(0)
+            h = Holding("u", "USD", opening=36500, carry=carry, credited=chained)
+            chained += program.rewards(h, D0 + n * DAY, D0 + (n + 1) * DAY)
+        assert chained == whole
+        # From the definition: 3.65 paid at each midnight grows the next day's balance.
+        assert [r.balance for r in whole] == [36500, Decimal("36503.65"), Decimal("36507.30")]
 
     def test_a_redemption_waiting_across_midnight_settles_the_next_day(self) -> None:
         """waiting=40 at the opening lets the settlement through; the available balance earns."""

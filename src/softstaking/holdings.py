@@ -21,6 +21,7 @@ from softstaking.calculator import _instance_of
 from softstaking.eligibility import _exact_sum, earning_events
 from softstaking.errors import InvalidInputError, InvalidTypeError
 from softstaking.instants import check_aware
+from softstaking.records import DailyReward
 from softstaking.timeline import BalanceEvent, BalanceTimeline
 
 __all__ = ["Holding", "SubAccount", "merge_subaccounts"]
@@ -133,6 +134,9 @@ class Holding:
         waiting: The main account's amount waiting for redemption before its first
             event. With ``carry``, these let daily runs chain while an order is open
             or a redemption waits across midnight.
+        credited: With a compounding program, the records of every earlier run, whose
+            payments are in the balance from their payout time on (see
+            ``RewardCalculator.daily_rewards``), so that compounding runs chain too.
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -154,6 +158,9 @@ class Holding:
     carry: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_carry)
     frozen: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_frozen)
     waiting: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_waiting)
+    credited: tuple[DailyReward, ...] = attrs.field(
+        default=(), kw_only=True, converter=tuple, repr=False
+    )
 
     @classmethod
     def from_timeline(

@@ -229,7 +229,13 @@ class Program:
     def rewards(self, holding: Holding, start: date, end: date) -> list[DailyReward]:
         """One holding's records for the days in ``[start, end)``, as if run alone."""
         calc = self.calculator(holding.token)
-        return calc.daily_rewards(self.earning_timeline(holding), start, end, carry=holding.carry)
+        return calc.daily_rewards(
+            self.earning_timeline(holding),
+            start,
+            end,
+            carry=holding.carry,
+            credited=holding.credited,
+        )
 
     def run(
         self,
@@ -304,7 +310,9 @@ class Program:
                 checked.add(token)
             try:
                 timeline = self._earning_timeline(holding, calc)
-                records = calc.daily_rewards(timeline, first, last, carry=holding.carry)
+                records = calc.daily_rewards(
+                    timeline, first, last, carry=holding.carry, credited=holding.credited
+                )
             except SoftStakingError as error:
                 error.add_note(f"in the holding of {token!r} by account {account!r}")
                 raise
