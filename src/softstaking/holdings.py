@@ -57,6 +57,10 @@ def _to_waiting(value: AmountLike) -> Decimal:
     return to_amount(value, name="waiting")
 
 
+def _to_credited(value: Iterable[DailyReward]) -> tuple[DailyReward, ...]:
+    return tuple(value)
+
+
 def _to_carry(value: AmountLike) -> Decimal:
     if value is ZERO:  # the default, already checked: skip the conversion
         return ZERO
@@ -159,7 +163,7 @@ class Holding:
     frozen: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_frozen)
     waiting: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_waiting)
     credited: tuple[DailyReward, ...] = attrs.field(
-        default=(), kw_only=True, converter=tuple, repr=False
+        default=(), kw_only=True, converter=_to_credited, repr=False
     )
 
     @classmethod
