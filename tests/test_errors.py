@@ -13,6 +13,7 @@ from softstaking import (
     BalanceTimeline,
     DailySnapshot,
     DayCalendar,
+    InvalidBandError,
     InvalidInputError,
     InvalidTypeError,
     MissingRateError,
@@ -279,3 +280,23 @@ class TestCredited:
         timeline = BalanceTimeline.from_events([], opening="100")
         with pytest.raises(InvalidTypeError, match=r"credited\[0\]"):
             calc(compound=True).daily_rewards(timeline, DAY1, DAY2, credited=["5"])  # type: ignore[list-item]
+
+
+class TestBandErrors:
+    @pytest.mark.parametrize(
+        ("bands", "band"),
+        [
+            ([(2000, "0.1"), (1000, "0.08"), (None, "0.05")], 1),  # bounds do not rise
+            ([(None, "0.1"), (None, "0.08")], 0),  # an open band before the last
+            ([(2000, "0.1"), (5000, "0.08")], 1),  # the last band is closed
+            ([], None),  # no band at all
+        ],
+    )
+    def test_a_bad_tier_table_names_the_band_at_fault(
+        self, bands: list[tuple[int | None, str]], band: int | None
+    ) -> None:
+        """InvalidBandError carries the position of the band at fault, for callers to map."""
+        with pytest.raises(InvalidBandError) as caught:
+            TieredApr(bands)
+        assert caught.value.band == band
+        assert isinstance(caught.value, InvalidInputError)

@@ -27,6 +27,7 @@ from softstaking.distribution import (
 )
 from softstaking.eligibility import EarningStart
 from softstaking.errors import (
+    InvalidBandError,
     InvalidInputError,
     InvalidTypeError,
     MissingRateError,
@@ -97,6 +98,7 @@ __all__ = [
     "Explanation",
     "Holding",
     "IntradayAprSchedule",
+    "InvalidBandError",
     "InvalidInputError",
     "InvalidTypeError",
     "LayeredSchedule",

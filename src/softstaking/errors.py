@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from softstaking.timeline import BalanceEvent
 
 __all__ = [
+    "InvalidBandError",
     "InvalidInputError",
     "InvalidTypeError",
     "MissingRateError",
@@ -40,6 +41,19 @@ class NaiveDatetimeError(InvalidInputError):
 
 class MissingRateError(InvalidInputError):
     """A day falls before the first entry of an APR schedule."""
+
+
+class InvalidBandError(InvalidInputError):
+    """A tier table's bands are out of order, or open anywhere but last.
+
+    Attributes:
+        band: The position of the band at fault, counting from 0; None when the table
+            is empty.
+    """
+
+    def __init__(self, message: str, *, band: int | None) -> None:
+        super().__init__(message)
+        self.band = band
 
 
 class NegativeBalanceError(InvalidInputError):

@@ -25,7 +25,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from softstaking.amounts import CONTEXT, ZERO, AmountLike, to_amount
-from softstaking.errors import InvalidInputError, InvalidTypeError
+from softstaking.errors import InvalidBandError, InvalidInputError, InvalidTypeError
 
 __all__ = [
     "Rate",
@@ -114,31 +114,31 @@ def _check_bands(value: Iterable[tuple[AmountLike | None, AmountLike]], kind: st
         if raw_up_to is None:
             if bands and bands[-1][0] is None:
                 msg = f"{kind} band {i - 1} is open (up_to=None), but only the last band may be"
-                raise InvalidInputError(msg)
+                raise InvalidBandError(msg, band=i - 1)
             bands.append((None, apr))
             continue
         up_to = to_amount(raw_up_to, name=f"{kind} band {i} up_to")
         previous = bands[-1][0] if bands else ZERO
         if previous is None:
             msg = f"{kind} band {i - 1} is open (up_to=None), but only the last band may be"
-            raise InvalidInputError(msg)
+            raise InvalidBandError(msg, band=i - 1)
         if up_to <= previous:
             msg = (
                 f"{kind} band {i}: up_to must be above the previous band's bound "
                 f"({previous}), got {up_to}"
             )
-            raise InvalidInputError(msg)
+            raise InvalidBandError(msg, band=i)
         bands.append((up_to, apr))
     if not bands:
         msg = f"{kind} needs at least one band"
-        raise InvalidInputError(msg)
+        raise InvalidBandError(msg, band=None)
     if bands[-1][0] is not None:
         msg = (
             f"{kind}'s last band must have up_to=None, so every balance has a rate; "
             f"got up_to={bands[-1][0]}. Use the calculator's cap to stop earning above "
             "a bound."
         )
-        raise InvalidInputError(msg)
+        raise InvalidBandError(msg, band=len(bands) - 1)
     return tuple(bands)
 
 

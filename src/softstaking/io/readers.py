@@ -11,7 +11,6 @@ The columns are described in the guide *File formats*.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,7 @@ from functools import partial
 
 import attrs
 
-from softstaking.errors import SoftStakingError
+from softstaking.errors import InvalidBandError, SoftStakingError
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, Problems
 from softstaking.io.fields import parse_amount, parse_day, parse_instant, parse_text
 from softstaking.io.reading import Cells, read
@@ -183,9 +182,9 @@ def _group(rows: Iterable[RateRow], problems: Problems) -> dict[date, Rate]:
 
 
 def _band_line(err: SoftStakingError, lines: list[int]) -> int:
-    """The line of the band an error names (``band 2``), else of the last band."""
-    found = re.search(r"band (\d+)", str(err))
-    index = int(found.group(1)) if found else len(lines) - 1
+    """The line of the band the error is about, else of the last band."""
+    band = err.band if isinstance(err, InvalidBandError) else None
+    index = len(lines) - 1 if band is None else band
     return lines[min(index, len(lines) - 1)]
 
 
