@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK
-from softstaking.demo import sample_path, seed_rewards
 from softstaking.io import read_records
+from softstaking.samples import sample_path, seed_rewards
 
 EVENTS = str(sample_path("iotx_seed_events.csv"))
 RATES = str(sample_path("iotx_seed_rates.csv"))

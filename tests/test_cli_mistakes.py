@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_DISAGREE, EXIT_OK
-from softstaking.demo import seed_rewards
+from softstaking.samples import seed_rewards
 from tests.test_cli import EVENTS, PAYOUTS, RATES, _run
 
 KUCOIN = ["--at", "23:59:59", "--tz", "+08:00", "--min-payout", "0.000001"]

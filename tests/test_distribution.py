@@ -26,8 +26,8 @@ from softstaking import (
     distribute_days,
     measure_holdings,
 )
-from softstaking.days import DayWindow
-from softstaking.sweep import BalanceView
+from softstaking.core.days import DayWindow
+from softstaking.core.sweep import BalanceView
 from tests.strategies import holdings, pools, tokens
 
 USDT = Token("USDT", 6)

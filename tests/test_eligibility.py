@@ -25,7 +25,8 @@ from softstaking import (
     TimeWeighted,
     Token,
 )
-from softstaking.eligibility import (
+from softstaking.core.instants import to_us
+from softstaking.programs.eligibility import (
     ORDER_FREEZE,
     ORDER_RELEASE,
     REDEMPTION_CANCEL,
@@ -36,7 +37,6 @@ from softstaking.eligibility import (
     next_day_events,
     next_day_start,
 )
-from softstaking.instants import to_us
 from tests.strategies import FIRST_DAY, instants, timelines, tokens, zones
 
 DAY = timedelta(days=1)

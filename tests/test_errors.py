@@ -25,8 +25,8 @@ from softstaking import (
     TieredApr,
     Token,
 )
-from softstaking.days import DayWindow
-from softstaking.sweep import BalanceView
+from softstaking.core.days import DayWindow
+from softstaking.core.sweep import BalanceView
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 DAY1, DAY2 = date(2024, 1, 1), date(2024, 1, 2)

@@ -21,8 +21,8 @@ from softstaking import (
     TieredApr,
     Token,
 )
-from softstaking.demo import seed_calculator, seed_timeline
-from softstaking.explain import explain_day
+from softstaking.core.explain import explain_day
+from softstaking.samples import seed_calculator, seed_timeline
 from tests.strategies import WIDE, reward_records
 
 JAN1 = date(2024, 1, 1)

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softstaking import AprSchedule, DailyReward, RewardCalculator, TieredApr, Token
-from softstaking.demo import sample_path, seed_rewards
 from softstaking.io import (
     COLUMNS,
     read_events,
@@ -27,7 +26,8 @@ from softstaking.io import (
     to_pandas,
     write_records,
 )
-from softstaking.reconcile import ReportedPayout
+from softstaking.programs.reconcile import ReportedPayout
+from softstaking.samples import sample_path, seed_rewards
 from tests.strategies import FIRST_DAY, policies, reward_records, timelines, tokens
 
 FORMATS = ("csv", "jsonl")
@@ -217,7 +217,7 @@ class TestLayering:
         code = (
             "import sys, softstaking; "
             "print(sorted(m for m in sys.modules if m.startswith("
-            "('softstaking.io', 'softstaking.cli', 'softstaking.demo', 'tqdm', 'pandas'))))"
+            "('softstaking.io', 'softstaking.cli', 'softstaking.samples', 'tqdm', 'pandas'))))"
         )
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

@@ -32,7 +32,7 @@ from softstaking import (
     WindowPayouts,
     group_payouts,
 )
-from softstaking.days import resolve_wall_time
+from softstaking.core.days import resolve_wall_time
 from tests.strategies import FIRST_DAY, policies, timelines, wall_times, weekday_sets, zones
 
 DAY = timedelta(days=1)

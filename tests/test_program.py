@@ -35,7 +35,7 @@ from softstaking import (
     Token,
     UnknownTokenError,
 )
-from softstaking.instants import to_us
+from softstaking.core.instants import to_us
 from tests.strategies import (
     FIRST_DAY,
     aprs,

@@ -34,7 +34,7 @@ from softstaking import (
     Token,
     WeeklyPayouts,
 )
-from softstaking.instants import to_us
+from softstaking.core.instants import to_us
 from tests.strategies import (
     FIRST_DAY,
     WIDE,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,3 +39,39 @@ class TestQuality:
         """Every file is formatted as ruff formats it."""
         done = _run("ruff", "format", "--check", ".")
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+class TestLayers:
+    def test_the_layers_contract_is_kept(self) -> None:
+        """import-linter finds no import from a lower layer into a higher one, and no cycle."""
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("lint-imports"))],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 broken" in done.stdout
+
+    @pytest.mark.parametrize("higher", ["programs.program", "io.readers", "cli.app"])
+    def test_a_core_module_importing_a_higher_layer_breaks_the_contract(
+        self, tmp_path: Path, higher: str
+    ) -> None:
+        """A copy of the package whose core imports programs, io or cli fails lint-imports."""
+        shutil.copytree(ROOT / "src", tmp_path / "src")
+        shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+        tokens = tmp_path / "src" / "softstaking" / "core" / "tokens.py"
+        tokens.write_text(tokens.read_text() + f"\nimport softstaking.{higher}  # noqa\n")
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("lint-imports"))],
+            check=False,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "PYTHONPATH": str(tmp_path / "src")},
+        )
+        assert done.returncode != 0
+        assert f"softstaking.core.tokens -> softstaking.{higher}" in done.stdout

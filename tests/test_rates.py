@@ -41,8 +41,8 @@ from softstaking import (
     Token,
     WholeBalanceTiers,
 )
-from softstaking.instants import to_us
-from softstaking.rates import blended_rate
+from softstaking.core.instants import to_us
+from softstaking.core.rates import blended_rate
 from tests.strategies import (
     FIRST_DAY,
     WIDE,

@@ -10,7 +10,6 @@ import attrs
 import pytest
 
 from softstaking import InvalidInputError, TieredApr
-from softstaking.demo import seed_rewards
 from softstaking.io import (
     BadRowsError,
     read_events,
@@ -20,6 +19,7 @@ from softstaking.io import (
     read_tiers,
     write_records,
 )
+from softstaking.samples import seed_rewards
 
 
 def _problem(reader: object, text: str, fmt: str = "csv") -> tuple[int, str, str]:

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softstaking import DailyReward, InvalidInputError, InvalidTypeError
-from softstaking.demo import sample_path, seed_rewards
 from softstaking.io import read_payouts
-from softstaking.reconcile import DayStatus, ReportedPayout, reconcile
+from softstaking.programs.reconcile import DayStatus, ReportedPayout, reconcile
+from softstaking.samples import sample_path, seed_rewards
 from tests.strategies import reward_records
 
 JULY = {d: date(2019, 7, d) for d in range(15, 23)}

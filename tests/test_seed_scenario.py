@@ -24,7 +24,7 @@ from softstaking import (
     TimeWeighted,
     Token,
 )
-from softstaking.demo import seed_rewards
+from softstaking.samples import seed_rewards
 
 UTC8 = timezone(timedelta(hours=8))
 IOTX = Token("IOTX", 18)

@@ -4,7 +4,6 @@ Examples:
     >>> from softstaking import RewardCalculator, Token, AprSchedule, TimeWeighted
 """
 
-from softstaking.amounts import CONTEXT, AmountLike
 from softstaking.apy import (
     apr_from_apy,
     apr_from_daily_rates,
@@ -15,18 +14,11 @@ from softstaking.apy import (
     reg_dd_apy_percent,
     round_percent,
 )
-from softstaking.calculator import RewardCalculator
-from softstaking.daycount import DayCount
-from softstaking.days import DayCalendar, DayWindow, resolve_wall_time
-from softstaking.distribution import (
-    Allocation,
-    PoolDay,
-    distribute,
-    distribute_days,
-    measure_holdings,
-)
-from softstaking.eligibility import EarningStart
-from softstaking.errors import (
+from softstaking.core.amounts import CONTEXT, AmountLike
+from softstaking.core.calculator import RewardCalculator
+from softstaking.core.daycount import DayCount
+from softstaking.core.days import DayCalendar, DayWindow, resolve_wall_time
+from softstaking.core.errors import (
     InvalidBandError,
     InvalidInputError,
     InvalidTypeError,
@@ -35,10 +27,9 @@ from softstaking.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
-from softstaking.explain import Explanation, explain_day
-from softstaking.holdings import Holding, SubAccount
-from softstaking.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
-from softstaking.payouts import (
+from softstaking.core.explain import explain_day
+from softstaking.core.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
+from softstaking.core.payouts import (
     DailyPayouts,
     MonthlyPayouts,
     Payout,
@@ -49,15 +40,14 @@ from softstaking.payouts import (
     group_payouts,
     payout_times,
 )
-from softstaking.policies import (
+from softstaking.core.policies import (
     AccrualPolicy,
     DailySnapshot,
     MinimumBalance,
     SnapshotAverage,
     TimeWeighted,
 )
-from softstaking.program import AccountReward, DuplicateHoldingError, Program, UnknownTokenError
-from softstaking.rates import (
+from softstaking.core.rates import (
     Rate,
     RateLike,
     RateModel,
@@ -66,13 +56,34 @@ from softstaking.rates import (
     TieredApr,
     WholeBalanceTiers,
 )
-from softstaking.reconcile import DayCheck, DayStatus, Reconciliation, ReportedPayout, reconcile
-from softstaking.records import DailyReward
-from softstaking.rounding import Dust, Settlement, settle
-from softstaking.schedules import AprSchedule
-from softstaking.sweep import BalanceView
-from softstaking.timeline import BalanceEvent, BalanceTimeline
-from softstaking.tokens import Token
+from softstaking.core.records import DailyReward, Explanation
+from softstaking.core.rounding import Dust, Settlement, settle
+from softstaking.core.schedules import AprSchedule
+from softstaking.core.sweep import BalanceView
+from softstaking.core.timeline import BalanceEvent, BalanceTimeline
+from softstaking.core.tokens import Token
+from softstaking.programs.distribution import (
+    Allocation,
+    PoolDay,
+    distribute,
+    distribute_days,
+    measure_holdings,
+)
+from softstaking.programs.eligibility import EarningStart
+from softstaking.programs.holdings import Holding, SubAccount
+from softstaking.programs.program import (
+    AccountReward,
+    DuplicateHoldingError,
+    Program,
+    UnknownTokenError,
+)
+from softstaking.programs.reconcile import (
+    DayCheck,
+    DayStatus,
+    Reconciliation,
+    ReportedPayout,
+    reconcile,
+)
 
 __all__ = [
     "CONTEXT",

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
-from softstaking.amounts import CONTEXT, ZERO, AmountLike, to_amount
-from softstaking.errors import InvalidInputError, InvalidTypeError
+from softstaking.core.amounts import CONTEXT, ZERO, AmountLike, to_amount
+from softstaking.core.errors import InvalidInputError, InvalidTypeError
 
 __all__ = [
     "REG_DD_DAYS_IN_YEAR",

@@ -13,7 +13,7 @@ This package sits on top of the core; the core never imports it.
 Examples:
     >>> import io
     >>> from softstaking.io import read_records, write_records
-    >>> from softstaking.demo import seed_rewards
+    >>> from softstaking.samples import seed_rewards
     >>> out = io.StringIO()
     >>> write_records(seed_rewards(), out, format="csv")
     8

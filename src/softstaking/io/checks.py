@@ -13,7 +13,7 @@ from typing import Final
 
 from softstaking.io import csv, jsonl
 from softstaking.io.sources import Format, Source, format_of
-from softstaking.reconcile import DayCheck, Reconciliation
+from softstaking.programs.reconcile import DayCheck, Reconciliation
 
 __all__ = ["CHECK_COLUMNS", "write_checks"]
 
@@ -46,7 +46,7 @@ def write_checks(
     Examples:
         >>> import io
         >>> from datetime import date
-        >>> from softstaking.reconcile import ReportedPayout, reconcile
+        >>> from softstaking.programs.reconcile import ReportedPayout, reconcile
         >>> out = io.StringIO()
         >>> write_checks(reconcile([], [ReportedPayout(date(2024, 1, 1), "2")]), out, format="csv")
         1

@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from softstaking.errors import InvalidInputError, InvalidTypeError
+from softstaking.core.errors import InvalidInputError, InvalidTypeError
 
 __all__ = ["DEFAULT_MAX_ERRORS", "BadRowsError", "Problem", "Problems"]
 

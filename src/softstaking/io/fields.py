@@ -15,8 +15,8 @@ from typing import Final
 
 from dateutil.parser import isoparse
 
-from softstaking.amounts import to_amount
-from softstaking.errors import SoftStakingError
+from softstaking.core.amounts import to_amount
+from softstaking.core.errors import SoftStakingError
 
 __all__ = [
     "MAX_EXPONENT",

@@ -16,7 +16,7 @@ from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount, parse_day, parse_text
 from softstaking.io.reading import Cells, read
 from softstaking.io.sources import Format, Source
-from softstaking.reconcile import ReportedPayout
+from softstaking.programs.reconcile import ReportedPayout
 
 __all__ = ["read_payouts"]
 

@@ -18,13 +18,13 @@ from functools import partial
 
 import attrs
 
-from softstaking.errors import InvalidBandError, SoftStakingError
+from softstaking.core.errors import InvalidBandError, SoftStakingError
+from softstaking.core.schedules import AprSchedule, Rate, TieredApr
+from softstaking.core.timeline import BalanceEvent
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, Problems
 from softstaking.io.fields import parse_amount, parse_day, parse_instant, parse_text
 from softstaking.io.reading import Cells, read
 from softstaking.io.sources import Format, Source, name_of
-from softstaking.schedules import AprSchedule, Rate, TieredApr
-from softstaking.timeline import BalanceEvent
 
 __all__ = [
     "RateRow",

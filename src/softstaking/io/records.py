@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from softstaking.amounts import ZERO
+from softstaking.core.amounts import ZERO
+from softstaking.core.records import DailyReward
 from softstaking.io import csv, jsonl
 from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount, parse_day, parse_instant
 from softstaking.io.reading import Cells, read
 from softstaking.io.sources import Format, Source, format_of
-from softstaking.records import DailyReward
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime |
     """The records as plain dicts, field name to value, values unchanged.
 
     Examples:
-        >>> from softstaking.demo import seed_rewards
+        >>> from softstaking.samples import seed_rewards
         >>> first = to_dicts(seed_rewards())[0]
         >>> first.get("paid")
         Decimal('9.315068493150684931')

@@ -14,7 +14,7 @@ from typing import Literal, TextIO, TypeAlias
 
 import attrs
 
-from softstaking.errors import InvalidInputError
+from softstaking.core.errors import InvalidInputError
 from softstaking.io.errors import Problems
 
 __all__ = [

@@ -1,0 +1,147 @@
+"""The ``softstaking`` command: the parser, and ``main``, which runs one command.
+
+Exit codes: 0 when all went well; 1 when ``reconcile`` finds a disagreement; 2 for a
+usage mistake or bad input (a bad option, a missing file, a bad row, a number or date out
+of range), reported in one message on stderr without a traceback; 141 (128 + SIGPIPE, as
+a shell reports a program killed by it) when the reader of stdout goes away, as in
+``softstaking demo | head -1``: the output was cut short, quietly.
+
+Each command is a module of this package with ``add_parser`` and ``run``; this module
+lists them, in the order ``--help`` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from decimal import DecimalException
+from typing import Final, Protocol, TextIO
+
+from softstaking.cli import apy, compute, demo, explain, reconcile
+from softstaking.cli.options import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE
+from softstaking.core.errors import SoftStakingError
+
+__all__ = ["main", "parser"]
+
+
+class _Command(Protocol):
+    """What each command module has."""
+
+    def add_parser(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """Add the command and its options."""
+
+    def run(self, args: argparse.Namespace, out: TextIO) -> int:
+        """Run the command; returns the exit code."""
+
+
+_COMMANDS: Final[dict[str, _Command]] = {
+    "demo": demo,
+    "compute": compute,
+    "explain": explain,
+    "reconcile": reconcile,
+    "apy": apy,
+}
+
+_EPILOG = """\
+examples:
+  softstaking demo          print the seed's IOTX scenario, one line per day
+  python -m softstaking demo
+  softstaking compute events.csv rates.csv --token IOTX --policy snapshot --at 23:59:59 \\
+      --tz +08:00 --min-payout 0.000001 -o rewards.csv
+  softstaking explain events.csv rates.csv --day 2019-07-17 --token IOTX --at 23:59:59 \\
+      --tz +08:00 --min-payout 0.000001
+  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX --at 23:59:59 \\
+      --tz +08:00 --min-payout 0.000001 --tolerance 0.00000001
+  softstaking compute events.csv rates.csv --tz -05:00 --day-offset -02:00 --days 7
+  softstaking apy --apr 0.05 --periods 365
+
+negative offsets:
+  write them as usual (--tz -05:00, --day-offset -02:00); the forms --tz=-05:00 and
+  --tz UTC-05:00 work too.
+
+exit codes:
+  0  success
+  1  reconcile: at least one day is missing, extra or different
+  2  usage mistake or bad input (the message says what and where)
+  141  stdout was closed early (as in `softstaking demo | head -1`); nothing printed
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's argument parser; the docs print its help."""
+    top = argparse.ArgumentParser(
+        prog="softstaking",
+        description="Exact soft-staking rewards, day by day.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in _COMMANDS.values():
+        command.add_parser(commands)
+    return top
+
+
+_OFFSET_OPTIONS: Final = ("--tz", "--day-offset")
+_NEGATIVE: Final = re.compile(r"-\d")
+
+
+def _joined_offsets(argv: Sequence[str]) -> list[str]:
+    """``--tz -05:00`` as ``--tz=-05:00``, which argparse would otherwise take for an option."""
+    joined: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item in _OFFSET_OPTIONS:
+            value = next(items, None)
+            if value is not None and _NEGATIVE.match(value):
+                joined.append(f"{item}={value}")
+                continue
+            joined.append(item)
+            if value is not None:
+                joined.append(value)
+            continue
+        joined.append(item)
+    return joined
+
+
+def _quiet_broken_pipe() -> int:
+    """Point stdout at devnull so that the exit's flush does not fail again (Python docs)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (see ``EXIT_OK`` and the others).
+
+    A user's mistake (a bad option, an unreadable file, a bad row, a number or a date out
+    of range) is reported on stderr in one message, without a traceback, with exit code
+    ``EXIT_BAD_INPUT``. If stdout is closed early, the command stops quietly with
+    ``EXIT_BROKEN_PIPE``.
+    """
+    top = parser()
+    try:
+        args = top.parse_args(_joined_offsets(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exit_:  # --help (0) or a usage error (2), already printed
+        return int(exit_.code or 0)
+    try:
+        code = _COMMANDS[args.command].run(args, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except (SoftStakingError, argparse.ArgumentTypeError) as err:
+        sys.stderr.write(f"softstaking {args.command}: error: {err}\n")
+    except ArithmeticError as err:  # OverflowError and the decimal module's errors
+        detail = type(err).__name__ if isinstance(err, DecimalException) else str(err)
+        sys.stderr.write(
+            f"softstaking {args.command}: error: a number or date is out of range "
+            f"({detail}); check the options and the files' values\n"
+        )
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        sys.stderr.write(f"softstaking {args.command}: error: {err.strerror or err}{where}\n")
+    else:
+        return code
+    return EXIT_BAD_INPUT
