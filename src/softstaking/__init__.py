@@ -14,7 +14,8 @@ from softstaking.apy import (
     reg_dd_apy_percent,
     round_percent,
 )
-from softstaking.core.amounts import CONTEXT, AmountLike
+from softstaking.core.amounts import PUBLIC_CONTEXT as CONTEXT
+from softstaking.core.amounts import AmountLike
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.daycount import DayCount
 from softstaking.core.days import DayCalendar, DayWindow, resolve_wall_time

@@ -13,7 +13,7 @@ from typing import Final, TypeAlias
 
 from softstaking.core.errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["CONTEXT", "PRECISION", "AmountLike", "to_amount"]
+__all__ = ["CONTEXT", "PRECISION", "PUBLIC_CONTEXT", "AmountLike", "ReadOnlyContext", "to_amount"]
 
 PRECISION: Final = 100
 """Significant digits of the library's context.
@@ -22,17 +22,47 @@ Sums and products of amounts are exact well beyond any real balance (10^40 token
 36 decimals fit); only divisions (averages, ``/ 365``) round, half-even, at this precision.
 """
 
-CONTEXT: Final = decimal.Context(
-    prec=PRECISION,
-    rounding=decimal.ROUND_HALF_EVEN,
-    Emin=-999_999,
-    Emax=999_999,
-    capitals=1,
-    clamp=0,
-    flags=[],
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-"""The decimal context every calculation in the library uses."""
+
+class ReadOnlyContext(decimal.Context):
+    """A decimal context whose settings cannot be assigned.
+
+    ``context.prec = 6`` raises ``AttributeError``; ``context.copy()`` gives an ordinary
+    context to change.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = (
+            f"the library's decimal context is read-only (setting {name}); "
+            "use CONTEXT.copy() for a context of your own"
+        )
+        raise AttributeError(msg)
+
+
+def _library_context() -> ReadOnlyContext:
+    return ReadOnlyContext(
+        prec=PRECISION,
+        rounding=decimal.ROUND_HALF_EVEN,
+        Emin=-999_999,
+        Emax=999_999,
+        capitals=1,
+        clamp=0,
+        flags=[],
+        traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+    )
+
+
+CONTEXT: Final = _library_context()
+"""The decimal context every calculation in the library uses. Do not change its traps."""
+
+PUBLIC_CONTEXT: Final = _library_context()
+"""The library's context as ``softstaking.CONTEXT`` exports it: the same settings, read-only.
+
+It is a separate object from the one the library computes with, so that nothing done to
+it (assigning a setting is refused; changing its ``traps`` changes only it) can change
+the library's results.
+"""
 
 EXACT: Final = CONTEXT.copy()
 """A context that raises ``decimal.Inexact`` instead of rounding.

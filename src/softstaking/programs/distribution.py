@@ -26,6 +26,7 @@ import attrs
 from softstaking.core.amounts import EXACT, ZERO, AmountLike, to_amount
 from softstaking.core.days import DayCalendar
 from softstaking.core.errors import InvalidInputError, InvalidTypeError
+from softstaking.core.fixed import from_units, to_units
 from softstaking.core.instants import check_day
 from softstaking.core.policies import AccrualPolicy, check_measured
 from softstaking.core.rounding import Dust
@@ -108,12 +109,16 @@ def _read_holdings(holdings: object) -> dict[str, Decimal]:
     return out
 
 
-def _scaled_ints(values: Iterable[Decimal]) -> list[int]:
-    """The values times one power of ten that makes every one of them an integer."""
+def _scaled_ints(values: Iterable[Decimal]) -> tuple[list[int], int]:
+    """The values as ints in one unit, ``10**-shift``, and that ``shift``.
+
+    The unit is the finest of the values' last digits, so each int is exact; their sum is
+    exact too, however many digits it has (averages can carry a hundred each).
+    """
     values = list(values)
     exponents = [v.as_tuple().exponent for v in values]
     shift = max([0, *(-e for e in exponents if isinstance(e, int))])
-    return [int(v.scaleb(shift, EXACT)) for v in values]
+    return [to_units(v, -shift) for v in values], shift
 
 
 def _hamilton(units: int, weights: list[int], ids: list[str]) -> list[int]:
@@ -179,11 +184,9 @@ def distribute(
     balances = _read_holdings(holdings)
     ids = sorted(a for a, b in balances.items() if b >= minimum)
     excluded = tuple(sorted(a for a, b in balances.items() if b < minimum))
-    held = [balances[a] for a in ids]
-    total = ZERO
-    for b in held:
-        total = EXACT.add(total, b)
-    weights = _scaled_ints(held)
+    weights, shift = _scaled_ints(balances[a] for a in ids)
+    # Exact whatever its length: a sum of averages can outgrow the library's 100 digits.
+    total = from_units(sum(weights), -shift) if ids else ZERO
     # The pool's whole base units: int() truncates, and the pool is not negative.
     units = int(amount.scaleb(token.decimals, EXACT))
     if not ids or sum(weights) == 0:
