@@ -14,6 +14,7 @@ from softstaking.cli.options import (
     make_calculator,
     progress,
     read_timeline,
+    refuse_output_among_inputs,
 )
 from softstaking.io import write_records
 from softstaking.io.sources import Format
@@ -46,6 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the command; returns the exit code."""
+    refuse_output_among_inputs(args, "events", "rates")
     calc = make_calculator(args)
     timeline = read_timeline(args)
     last = calc.calendar.day_of(timeline.events[-1].at) if timeline.events else date.min

@@ -7,10 +7,12 @@ with a message naming the value, so that argparse reports it against its option.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, time, timedelta, timezone, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,6 +49,7 @@ __all__ = [
     "parse_zone",
     "progress",
     "read_timeline",
+    "refuse_output_among_inputs",
 ]
 
 EXIT_OK: Final = 0
@@ -264,6 +267,27 @@ def progress(items: Iterable[T], what: str) -> Iterator[T]:
     """Items with a progress bar on stderr, shown only when stderr is a terminal."""
     quiet = not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     yield from tqdm(items, desc=what, unit=" rows", file=sys.stderr, disable=quiet, leave=False)
+
+
+def refuse_output_among_inputs(args: argparse.Namespace, *inputs: str) -> None:
+    """Refuse ``-o`` naming one of the inputs, before anything is read or written.
+
+    ``inputs`` are the names of the ``args`` attributes that hold input paths. Paths are
+    compared as the files they name, through links, so ``./events.csv`` and a symbolic
+    link to it count as the same file.
+    """
+    output = getattr(args, "output", None)
+    if output in (None, "-"):
+        return
+    out = Path(output)
+    for name in inputs:
+        path = Path(getattr(args, name))
+        same = out.resolve() == path.resolve()
+        if not same and out.exists() and path.exists():
+            same = os.path.samefile(out, path)
+        if same:
+            msg = f"-o {output}: that is the {name} input; write the output to another file"
+            raise argparse.ArgumentTypeError(msg)
 
 
 def make_policy(args: argparse.Namespace) -> AccrualPolicy:

@@ -17,6 +17,7 @@ from softstaking.cli.options import (
     parse_amount,
     progress,
     read_timeline,
+    refuse_output_among_inputs,
 )
 from softstaking.core.errors import InvalidInputError
 from softstaking.io import read_payouts, write_checks
@@ -68,6 +69,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the command; returns the exit code."""
+    refuse_output_among_inputs(args, "events", "rates", "payouts")
     calc = make_calculator(args)
     timeline = read_timeline(args)
     left_out: list[int] = []

@@ -15,6 +15,7 @@ from typing import Literal, TextIO, TypeAlias
 import attrs
 
 from softstaking.core.errors import InvalidInputError
+from softstaking.io.atomic import atomic_text
 from softstaking.io.errors import Problems
 
 __all__ = [
@@ -85,10 +86,14 @@ def opened(source: Source, mode: Literal["r", "w"]) -> Iterator[TextIO]:
 
     CSV needs ``newline=""`` so quoted fields keep their line breaks; JSON Lines does not
     mind, so every file is opened that way. A byte-order mark at the start is ignored.
+    A path opened to write is written atomically (``atomic_text``): the file appears whole
+    when the block ends, or the previous one stays.
     """
-    if isinstance(source, str | os.PathLike):
-        encoding = "utf-8-sig" if mode == "r" else "utf-8"
-        with open(source, mode, encoding=encoding, newline="") as stream:
+    if isinstance(source, str | os.PathLike) and mode == "w":
+        with atomic_text(source) as stream:
+            yield stream
+    elif isinstance(source, str | os.PathLike):
+        with open(source, mode, encoding="utf-8-sig", newline="") as stream:
             yield stream
     else:
         yield source
