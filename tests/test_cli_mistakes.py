@@ -28,13 +28,38 @@ def _summary(stdout: str) -> str:
 
 
 class TestReconcileComparesSomething:
-    def test_without_token_every_export_row_counts(self) -> None:
-        """With no --token, an export with a token column is used whole, not dropped."""
-        done = _run("reconcile", EVENTS, RATES, PAYOUTS, "--tolerance", "0.00000001")
+    def test_without_token_an_export_of_several_tokens_is_refused(self) -> None:
+        """With no --token, an export naming two tokens is refused, naming them.
+
+        A row of another token must not pass for a matched day.
+        """
+        message = _refused("reconcile", EVENTS, RATES, PAYOUTS, "--tolerance", "0.00000001")
+        assert "names 2 tokens (ELA, IOTX)" in message
+        assert "--token" in message
+
+    def test_without_token_an_export_of_one_token_is_compared_and_named(
+        self, tmp_path: Path
+    ) -> None:
+        """With no --token, an export of one token is used, and the summary names it."""
+        export = tmp_path / "payouts.csv"
+        lines = Path(PAYOUTS).read_text().splitlines(keepends=True)
+        export.write_text("".join(line for line in lines if ",ELA" not in line))
+        done = _run("reconcile", EVENTS, RATES, str(export), *KUCOIN, *TOLERANCE)
         assert done.returncode == EXIT_DISAGREE, done.stderr
-        # the export's 8 rows (one an ELA row) fall on the 8 days 2019-07-15 to 22
-        assert _summary(done.stdout).startswith("8 days:")
-        assert "left out" not in done.stdout
+        assert "compared 2019-07-15 to 2019-07-22, token IOTX" in _summary(done.stdout)
+
+    def test_days_missing_at_the_end_of_the_export_count_as_missing(self, tmp_path: Path) -> None:
+        """An export that ends before the last event's day still compares the days after it."""
+        export = tmp_path / "payouts.csv"
+        lines = Path(PAYOUTS).read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith(("2019-07-2", "2019-07-19"))]
+        export.write_text("".join(kept))
+        done = _run("reconcile", EVENTS, RATES, str(export), "--token", "IOTX", *KUCOIN, *TOLERANCE)
+        assert done.returncode == EXIT_DISAGREE, done.stderr
+        summary = _summary(done.stdout)
+        # the last payment is for 17 July, the last event on 19 July
+        assert "compared 2019-07-15 to 2019-07-19" in summary
+        assert "2019-07-18  missing" in done.stdout
 
     def test_token_matches_ignoring_case(self) -> None:
         """--token iotx keeps the IOTX rows and leaves out the ELA row, counted."""

@@ -36,9 +36,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(columns date, amount, and optionally token and account). Each day is matched, "
         "missing, extra or different. Exits with 1 if any day is not matched. Days run "
         "from --start (default: the first event's or payment's day) to --end (default: "
-        "the day after the last payment or, with none, after the last event's day). Given "
-        "--token, rows of the export naming another token (compared ignoring case) are left "
-        "out and counted; with no --token, every row is used. 0 days compared is an error.",
+        "the day after the later of the last payment and the last event's day), and the "
+        "summary names them. Given --token, rows of the export naming another token "
+        "(compared ignoring case) are left out and counted; with no --token, an export "
+        "naming more than one token is an error. 0 days compared is an error.",
         examples="  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX "
         "--at 23:59:59 --tz +08:00 --tolerance 0.00000001\n"
         "  softstaking reconcile events.csv rates.csv payouts.csv --tolerance 0.00000001 "
@@ -73,21 +74,35 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     calc = make_calculator(args)
     timeline = read_timeline(args)
     left_out: list[int] = []
+    named: dict[str, str] = {}
     rows = read_payouts(
-        args.payouts, token=args.token, account=args.account, skipped=left_out.append
+        args.payouts,
+        token=args.token,
+        account=args.account,
+        skipped=left_out.append,
+        tokens=lambda token: named.setdefault(token.casefold(), token),
     )
     payouts = list(progress(rows, "payouts"))
+    if args.token is None and len(named) > 1:
+        msg = (
+            f"{args.payouts} names {len(named)} tokens ({', '.join(sorted(named.values()))}): "
+            "give --token to compare one of them"
+        )
+        raise InvalidInputError(msg)
+    token = args.token or next(iter(named.values()), None)
     if args.start is None and payouts:
         first = min(p.day for p in payouts)
         if timeline.events:
             first = min(first, calc.calendar.day_of(timeline.events[0].at))
         args.start = first
+    # The run ends after the later of the last payment and the last event, so that days
+    # the export leaves out at its end are compared too (as missing), not dropped.
+    end = date.min
     if payouts:
         last = max(p.day for p in payouts)
         end = last + timedelta(days=1) if args.by == "day" else last
-    else:  # nothing paid: every computed day is due, and missing
-        end = calc.calendar.day_of(timeline.events[-1].at) if timeline.events else date.min
-        end += timedelta(days=1)
+    if timeline.events:
+        end = max(end, calc.calendar.day_of(timeline.events[-1].at) + timedelta(days=1))
     start, end = day_range(args, calc, timeline, last=end)
     records = calc.daily_rewards(timeline, start, end, carry=args.carry)
     result = reconcile(records, payouts, tolerance=args.tolerance, by=args.by)
@@ -99,6 +114,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         msg = f"0 days checked from {start} to {end}: nothing was compared"
         raise InvalidInputError(f"{msg}; {skipped}" if skipped else msg)
     lines = str(result).splitlines()
+    compared = f"; compared {start} to {end - timedelta(days=1)}"
+    lines[-1] += compared + (f", token {token}" if token else "")
     if skipped:
         lines[-1] += f"; {skipped}"
     if args.output is not None:

@@ -29,6 +29,7 @@ def read_payouts(
     format: Format | None = None,
     max_errors: int = DEFAULT_MAX_ERRORS,
     skipped: Callable[[int], None] | None = None,
+    tokens: Callable[[str], object] | None = None,
 ) -> Iterator[ReportedPayout]:
     """The payments in a payout history export, one at a time.
 
@@ -39,6 +40,8 @@ def read_payouts(
         format: ``"csv"`` or ``"jsonl"``; by default, from the file's suffix.
         max_errors: How many problems the error lists before it only counts the rest.
         skipped: Called with the line of each row left out for another token or account.
+        tokens: Called with the token each kept row names, if it names one, so that a
+            caller can check that the export is of one token.
 
     Raises:
         BadRowsError: After the last row, if any row was bad.
@@ -55,6 +58,10 @@ def read_payouts(
                 return None
         if day is None or amount is None:
             return None
+        if tokens is not None and cells.present("token"):
+            named = cells.get("token", parse_text)
+            if named:
+                tokens(named)
         return ReportedPayout(day, amount)
 
     return read(
