@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
@@ -142,3 +143,55 @@ class TestRoundTrip:
         assert date(2024, 1, 2) == record.payout_at.date()
         assert record.payout_at.astimezone(UTC).second == 45
         assert Decimal(0) <= record.paid
+
+
+class TestEncodings:
+    """Bytes that are not UTF-8 are a located problem, never a bare UnicodeDecodeError."""
+
+    def test_latin1_names_line_and_byte_offset(self, tmp_path: Path) -> None:
+        """A Latin-1 é on line 3 is refused at line 3 with its byte offset."""
+        events = tmp_path / "e.csv"
+        head = b"at,delta,kind\n2019-07-15T00:00:00Z,5,deposit\n"
+        events.write_bytes(head + b"2019-07-16T00:00:00Z,5,d\xe9p\xf4t\n")
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(events))
+        [problem] = caught.value.problems
+        assert (problem.path, problem.line, problem.column) == (str(events), 3, "")
+        offset = len(head) + len("2019-07-16T00:00:00Z,5,d")
+        assert f"cannot decode byte 0xe9 at byte offset {offset}" in problem.reason
+
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_utf16_is_named(self, tmp_path: Path, fmt: str) -> None:
+        """A UTF-16 file (with its byte-order mark) is refused at line 1, saying UTF-16."""
+        text = "at,delta\n" if fmt == "csv" else '{"at": "2019-07-15T00:00:00Z", "delta": "5"}\n'
+        path = tmp_path / f"e.{fmt}"
+        path.write_bytes(text.encode("utf-16"))
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(path))
+        [problem] = caught.value.problems
+        assert problem.line == 1
+        assert "UTF-16" in problem.reason
+
+    def test_a_line_after_a_lone_carriage_return(self, tmp_path: Path) -> None:
+        """Lines end at CR as well as LF, as a text file reads them: the count agrees."""
+        path = tmp_path / "e.jsonl"
+        path.write_bytes(b'\r\n{"at": "2019-07-15T00:00:00Z", "delta": "5"}\r{"\xff": 1}\n')
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(path))
+        [problem] = caught.value.problems
+        assert problem.line == 3
+        assert "byte 0xff" in problem.reason
+
+    def test_a_callers_stream_is_located_by_line(self) -> None:
+        """A stream opened by the caller as UTF-8 still gives a located problem."""
+        raw = io.BytesIO(b"at,delta\n2019-07-15T00:00:00Z,5\n2019-07-16T00:00:00Z,\xff\n")
+        stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(stream, format="csv"))
+        assert "not UTF-8" in str(caught.value)
+
+    def test_utf8_with_a_byte_order_mark_is_read(self, tmp_path: Path) -> None:
+        """The byte-order mark of a UTF-8 file is still dropped."""
+        path = tmp_path / "e.csv"
+        path.write_bytes(b"\xef\xbb\xbfat,delta\n2019-07-15T00:00:00Z,5\n")
+        assert [e.delta for e in read_events(path)] == [Decimal(5)]

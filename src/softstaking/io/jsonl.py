@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from softstaking.io.errors import Problems
-from softstaking.io.sources import Row, Source, check_columns, lines_of, opened
+from softstaking.io.sources import Row, Source, check_columns, opened, read_lines
 
 __all__ = ["read_rows", "write_rows"]
 
@@ -35,8 +35,8 @@ def read_rows(
     A line that is not a JSON object, or whose keys are missing or unknown, is noted in
     ``problems`` and not yielded.
     """
-    with opened(source, "r") as stream:
-        for line, text in enumerate(lines_of(stream), start=1):
+    with read_lines(source, problems) as lines:
+        for line, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
             try:
