@@ -195,3 +195,27 @@ class TestEncodings:
         path = tmp_path / "e.csv"
         path.write_bytes(b"\xef\xbb\xbfat,delta\n2019-07-15T00:00:00Z,5\n")
         assert [e.delta for e in read_events(path)] == [Decimal(5)]
+
+
+class TestJsonLinesShapes:
+    def test_deep_nesting_is_a_bad_row(self) -> None:
+        """A line nested 100,000 deep is a bad row, not a RecursionError."""
+        text = "[" * 100_000 + "]" * 100_000 + "\n"
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "")
+        assert "nested too deeply" in reason
+
+    def test_deep_nesting_inside_an_object(self) -> None:
+        """Deep nesting inside a value is refused the same way, and reading goes on."""
+        good = '{"at": "2019-07-15T00:00:00Z", "delta": "5"}\n'
+        deep = '{"delta": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001 + "\n"
+        line, _, reason = _problem(read_events, good + deep, "jsonl")
+        assert line == 2
+        assert "nested too deeply" in reason
+
+    def test_a_repeated_key_is_refused_by_name(self) -> None:
+        """{"delta": "100", "delta": "1000"} is refused, naming delta, not read as 1000."""
+        text = '{"at": "2019-07-15T00:00:00Z", "delta": "100", "delta": "1000"}\n'
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "delta")
+        assert "given twice" in reason

@@ -3,7 +3,9 @@
 Numbers are read exactly, as ``Decimal`` (``parse_float=Decimal``), never
 through a float, so ``{"apr": 0.068}`` means exactly 0.068. The writers write amounts
 as strings all the same, which every JSON tool keeps exact. ``NaN`` and ``Infinity`` are
-refused. Blank lines, and a byte-order mark at the start, are ignored.
+refused, and so is a key given twice in one object (JSON would keep the last, silently)
+and a line nested too deeply to read. Blank lines, and a byte-order mark at the start,
+are ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +25,24 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(msg)
 
 
+class _RepeatedKeyError(ValueError):
+    """An object gives a key twice; ``key`` is the key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """The object of ``pairs``, refusing a repeated key instead of keeping the last."""
+    value: dict[str, object] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _RepeatedKeyError(key)
+        value[key] = item
+    return value
+
+
 def read_rows(
     source: Source,
     problems: Problems,
@@ -40,7 +60,18 @@ def read_rows(
             if not text.strip():
                 continue
             try:
-                value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+                value = json.loads(
+                    text,
+                    parse_float=Decimal,
+                    parse_constant=_refuse_constant,
+                    object_pairs_hook=_unique_keys,
+                )
+            except _RepeatedKeyError as err:
+                problems.add(line, err.key, "key given twice")
+                continue
+            except RecursionError:
+                problems.add(line, "", "not valid JSON: nested too deeply to read")
+                continue
             except json.JSONDecodeError as err:
                 problems.add(line, "", f"not valid JSON: {err.msg} at character {err.colno}")
                 continue
