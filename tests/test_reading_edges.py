@@ -15,6 +15,7 @@ from softstaking.io import (
     BadRowsError,
     read_events,
     read_numbered_events,
+    read_rates,
     read_records,
     read_schedule,
     read_tiers,
@@ -219,3 +220,60 @@ class TestJsonLinesShapes:
         line, column, reason = _problem(read_events, text, "jsonl")
         assert (line, column) == (1, "delta")
         assert "given twice" in reason
+
+
+EVENT_AT = "2019-07-15T00:00:00Z"
+
+
+class TestAmountsTheLibraryCannotHold:
+    @pytest.mark.parametrize("delta", ["0E-500", "1E-51", "1E+999999", "0E+60", "-1E-999999"])
+    def test_deltas_out_of_the_exact_range_are_refused_where_read(self, delta: str) -> None:
+        """A delta the timeline could not add exactly is refused at its line, not later."""
+        line, column, reason = _problem(
+            read_events, f"at,delta\n{EVENT_AT},5\n{EVENT_AT},{delta}\n"
+        )
+        assert (line, column) == (3, "delta")
+        assert "out of range" in reason
+
+    def test_the_exact_range_is_kept(self) -> None:
+        """1E-50 and 9E+49 are read, and the timeline adds them exactly."""
+        text = f"at,delta\n{EVENT_AT},9E+49\n{EVENT_AT},1E-50\n"
+        events = list(read_events(io.StringIO(text), format="csv"))
+        assert [e.delta for e in events] == [Decimal("9E+49"), Decimal("1E-50")]
+
+    def test_payments_are_held_to_the_exact_range(self) -> None:
+        """A payout amount of 0E-500 is refused at its line."""
+        from softstaking.io import read_payouts  # noqa: PLC0415
+
+        line, column, _ = _problem(read_payouts, "date,amount\n2019-07-15,0E-500\n")
+        assert (line, column) == (2, "amount")
+
+    def test_rates_keep_their_fine_digits(self) -> None:
+        """A rate with 100 significant digits (as records write them) is still read."""
+        apr = "0." + "3" * 100
+        [row] = read_rates(io.StringIO(f"effective_date,apr\n2019-07-15,{apr}\n"), format="csv")
+        assert row.apr == Decimal(apr)
+
+
+class TestStrictText:
+    @pytest.mark.parametrize(
+        "day", ["2019-W01-1", "2019-W011", "20190715", "2019-001x", "２０１９-07-15"]
+    )
+    def test_a_day_is_written_yyyy_mm_dd_only(self, day: str) -> None:
+        """An ISO week date is not a YYYY-MM-DD day: refused, never read as another day."""
+        line, column, reason = _problem(read_schedule, f"effective_date,apr\n{day},0.05\n")
+        assert (line, column) == (2, "effective_date")
+        assert "YYYY-MM-DD" in reason
+
+    def test_a_lone_surrogate_is_not_text(self) -> None:
+        r"""A JSON \ud800 escape in a kind is refused where it is read, not when printed."""
+        text = f'{{"at": "{EVENT_AT}", "delta": "5", "kind": "dep\\ud800"}}\n'
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "kind")
+        assert "lone surrogate, U+D800" in reason
+
+    def test_a_surrogate_pair_is_text(self) -> None:
+        """An escaped surrogate pair is one character, and is read."""
+        text = f'{{"at": "{EVENT_AT}", "delta": "5", "kind": "\\ud83d\\ude00"}}\n'
+        [event] = read_events(io.StringIO(text), format="jsonl")
+        assert event.kind == "\U0001f600"
