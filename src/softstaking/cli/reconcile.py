@@ -15,6 +15,7 @@ from softstaking.cli.options import (
     day_range,
     make_calculator,
     parse_amount,
+    parse_output,
     progress,
     read_timeline,
 )
@@ -61,6 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     recon.add_argument(
         "-o",
         "--output",
+        type=parse_output,
         help="also write each day's check to this file (.csv or .jsonl); "
         "stdout then shows only the summary",
     )
