@@ -277,3 +277,11 @@ class TestStrictText:
         text = f'{{"at": "{EVENT_AT}", "delta": "5", "kind": "\\ud83d\\ude00"}}\n'
         [event] = read_events(io.StringIO(text), format="jsonl")
         assert event.kind == "\U0001f600"
+
+    @pytest.mark.parametrize("number", ["0E1000000000000000000", "1e-9999999999999999999"])
+    def test_a_json_number_beyond_decimal_is_a_bad_row(self, number: str) -> None:
+        """A JSON number Decimal cannot hold at all is a bad row, not decimal.InvalidOperation."""
+        text = f'{{"up_to": null, "apr": {number}}}\n'
+        line, column, reason = _problem(read_tiers, text, "jsonl")
+        assert (line, column) == (1, "")
+        assert f"the number {number} is out of range" in reason

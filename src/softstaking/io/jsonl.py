@@ -1,6 +1,6 @@
 """JSON Lines: one JSON object per line, UTF-8.
 
-Numbers are read exactly, as ``Decimal`` (``parse_float=Decimal``), never
+Numbers are read exactly, as ``Decimal`` (``parse_float``), never
 through a float, so ``{"apr": 0.068}`` means exactly 0.068. The writers write amounts
 as strings all the same, which every JSON tool keeps exact. ``NaN`` and ``Infinity`` are
 refused, and so is a key given twice in one object (JSON would keep the last, silently)
@@ -10,10 +10,12 @@ are ignored.
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 
+from softstaking.core.amounts import CONTEXT
 from softstaking.io.errors import Problems
 from softstaking.io.sources import Row, Source, check_columns, opened, read_lines
 
@@ -23,6 +25,16 @@ __all__ = ["read_rows", "write_rows"]
 def _refuse_constant(name: str) -> object:
     msg = f"{name} is not an exact amount"
     raise ValueError(msg)
+
+
+def _exact_number(text: str) -> Decimal:
+    """A JSON number as the Decimal it spells, whatever the caller's decimal context."""
+    try:
+        with decimal.localcontext(CONTEXT):
+            return Decimal(text)
+    except decimal.InvalidOperation:  # an exponent beyond what Decimal can hold at all
+        msg = f"the number {text} is out of range"
+        raise ValueError(msg) from None
 
 
 class _RepeatedKeyError(ValueError):
@@ -62,7 +74,7 @@ def read_rows(
             try:
                 value = json.loads(
                     text,
-                    parse_float=Decimal,
+                    parse_float=_exact_number,
                     parse_constant=_refuse_constant,
                     object_pairs_hook=_unique_keys,
                 )
