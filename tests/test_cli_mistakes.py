@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -344,3 +345,49 @@ class TestClosedStdout:
         )
         assert done.returncode == EXIT_OK, done.stderr
         assert out.read_text(encoding="utf-8").startswith("day,")
+
+
+class TestBytesThatAreNotText:
+    def test_a_token_of_bytes_that_are_not_utf8_is_refused(self) -> None:
+        """--token with a byte that is not UTF-8 is refused, not a UnicodeEncodeError later."""
+        done = subprocess.run(
+            [
+                *(sys.executable.encode(), b"-m", b"softstaking", b"reconcile"),
+                *(EVENTS.encode(), RATES.encode(), PAYOUTS.encode(), b"--token", b"\xff"),
+            ],
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"},
+        )
+        assert done.returncode == EXIT_BAD_INPUT, done.stderr
+        assert b"Traceback" not in done.stderr
+        assert b"argument --token" in done.stderr
+
+    def test_a_character_stdout_cannot_print_is_one_message(self, tmp_path: Path) -> None:
+        """A stdout in ASCII that cannot print an event's kind is exit 2 with one message."""
+        events = tmp_path / "e.jsonl"
+        events.write_text(
+            '{"at": "2019-07-16T00:00:00Z", "delta": "5", "kind": "d\u00e9p\u00f4t"}\n',
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "softstaking",
+                "explain",
+                str(events),
+                RATES,
+                "--day",
+                "2019-07-16",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        )
+        assert done.returncode == EXIT_BAD_INPUT, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "to stdout in ascii; redirect it to a file" in done.stderr

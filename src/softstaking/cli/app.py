@@ -178,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"softstaking {args.command}: error: a number or date is out of range "
             f"({detail}); check the options and the files' values\n"
         )
+    except UnicodeEncodeError as err:  # a stdout that cannot print a character
+        _say(
+            f"softstaking {args.command}: error: cannot print {err.object[err.start : err.end]!r} "
+            f"to stdout in {err.encoding}; redirect it to a file\n"
+        )
     except OSError as err:
         where = f": {err.filename}" if err.filename else ""
         _say(f"softstaking {args.command}: error: {err.strerror or err}{where}\n")

@@ -45,6 +45,7 @@ __all__ = [
     "parse_amount",
     "parse_day",
     "parse_duration",
+    "parse_label",
     "parse_offset",
     "parse_output",
     "parse_zone",
@@ -166,6 +167,16 @@ def parse_duration(text: str) -> timedelta:
     return value
 
 
+def parse_label(text: str) -> str:
+    """A label such as a token symbol: text, so never bytes that are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # Python keeps such bytes of argv as lone surrogates
+        msg = f"{text!r} is not text: it holds bytes that are not UTF-8"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
+
+
 def parse_output(text: str) -> str:
     """A file to write, or ``-`` for stdout; never an empty name."""
     if not text.strip():
@@ -184,6 +195,7 @@ def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
     group = parser.add_argument_group("the program's rules")
     group.add_argument(
         "--token",
+        type=parse_label,
         help="token symbol (default: TOKEN); reconcile then uses only the export's rows "
         "for this token (any case) and rows naming none",
     )
