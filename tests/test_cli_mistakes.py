@@ -237,6 +237,9 @@ MISTAKES: list[tuple[tuple[str, ...], str]] = [
     (("compute", EVENTS, RATES, "--tz", "+25:00"), "--tz"),
     (("compute", EVENTS, RATES, "--day-offset", "+01:60"), "--day-offset"),
     (("compute", EVENTS, RATES, "--day-offset", "1:2:3"), "--day-offset"),
+    (("compute", EVENTS, RATES, "--day-offset", "+99:00"), "argument --day-offset"),
+    (("compute", EVENTS, RATES, "--decimals", "99"), "argument --decimals"),
+    (("compute", EVENTS, RATES, "--decimals", "-1"), "argument --decimals"),
     # days
     (("compute", EVENTS, RATES, "--start", "2019-W29-1"), "--start"),
     (("compute", EVENTS, RATES, "--start", "20190715"), "--start"),

@@ -29,7 +29,7 @@ from softstaking.core.policies import (
 )
 from softstaking.core.rounding import Dust
 from softstaking.core.timeline import BalanceTimeline
-from softstaking.core.tokens import Token
+from softstaking.core.tokens import MAX_DECIMALS, Token
 from softstaking.io import fields, read_numbered_events, read_schedule
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "make_calculator",
     "parse_amount",
     "parse_day",
+    "parse_day_offset",
+    "parse_decimals",
     "parse_duration",
     "parse_label",
     "parse_offset",
@@ -119,6 +121,23 @@ def parse_offset(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(msg)
     sign = -1 if found["sign"] == "-" else 1
     return sign * timedelta(hours=int(found["hours"]), minutes=int(found["minutes"] or 0))
+
+
+def parse_day_offset(text: str) -> timedelta:
+    """An offset (``-02:00``) strictly within ±24:00, where each accrual day starts."""
+    offset = parse_offset(text)
+    if abs(offset) >= timedelta(hours=24):
+        msg = f"{text!r}: the offset must be strictly within ±24:00"
+        raise argparse.ArgumentTypeError(msg)
+    return offset
+
+
+def parse_decimals(text: str) -> int:
+    """A token's decimals: a whole number from 0 to 36."""
+    if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_DECIMALS:
+        msg = f"decimals must be from 0 to {MAX_DECIMALS}: got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def parse_zone(text: str) -> tzinfo:
@@ -200,7 +219,10 @@ def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
         "for this token (any case) and rows naming none",
     )
     group.add_argument(
-        "--decimals", type=int, default=18, help="the token's decimals, 0 to 36 (default: 18)"
+        "--decimals",
+        type=parse_decimals,
+        default=18,
+        help="the token's decimals, 0 to 36 (default: 18)",
     )
     group.add_argument(
         "--policy",
@@ -225,7 +247,7 @@ def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
     )
     group.add_argument(
         "--day-offset",
-        type=parse_offset,
+        type=parse_day_offset,
         default=timedelta(0),
         metavar="±HH:MM",
         help="where a day starts relative to midnight, e.g. -02:00 (default: 0)",
