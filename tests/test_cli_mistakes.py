@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_DISAGREE, EXIT_OK
+from softstaking.cli.app import main
 from softstaking.samples import seed_rewards
 from tests.test_cli import EVENTS, PAYOUTS, RATES, _run
 
@@ -214,3 +218,204 @@ class TestExplainText:
         done = _run("explain", EVENTS, RATES, *KUCOIN, "--compound", "--day", "2019-07-17")
         assert done.returncode == EXIT_OK, done.stderr
         assert "includes the rewards credited before it" in done.stdout
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+_BAD_FILES = {
+    "latin1.csv": b"at,delta,kind\n2019-07-15T00:00:00Z,5,d\xe9p\xf4t\n",
+    "utf16.csv": "at,delta\n2019-07-15T00:00:00Z,5\n".encode("utf-16"),
+    "deep.jsonl": f"{_DEEP}\n".encode(),
+    "twice.jsonl": b'{"at": "2019-07-15T00:00:00Z", "delta": "100", "delta": "1000"}\n',
+    "tiny.csv": b"at,delta\n2019-07-15T00:00:00Z,5\n2019-07-16T00:00:00Z,0E-500\n",
+    "huge.csv": b"at,delta\n2019-07-15T00:00:00Z,1E+999999\n",
+    "surrogate.jsonl": b'{"at": "2019-07-15T00:00:00Z", "delta": "5", "kind": "\\ud800"}\n',
+    "weekdate.csv": b"effective_date,apr\n2019-W29-1,0.05\n",
+    "events.txt": b"at,delta\n",
+    "nul.csv": b"at,delta\n2019-07-15T00:00:00Z,5\x00\n",
+}
+
+# (arguments, what the message must name); {tmp} is a folder holding _BAD_FILES.
+MISTAKES: list[tuple[tuple[str, ...], str]] = [
+    # files
+    (("compute", "{tmp}/missing.csv", RATES), "{tmp}/missing.csv"),
+    (("compute", "{tmp}", RATES), "{tmp}"),
+    (("compute", "{tmp}/latin1.csv", RATES), "{tmp}/latin1.csv:2: not UTF-8"),
+    (("compute", "{tmp}/utf16.csv", RATES), "{tmp}/utf16.csv:1: not UTF-8"),
+    (("compute", "{tmp}/deep.jsonl", RATES), "{tmp}/deep.jsonl:1: not valid JSON"),
+    (("compute", "{tmp}/twice.jsonl", RATES), "{tmp}/twice.jsonl:1: column 'delta'"),
+    (("compute", "{tmp}/tiny.csv", RATES), "{tmp}/tiny.csv:3: column 'delta'"),
+    (("compute", "{tmp}/huge.csv", RATES), "{tmp}/huge.csv:2: column 'delta'"),
+    (("explain", "{tmp}/surrogate.jsonl", RATES, "--day", "2019-07-15"), "column 'kind'"),
+    (("compute", EVENTS, "{tmp}/weekdate.csv"), "{tmp}/weekdate.csv:2: column 'effective_date'"),
+    (("compute", "{tmp}/events.txt", RATES), "{tmp}/events.txt"),
+    (("compute", "{tmp}/nul.csv", RATES), "{tmp}/nul.csv:2"),
+    (("reconcile", EVENTS, RATES, "{tmp}/latin1.csv"), "{tmp}/latin1.csv"),
+    (("compute", EVENTS, RATES, "-o", "{tmp}/no/such/folder/out.csv"), "{tmp}/no/such/folder"),
+    (("compute", EVENTS, RATES, "-o", "{tmp}"), "{tmp}"),
+    # zones and offsets
+    (("compute", EVENTS, RATES, "--tz", "America"), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", "Mars/Olympus"), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", "+08:60"), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", "+-05:00"), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", "UTC+-05:00"), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", ""), "--tz"),
+    (("compute", EVENTS, RATES, "--tz", "+25:00"), "--tz"),
+    (("compute", EVENTS, RATES, "--day-offset", "+01:60"), "--day-offset"),
+    (("compute", EVENTS, RATES, "--day-offset", "1:2:3"), "--day-offset"),
+    (("compute", EVENTS, RATES, "--day-offset", "+99:00"), "argument --day-offset"),
+    (("compute", EVENTS, RATES, "--decimals", "99"), "argument --decimals"),
+    (("compute", EVENTS, RATES, "--decimals", "-1"), "argument --decimals"),
+    # days
+    (("compute", EVENTS, RATES, "--start", "2019-W29-1"), "--start"),
+    (("compute", EVENTS, RATES, "--start", "20190715"), "--start"),
+    (("compute", EVENTS, RATES, "--end", "2019-13-01"), "--end"),
+    (("explain", EVENTS, RATES, "--day", "2019-07-15T00:00"), "--day"),
+    (("explain", EVENTS, RATES), "--day"),
+    (("compute", EVENTS, RATES, "--days", "-1"), "--days"),
+    (("compute", EVENTS, RATES, "--days", "100000000"), "--days"),
+    (("compute", EVENTS, RATES, "--start", "9999-12-31", "--days", "1"), "--start"),
+    # durations
+    (("compute", EVENTS, RATES, "--payout-delay", "99999999d"), "--payout-delay"),
+    (("compute", EVENTS, RATES, "--payout-delay", "9" * 5000 + "d"), "--payout-delay"),
+    (
+        ("compute", EVENTS, RATES, "--payout-delay", "-1d"),
+        "--payout-delay: '-1d': a duration must not be negative",
+    ),
+    (("compute", EVENTS, RATES, "--payout-delay", "-01:30"), "--payout-delay"),
+    (("compute", EVENTS, RATES, "--payout-delay", "1y"), "--payout-delay"),
+    (("compute", EVENTS, RATES, "--payout-delay", "+1d"), "--payout-delay"),
+    # amounts
+    (("compute", EVENTS, RATES, "--opening", "-5"), "--opening: the amount must not be negative"),
+    (("compute", EVENTS, RATES, "--carry", "1e999"), "--carry"),
+    (("compute", EVENTS, RATES, "--min-payout", "0E-500"), "--min-payout"),
+    (("compute", EVENTS, RATES, "--min-holding", "NaN"), "--min-holding"),
+    (("compute", EVENTS, RATES, "--cap", "1,5"), "--cap"),
+    (("reconcile", EVENTS, RATES, PAYOUTS, "--tolerance", "-1"), "--tolerance"),
+    (("apy", "--apr", "1e999"), "--apr"),
+    (("apy", "--apr", "1e9"), "--apr"),
+    (("apy", "--apy", "-1e999"), "--apy"),
+    (("apy", "--apr", "0.05", "--periods", "0"), "--periods"),
+    (("apy", "--apr", "0.05", "--places", "-1"), "--places"),
+    # other options
+    (("compute", EVENTS, RATES, "-o", ""), "--output"),
+    (("reconcile", EVENTS, RATES, PAYOUTS, "-o", ""), "--output"),
+    (("compute", EVENTS, RATES, "--decimals", "x"), "--decimals"),
+    (("compute", EVENTS, RATES, "--at", "25:00"), "--at"),
+    (("compute", EVENTS, RATES, "--policy", "bogus"), "--policy"),
+    (("compute", EVENTS, RATES, "--policy", "average", "--at", "12:00"), "--at"),
+    (("compute", EVENTS, RATES, "--format", "xml"), "--format"),
+    (("compute", EVENTS, RATES, "--dust", "keep"), "--dust"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bad")
+    for name, data in _BAD_FILES.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_the_table_is_long_enough() -> None:
+    """The table lists at least 40 mistakes."""
+    assert len(MISTAKES) >= 40
+
+
+def _short(args: tuple[str, ...]) -> str:
+    names = {EVENTS: "EVENTS", RATES: "RATES", PAYOUTS: "PAYOUTS"}
+    return " ".join(names.get(a, a) for a in args)[:60]
+
+
+@pytest.mark.parametrize(("args", "named"), MISTAKES, ids=[_short(args) for args, _ in MISTAKES])
+def test_a_mistake_is_one_message_naming_what(
+    args: tuple[str, ...], named: str, bad_files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each mistake exits with 2, names the option or the path, and shows no traceback."""
+    given = [a.replace("{tmp}", str(bad_files)) for a in args]
+    code = main(given)
+    captured = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT, captured
+    assert "Traceback" not in captured.err
+    assert named.replace("{tmp}", str(bad_files)) in captured.err, captured.err
+    assert captured.err.count("error:") == 1, captured.err
+
+
+class TestClosedStdout:
+    def test_a_stdout_closed_from_the_start_is_one_message(self) -> None:
+        """`softstaking demo >&-` exits with 2 and says stdout is closed; no TypeError."""
+        done = subprocess.run(
+            ["sh", "-c", 'exec "$0" -m softstaking demo >&-', sys.executable],
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == EXIT_BAD_INPUT, done.stderr
+        assert done.stderr == (
+            "softstaking demo: error: stdout is closed, so there is nowhere to print; "
+            "redirect it to a file\n"
+        )
+
+    def test_compute_to_a_file_needs_no_stdout(self, tmp_path: Path) -> None:
+        """With -o FILE, a closed stdout is no mistake: nothing goes to it."""
+        out = tmp_path / "r.csv"
+        done = subprocess.run(
+            [
+                "sh",
+                "-c",
+                'exec "$0" -m softstaking compute "$1" "$2" -o "$3" >&-',
+                *(sys.executable, EVENTS, RATES, str(out)),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert done.returncode == EXIT_OK, done.stderr
+        assert out.read_text(encoding="utf-8").startswith("day,")
+
+
+class TestBytesThatAreNotText:
+    def test_a_token_of_bytes_that_are_not_utf8_is_refused(self) -> None:
+        """--token with a byte that is not UTF-8 is refused, not a UnicodeEncodeError later."""
+        done = subprocess.run(
+            [
+                *(sys.executable.encode(), b"-m", b"softstaking", b"reconcile"),
+                *(EVENTS.encode(), RATES.encode(), PAYOUTS.encode(), b"--token", b"\xff"),
+            ],
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"},
+        )
+        assert done.returncode == EXIT_BAD_INPUT, done.stderr
+        assert b"Traceback" not in done.stderr
+        assert b"argument --token" in done.stderr
+
+    def test_a_character_stdout_cannot_print_is_one_message(self, tmp_path: Path) -> None:
+        """A stdout in ASCII that cannot print an event's kind is exit 2 with one message."""
+        events = tmp_path / "e.jsonl"
+        events.write_text(
+            '{"at": "2019-07-16T00:00:00Z", "delta": "5", "kind": "d\u00e9p\u00f4t"}\n',
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "softstaking",
+                "explain",
+                str(events),
+                RATES,
+                "--day",
+                "2019-07-16",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        )
+        assert done.returncode == EXIT_BAD_INPUT, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "to stdout in ascii; redirect it to a file" in done.stderr

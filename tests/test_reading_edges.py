@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
@@ -14,6 +15,7 @@ from softstaking.io import (
     BadRowsError,
     read_events,
     read_numbered_events,
+    read_rates,
     read_records,
     read_schedule,
     read_tiers,
@@ -142,3 +144,144 @@ class TestRoundTrip:
         assert date(2024, 1, 2) == record.payout_at.date()
         assert record.payout_at.astimezone(UTC).second == 45
         assert Decimal(0) <= record.paid
+
+
+class TestEncodings:
+    """Bytes that are not UTF-8 are a located problem, never a bare UnicodeDecodeError."""
+
+    def test_latin1_names_line_and_byte_offset(self, tmp_path: Path) -> None:
+        """A Latin-1 é on line 3 is refused at line 3 with its byte offset."""
+        events = tmp_path / "e.csv"
+        head = b"at,delta,kind\n2019-07-15T00:00:00Z,5,deposit\n"
+        events.write_bytes(head + b"2019-07-16T00:00:00Z,5,d\xe9p\xf4t\n")
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(events))
+        [problem] = caught.value.problems
+        assert (problem.path, problem.line, problem.column) == (str(events), 3, "")
+        offset = len(head) + len("2019-07-16T00:00:00Z,5,d")
+        assert f"cannot decode byte 0xe9 at byte offset {offset}" in problem.reason
+
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_utf16_is_named(self, tmp_path: Path, fmt: str) -> None:
+        """A UTF-16 file (with its byte-order mark) is refused at line 1, saying UTF-16."""
+        text = "at,delta\n" if fmt == "csv" else '{"at": "2019-07-15T00:00:00Z", "delta": "5"}\n'
+        path = tmp_path / f"e.{fmt}"
+        path.write_bytes(text.encode("utf-16"))
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(path))
+        [problem] = caught.value.problems
+        assert problem.line == 1
+        assert "UTF-16" in problem.reason
+
+    def test_a_line_after_a_lone_carriage_return(self, tmp_path: Path) -> None:
+        """Lines end at CR as well as LF, as a text file reads them: the count agrees."""
+        path = tmp_path / "e.jsonl"
+        path.write_bytes(b'\r\n{"at": "2019-07-15T00:00:00Z", "delta": "5"}\r{"\xff": 1}\n')
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(path))
+        [problem] = caught.value.problems
+        assert problem.line == 3
+        assert "byte 0xff" in problem.reason
+
+    def test_a_callers_stream_is_located_by_line(self) -> None:
+        """A stream opened by the caller as UTF-8 still gives a located problem."""
+        raw = io.BytesIO(b"at,delta\n2019-07-15T00:00:00Z,5\n2019-07-16T00:00:00Z,\xff\n")
+        stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        with pytest.raises(BadRowsError) as caught:
+            list(read_events(stream, format="csv"))
+        assert "not UTF-8" in str(caught.value)
+
+    def test_utf8_with_a_byte_order_mark_is_read(self, tmp_path: Path) -> None:
+        """The byte-order mark of a UTF-8 file is still dropped."""
+        path = tmp_path / "e.csv"
+        path.write_bytes(b"\xef\xbb\xbfat,delta\n2019-07-15T00:00:00Z,5\n")
+        assert [e.delta for e in read_events(path)] == [Decimal(5)]
+
+
+class TestJsonLinesShapes:
+    def test_deep_nesting_is_a_bad_row(self) -> None:
+        """A line nested 100,000 deep is a bad row, not a RecursionError."""
+        text = "[" * 100_000 + "]" * 100_000 + "\n"
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "")
+        assert "nested too deeply" in reason
+
+    def test_deep_nesting_inside_an_object(self) -> None:
+        """Deep nesting inside a value is refused the same way, and reading goes on."""
+        good = '{"at": "2019-07-15T00:00:00Z", "delta": "5"}\n'
+        deep = '{"delta": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001 + "\n"
+        line, _, reason = _problem(read_events, good + deep, "jsonl")
+        assert line == 2
+        assert "nested too deeply" in reason
+
+    def test_a_repeated_key_is_refused_by_name(self) -> None:
+        """{"delta": "100", "delta": "1000"} is refused, naming delta, not read as 1000."""
+        text = '{"at": "2019-07-15T00:00:00Z", "delta": "100", "delta": "1000"}\n'
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "delta")
+        assert "given twice" in reason
+
+
+EVENT_AT = "2019-07-15T00:00:00Z"
+
+
+class TestAmountsTheLibraryCannotHold:
+    @pytest.mark.parametrize("delta", ["0E-500", "1E-51", "1E+999999", "0E+60", "-1E-999999"])
+    def test_deltas_out_of_the_exact_range_are_refused_where_read(self, delta: str) -> None:
+        """A delta the timeline could not add exactly is refused at its line, not later."""
+        line, column, reason = _problem(
+            read_events, f"at,delta\n{EVENT_AT},5\n{EVENT_AT},{delta}\n"
+        )
+        assert (line, column) == (3, "delta")
+        assert "out of range" in reason
+
+    def test_the_exact_range_is_kept(self) -> None:
+        """1E-50 and 9E+49 are read, and the timeline adds them exactly."""
+        text = f"at,delta\n{EVENT_AT},9E+49\n{EVENT_AT},1E-50\n"
+        events = list(read_events(io.StringIO(text), format="csv"))
+        assert [e.delta for e in events] == [Decimal("9E+49"), Decimal("1E-50")]
+
+    def test_payments_are_held_to_the_exact_range(self) -> None:
+        """A payout amount of 0E-500 is refused at its line."""
+        from softstaking.io import read_payouts  # noqa: PLC0415
+
+        line, column, _ = _problem(read_payouts, "date,amount\n2019-07-15,0E-500\n")
+        assert (line, column) == (2, "amount")
+
+    def test_rates_keep_their_fine_digits(self) -> None:
+        """A rate with 100 significant digits (as records write them) is still read."""
+        apr = "0." + "3" * 100
+        [row] = read_rates(io.StringIO(f"effective_date,apr\n2019-07-15,{apr}\n"), format="csv")
+        assert row.apr == Decimal(apr)
+
+
+class TestStrictText:
+    @pytest.mark.parametrize(
+        "day", ["2019-W01-1", "2019-W011", "20190715", "2019-001x", "２０１９-07-15"]
+    )
+    def test_a_day_is_written_yyyy_mm_dd_only(self, day: str) -> None:
+        """An ISO week date is not a YYYY-MM-DD day: refused, never read as another day."""
+        line, column, reason = _problem(read_schedule, f"effective_date,apr\n{day},0.05\n")
+        assert (line, column) == (2, "effective_date")
+        assert "YYYY-MM-DD" in reason
+
+    def test_a_lone_surrogate_is_not_text(self) -> None:
+        r"""A JSON \ud800 escape in a kind is refused where it is read, not when printed."""
+        text = f'{{"at": "{EVENT_AT}", "delta": "5", "kind": "dep\\ud800"}}\n'
+        line, column, reason = _problem(read_events, text, "jsonl")
+        assert (line, column) == (1, "kind")
+        assert "lone surrogate, U+D800" in reason
+
+    def test_a_surrogate_pair_is_text(self) -> None:
+        """An escaped surrogate pair is one character, and is read."""
+        text = f'{{"at": "{EVENT_AT}", "delta": "5", "kind": "\\ud83d\\ude00"}}\n'
+        [event] = read_events(io.StringIO(text), format="jsonl")
+        assert event.kind == "\U0001f600"
+
+    @pytest.mark.parametrize("number", ["0E1000000000000000000", "1e-9999999999999999999"])
+    def test_a_json_number_beyond_decimal_is_a_bad_row(self, number: str) -> None:
+        """A JSON number Decimal cannot hold at all is a bad row, not decimal.InvalidOperation."""
+        text = f'{{"up_to": null, "apr": {number}}}\n'
+        line, column, reason = _problem(read_tiers, text, "jsonl")
+        assert (line, column) == (1, "")
+        assert f"the number {number} is out of range" in reason

@@ -4,7 +4,9 @@ Exit codes: 0 when all went well; 1 when ``reconcile`` finds a disagreement; 2 f
 usage mistake or bad input (a bad option, a missing file, a bad row, a number or date out
 of range), reported in one message on stderr without a traceback; 141 (128 + SIGPIPE, as
 a shell reports a program killed by it) when the reader of stdout goes away, as in
-``softstaking demo | head -1``: the output was cut short, quietly.
+``softstaking demo | head -1``: the output was cut short, quietly. A stdout closed from
+the start (``softstaking demo >&-``) is a mistake, not a reader gone away: the command
+exits with 2 and one message when it first has something to print.
 
 Each command is a module of this package with ``add_parser`` and ``run``; this module
 lists them, in the order ``--help`` shows them.
@@ -13,6 +15,7 @@ lists them, in the order ``--help`` shows them.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
@@ -22,7 +25,7 @@ from typing import Final, Protocol, TextIO
 
 from softstaking.cli import apy, compute, demo, explain, reconcile
 from softstaking.cli.options import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE
-from softstaking.core.errors import SoftStakingError
+from softstaking.core.errors import InvalidInputError, SoftStakingError
 
 __all__ = ["main", "parser"]
 
@@ -58,15 +61,17 @@ examples:
   softstaking compute events.csv rates.csv --tz -05:00 --day-offset -02:00 --days 7
   softstaking apy --apr 0.05 --periods 365
 
-negative offsets:
+negative values:
   write them as usual (--tz -05:00, --day-offset -02:00); the forms --tz=-05:00 and
-  --tz UTC-05:00 work too.
+  --tz UTC-05:00 work too. An option that refuses negatives (--payout-delay -1d,
+  --opening -5) says so.
 
 exit codes:
   0  success
   1  reconcile: at least one day is missing, extra or different
   2  usage mistake or bad input (the message says what and where)
   141  stdout was closed early (as in `softstaking demo | head -1`); nothing printed
+     (a stdout closed from the start, as in `softstaking demo >&-`, is a 2)
 """
 
 
@@ -84,16 +89,31 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-_OFFSET_OPTIONS: Final = ("--tz", "--day-offset")
-_NEGATIVE: Final = re.compile(r"-\d")
+_NEGATIVE: Final = re.compile(r"-\.?\d")
 
 
-def _joined_offsets(argv: Sequence[str]) -> list[str]:
-    """``--tz -05:00`` as ``--tz=-05:00``, which argparse would otherwise take for an option."""
+def _value_options(top: argparse.ArgumentParser) -> frozenset[str]:
+    """The options of every command that take a value, such as ``--tz`` and ``--opening``."""
+    found: set[str] = set()
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                for option in command._actions:
+                    if option.option_strings and option.nargs != 0:
+                        found.update(option.option_strings)
+    return frozenset(found)
+
+
+def _joined_values(argv: Sequence[str], options: frozenset[str]) -> list[str]:
+    """``--tz -05:00`` as ``--tz=-05:00``, which argparse would otherwise take for an option.
+
+    So an option given a negative value (``--payout-delay -1d``) gets it, and says what is
+    wrong with it, rather than "expected one argument".
+    """
     joined: list[str] = []
     items = iter(argv)
     for item in items:
-        if item in _OFFSET_OPTIONS:
+        if item in options:
             value = next(items, None)
             if value is not None and _NEGATIVE.match(value):
                 joined.append(f"{item}={value}")
@@ -106,10 +126,27 @@ def _joined_offsets(argv: Sequence[str]) -> list[str]:
     return joined
 
 
+class _ClosedStdout(io.StringIO):
+    """Stands in for a stdout closed from the start (``>&-``), where Python has ``None``."""
+
+    def write(self, text: str) -> int:
+        """Refuse: there is nowhere to print."""
+        del text
+        msg = "stdout is closed, so there is nowhere to print; redirect it to a file"
+        raise InvalidInputError(msg)
+
+
+def _say(message: str) -> None:
+    """Write a message to stderr, if there is one."""
+    if sys.stderr is not None:
+        sys.stderr.write(message)
+
+
 def _quiet_broken_pipe() -> int:
     """Point stdout at devnull so that the exit's flush does not fail again (Python docs)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    if sys.stdout is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return EXIT_BROKEN_PIPE
 
 
@@ -123,25 +160,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     top = parser()
     try:
-        args = top.parse_args(_joined_offsets(sys.argv[1:] if argv is None else argv))
+        given = sys.argv[1:] if argv is None else argv
+        args = top.parse_args(_joined_values(given, _value_options(top)))
     except SystemExit as exit_:  # --help (0) or a usage error (2), already printed
         return int(exit_.code or 0)
+    out: TextIO = sys.stdout if sys.stdout is not None else _ClosedStdout()
     try:
-        code = _COMMANDS[args.command].run(args, sys.stdout)
-        sys.stdout.flush()
+        code = _COMMANDS[args.command].run(args, out)
+        out.flush()
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except (SoftStakingError, argparse.ArgumentTypeError) as err:
-        sys.stderr.write(f"softstaking {args.command}: error: {err}\n")
+        _say(f"softstaking {args.command}: error: {err}\n")
     except ArithmeticError as err:  # OverflowError and the decimal module's errors
         detail = type(err).__name__ if isinstance(err, DecimalException) else str(err)
-        sys.stderr.write(
+        _say(
             f"softstaking {args.command}: error: a number or date is out of range "
             f"({detail}); check the options and the files' values\n"
         )
+    except UnicodeEncodeError as err:  # a stdout that cannot print a character
+        _say(
+            f"softstaking {args.command}: error: cannot print {err.object[err.start : err.end]!r} "
+            f"to stdout in {err.encoding}; redirect it to a file\n"
+        )
     except OSError as err:
         where = f": {err.filename}" if err.filename else ""
-        sys.stderr.write(f"softstaking {args.command}: error: {err.strerror or err}{where}\n")
+        _say(f"softstaking {args.command}: error: {err.strerror or err}{where}\n")
     else:
         return code
     return EXIT_BAD_INPUT

@@ -50,10 +50,19 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         msg = f"--places must be from 0 to {MAX_PLACES}: got {args.places}"
         raise argparse.ArgumentTypeError(msg)
     places = Decimal(1).scaleb(-args.places)
-    if args.apr is not None:
-        value = apy.apy_from_apr(args.apr, periods_per_year=args.periods)
-        out.write(f"APY {value.quantize(places, context=CONTEXT):f}\n")
-    else:
-        value = apy.apr_from_apy(args.apy, periods_per_year=args.periods)
-        out.write(f"APR {value.quantize(places, context=CONTEXT):f}\n")
+    given, wanted = ("--apr", "APY") if args.apr is not None else ("--apy", "APR")
+    try:
+        if args.apr is not None:
+            value = apy.apy_from_apr(args.apr, periods_per_year=args.periods)
+        else:
+            value = apy.apr_from_apy(args.apy, periods_per_year=args.periods)
+        shown = value.quantize(places, context=CONTEXT)
+    except ArithmeticError:  # the decimal module's overflow and the like
+        rate = args.apr if args.apr is not None else args.apy
+        msg = (
+            f"{given} {rate}: the {wanted} over {args.periods} period(s) is out of range "
+            f"(too large to compute or to show to {args.places} places)"
+        )
+        raise argparse.ArgumentTypeError(msg) from None
+    out.write(f"{wanted} {shown:f}\n")
     return EXIT_OK

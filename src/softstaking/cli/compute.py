@@ -12,6 +12,7 @@ from softstaking.cli.options import (
     add_subparser,
     day_range,
     make_calculator,
+    parse_output,
     progress,
     read_timeline,
     refuse_output_among_inputs,
@@ -37,7 +38,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format jsonl\n",
     )
     add_program(compute)
-    compute.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    compute.add_argument(
+        "-o", "--output", type=parse_output, default="-", help="file to write (default: stdout)"
+    )
     compute.add_argument(
         "--format",
         choices=["csv", "jsonl"],

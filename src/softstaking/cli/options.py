@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, time, timedelta, timezone, tzinfo
@@ -18,10 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tqdm import tqdm
 
-from softstaking.core.amounts import to_amount
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.daycount import DayCount
-from softstaking.core.errors import InvalidInputError, NegativeBalanceError, SoftStakingError
+from softstaking.core.errors import InvalidInputError, NegativeBalanceError
 from softstaking.core.policies import (
     AccrualPolicy,
     DailySnapshot,
@@ -31,8 +31,8 @@ from softstaking.core.policies import (
 )
 from softstaking.core.rounding import Dust
 from softstaking.core.timeline import BalanceTimeline
-from softstaking.core.tokens import Token
-from softstaking.io import read_numbered_events, read_schedule
+from softstaking.core.tokens import MAX_DECIMALS, Token
+from softstaking.io import fields, read_numbered_events, read_schedule
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -46,6 +46,12 @@ __all__ = [
     "make_calculator",
     "parse_amount",
     "parse_day",
+    "parse_day_offset",
+    "parse_decimals",
+    "parse_duration",
+    "parse_label",
+    "parse_offset",
+    "parse_output",
     "parse_zone",
     "progress",
     "read_timeline",
@@ -75,20 +81,23 @@ DAY_COUNTS: Final = {
 
 
 def parse_amount(text: str) -> Decimal:
-    """An exact amount, such as ``0.000001``, read as written."""
+    """An exact amount, such as ``0.000001``, read as written, below ``1E+50``.
+
+    As in the files, an amount has no digit below ``1E-50`` (``0E-500`` is refused), so
+    that the library can add it to a balance exactly.
+    """
     try:
-        return to_amount(text, name="the amount")
-    except SoftStakingError as err:
+        return fields.parse_amount(text, name="the amount", summed=True)
+    except fields.FieldError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parse_day(text: str) -> date:
-    """A day written ``YYYY-MM-DD``."""
+    """A day written ``YYYY-MM-DD``, and only so (not the week date ``2019-W29-1``)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        msg = f"{text!r} is not a date written YYYY-MM-DD"
-        raise argparse.ArgumentTypeError(msg) from None
+        return fields.parse_day(text)
+    except fields.FieldError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parse_wall_time(text: str) -> time:
@@ -102,16 +111,36 @@ def parse_wall_time(text: str) -> time:
     return value
 
 
+_OFFSET = re.compile(r"(?P<sign>[+-]?)(?P<hours>[0-9]{1,2})(?::(?P<minutes>[0-9]{2}))?")
+_DURATION = re.compile(r"(?P<count>[0-9]+)(?P<unit>[dhms])")
+_UNITS: Final = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
 def parse_offset(text: str) -> timedelta:
-    """``+08:00``, ``-02:00`` or ``0``."""
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("+-")
-    try:
-        hours, _, minutes = body.partition(":")
-        return sign * timedelta(hours=int(hours), minutes=int(minutes or 0))
-    except ValueError:
-        msg = f"{text!r} is not an offset written ±HH:MM"
-        raise argparse.ArgumentTypeError(msg) from None
+    """``+08:00``, ``-02:00`` or ``0``: one sign at most, minutes below 60."""
+    found = _OFFSET.fullmatch(text)
+    if found is None or int(found["minutes"] or 0) >= 60:
+        msg = f"{text!r} is not an offset written ±HH:MM (one sign, minutes below 60)"
+        raise argparse.ArgumentTypeError(msg)
+    sign = -1 if found["sign"] == "-" else 1
+    return sign * timedelta(hours=int(found["hours"]), minutes=int(found["minutes"] or 0))
+
+
+def parse_day_offset(text: str) -> timedelta:
+    """An offset (``-02:00``) strictly within ±24:00, where each accrual day starts."""
+    offset = parse_offset(text)
+    if abs(offset) >= timedelta(hours=24):
+        msg = f"{text!r}: the offset must be strictly within ±24:00"
+        raise argparse.ArgumentTypeError(msg)
+    return offset
+
+
+def parse_decimals(text: str) -> int:
+    """A token's decimals: a whole number from 0 to 36."""
+    if not re.fullmatch(r"[0-9]{1,2}", text) or int(text) > MAX_DECIMALS:
+        msg = f"decimals must be from 0 to {MAX_DECIMALS}: got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def parse_zone(text: str) -> tzinfo:
@@ -120,7 +149,7 @@ def parse_zone(text: str) -> tzinfo:
         return UTC
     if text[:4].upper() in ("UTC+", "UTC-"):
         text = text[3:]
-    if text[:1] in "+-":
+    if text[:1] and text[:1] in "+-":
         offset = parse_offset(text)
         if abs(offset) >= timedelta(hours=24):
             msg = f"{text!r}: the offset must be strictly within ±24:00"
@@ -128,25 +157,54 @@ def parse_zone(text: str) -> tzinfo:
         return timezone(offset)
     try:
         return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as America
         msg = f"unknown timezone {text!r}: give UTC, an offset such as +08:00, or an IANA name"
         raise argparse.ArgumentTypeError(msg) from None
 
 
 def parse_duration(text: str) -> timedelta:
-    """``0``, ``HH:MM``, or a number with a unit: ``2d``, ``36h``, ``90m``."""
-    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    """``0``, ``HH:MM``, or a number with a unit: ``2d``, ``36h``, ``90m``.
+
+    A duration is never negative, and at most ``MAX_DAYS`` days long.
+    """
+    if text.startswith("-"):
+        msg = f"{text!r}: a duration must not be negative"
+        raise argparse.ArgumentTypeError(msg)
+    found = _DURATION.fullmatch(text)
     try:
-        if ":" in text:
-            return parse_offset(text)
-        if text[-1:] in units:
-            return timedelta(**{units[text[-1]]: int(text[:-1])})
-        if int(text) == 0:
-            return timedelta(0)
-    except (ValueError, argparse.ArgumentTypeError):
-        pass
-    msg = f"{text!r} is not a duration such as 0, 1d, 36h, 90m or 01:30"
-    raise argparse.ArgumentTypeError(msg)
+        if found is not None:
+            value = timedelta(**{_UNITS[found["unit"]]: int(found["count"])})
+        elif text == "0" or ":" in text:
+            value = parse_offset(text)
+        else:
+            value = None
+    except (argparse.ArgumentTypeError, OverflowError, ValueError):  # ValueError: 5000 digits
+        value = None if found is None else timedelta.max
+    if value is None:
+        msg = f"{text!r} is not a duration such as 0, 1d, 36h, 90m or 01:30"
+        raise argparse.ArgumentTypeError(msg)
+    if value > timedelta(days=MAX_DAYS):
+        msg = f"{text!r} is longer than {MAX_DAYS} days"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def parse_label(text: str) -> str:
+    """A label such as a token symbol: text, so never bytes that are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # Python keeps such bytes of argv as lone surrogates
+        msg = f"{text!r} is not text: it holds bytes that are not UTF-8"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
+
+
+def parse_output(text: str) -> str:
+    """A file to write, or ``-`` for stdout; never an empty name."""
+    if not text.strip():
+        msg = f"{text!r} is not a file name: give a path, or - for stdout"
+        raise argparse.ArgumentTypeError(msg)
+    return text
 
 
 def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
@@ -159,11 +217,15 @@ def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
     group = parser.add_argument_group("the program's rules")
     group.add_argument(
         "--token",
+        type=parse_label,
         help="token symbol (default: TOKEN); reconcile then uses only the export's rows "
         "for this token (any case) and rows naming none",
     )
     group.add_argument(
-        "--decimals", type=int, default=18, help="the token's decimals, 0 to 36 (default: 18)"
+        "--decimals",
+        type=parse_decimals,
+        default=18,
+        help="the token's decimals, 0 to 36 (default: 18)",
     )
     group.add_argument(
         "--policy",
@@ -188,7 +250,7 @@ def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:
     )
     group.add_argument(
         "--day-offset",
-        type=parse_offset,
+        type=parse_day_offset,
         default=timedelta(0),
         metavar="±HH:MM",
         help="where a day starts relative to midnight, e.g. -02:00 (default: 0)",

@@ -15,6 +15,8 @@ from softstaking.cli.options import (
     day_range,
     make_calculator,
     parse_amount,
+    parse_label,
+    parse_output,
     progress,
     read_timeline,
     refuse_output_among_inputs,
@@ -59,10 +61,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="day",
         help="whether the export's date is the accrual day (default) or the payment's date",
     )
-    recon.add_argument("--account", help="use only the export's rows for this account")
+    recon.add_argument(
+        "--account", type=parse_label, help="use only the export's rows for this account"
+    )
     recon.add_argument(
         "-o",
         "--output",
+        type=parse_output,
         help="also write each day's check to this file (.csv or .jsonl); "
         "stdout then shows only the summary",
     )

@@ -10,6 +10,7 @@ file under the target's name; the temporary file is removed when Python can stil
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -51,6 +52,8 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     """
     target = Path(path)
     folder = target.parent
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     try:
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
@@ -64,7 +67,8 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        if isinstance(err, OSError) and err.filename is None:
+        if isinstance(err, OSError) and err.filename != str(target):
+            # The temporary file's name means nothing to the user: name the target.
             raise OSError(err.errno, err.strerror, str(target)) from err
         raise
     _fsync_folder(folder)

@@ -12,7 +12,7 @@ import csv
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from softstaking.io.errors import Problems
-from softstaking.io.sources import Row, Source, check_columns, lines_of, opened
+from softstaking.io.sources import Row, Source, check_columns, opened, read_lines
 
 __all__ = ["read_rows", "write_rows"]
 
@@ -29,8 +29,8 @@ def read_rows(
     A header problem (a missing, unknown or repeated column) is raised at once; a row
     with the wrong number of cells is noted in ``problems`` and not yielded.
     """
-    with opened(source, "r") as stream:
-        reader = csv.reader(lines_of(stream), strict=True, skipinitialspace=True)
+    with read_lines(source, problems) as lines:
+        reader = csv.reader(lines, strict=True, skipinitialspace=True)
         end = 0
         header: list[str] | None = None
         try:

@@ -15,12 +15,13 @@ from typing import Final
 
 from dateutil.parser import isoparse
 
-from softstaking.core.amounts import to_amount
+from softstaking.core.amounts import PRECISION, to_amount
 from softstaking.core.errors import SoftStakingError
 
 __all__ = [
     "MAX_EXPONENT",
     "MIN_EXPONENT",
+    "MIN_SUMMED_EXPONENT",
     "FieldError",
     "parse_amount",
     "parse_day",
@@ -39,6 +40,12 @@ MIN_EXPONENT: Final = -1000
 """Amounts read from files have no digit below ``1E-1000`` (records keep up to 100
 significant digits, so a written file never comes near it)."""
 
+MIN_SUMMED_EXPONENT: Final = MAX_EXPONENT - PRECISION
+"""Amounts the library adds exactly (event deltas, payments, the command's balances) have
+no digit below ``1E-50``: with the ``1E+50`` bound, a sum of two fits the library's
+100 significant digits, so ``5 + 0E-500`` can never fail deep in a timeline."""
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NANOSECONDS = re.compile(r"[.,]\d{7,}")
 
 
@@ -55,6 +62,12 @@ def _text_of(value: object, what: str) -> str:
     if not text:
         msg = "is empty"
         raise FieldError(msg)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        code = ord(text[err.start])
+        msg = f"{text!r} holds a lone surrogate, U+{code:04X}, which is not text"
+        raise FieldError(msg) from None
     return text
 
 
@@ -100,7 +113,7 @@ def parse_day(value: object) -> date:
     """
     text = _text_of(value, "a date")
     try:
-        if len(text) != 10:
+        if not _DAY.fullmatch(text):  # fromisoformat also takes 2019-W29-1 and 20190715
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
@@ -108,11 +121,15 @@ def parse_day(value: object) -> date:
         raise FieldError(msg) from None
 
 
-def parse_amount(value: object, *, name: str, allow_negative: bool = False) -> Decimal:
+def parse_amount(
+    value: object, *, name: str, allow_negative: bool = False, summed: bool = False
+) -> Decimal:
     """An exact amount: a decimal string, or a JSON number read as a Decimal.
 
     JSON numbers arrive here already exact: the readers parse them with
-    ``parse_float=Decimal``, never through a float.
+    ``parse_float=Decimal``, never through a float. An amount lies below ``1E+50`` and
+    has no digit below ``1E-1000`` or, if the library adds it exactly (``summed``),
+    below ``1E-50``; a zero's exponent counts too (``0E-500`` is refused where summed).
 
     Examples:
         >>> parse_amount("12345.678", name="delta")
@@ -131,11 +148,12 @@ def parse_amount(value: object, *, name: str, allow_negative: bool = False) -> D
         amount = to_amount(value, name=name, allow_negative=allow_negative)
     except SoftStakingError as err:
         raise FieldError(str(err)) from None
-    lowest = int(amount.as_tuple().exponent)  # finite, so an int
-    if amount and not (lowest >= MIN_EXPONENT and amount.adjusted() < MAX_EXPONENT):
+    exponent = int(amount.as_tuple().exponent)  # finite, so an int
+    lowest = MIN_SUMMED_EXPONENT if summed else MIN_EXPONENT
+    if not (exponent >= lowest and amount.adjusted() < MAX_EXPONENT):
         msg = (
-            f"{value!s} is out of range: an amount must be below 1E+{MAX_EXPONENT} and "
-            f"have no digit below 1E{MIN_EXPONENT}"
+            f"{value!s} is out of range: {name} must be below 1E+{MAX_EXPONENT} and "
+            f"have no digit below 1E{lowest}"
         )
         raise FieldError(msg)
     return amount

@@ -50,7 +50,7 @@ def read_payouts(
 
     def payout(cells: Cells) -> ReportedPayout | None:
         day = cells.get("date", parse_day)
-        amount = cells.get("amount", partial(parse_amount, name="amount"))
+        amount = cells.get("amount", partial(parse_amount, name="amount", summed=True))
         for column, value in wanted.items():
             if cells.present(column) and (cells.get(column, parse_text) or "").casefold() != value:
                 if skipped is not None and not cells.failed:

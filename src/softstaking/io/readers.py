@@ -38,7 +38,9 @@ __all__ = [
 
 def _event(cells: Cells) -> tuple[int, BalanceEvent] | None:
     at = cells.get("at", parse_instant)
-    delta = cells.get("delta", partial(parse_amount, name="delta", allow_negative=True))
+    delta = cells.get(
+        "delta", partial(parse_amount, name="delta", allow_negative=True, summed=True)
+    )
     kind = cells.get("kind", parse_text) if cells.present("kind") else "transfer"
     if at is None or delta is None or kind is None:
         return None

@@ -6,11 +6,12 @@ out, it follows the file's suffix (``.csv``; ``.jsonl`` or ``.ndjson``).
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, TextIO, TypeAlias
+from typing import Final, Literal, TextIO, TypeAlias
 
 import attrs
 
@@ -27,6 +28,7 @@ __all__ = [
     "lines_of",
     "name_of",
     "opened",
+    "read_lines",
 ]
 
 Source: TypeAlias = str | os.PathLike[str] | TextIO
@@ -111,6 +113,77 @@ def lines_of(stream: TextIO) -> Iterator[str]:
             line = line.removeprefix("\ufeff")  # noqa: PLW2901
             first = False
         yield line
+
+
+_UTF16_MARKS: Final = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _not_utf8(problems: Problems, line: int, err: UnicodeDecodeError, offset: int | None) -> None:
+    """Note the undecodable bytes at ``line`` and raise the problems: the rest is unreadable."""
+    where = f" at byte offset {offset}" if offset is not None else ""
+    if offset == 0 and bytes(err.object[:2]) in _UTF16_MARKS:
+        reason = "not UTF-8: the file starts with a UTF-16 byte-order mark"
+    else:
+        byte = err.object[err.start]
+        reason = f"not UTF-8: cannot decode byte 0x{byte:02x}{where} ({err.reason})"
+    problems.add(line, "", f"{reason}; save the file as UTF-8")
+    problems.raise_if_any()
+
+
+def _split(text: str) -> Iterator[str]:
+    """``text`` cut into lines as a text file opened with ``newline=""`` cuts them."""
+    return iter(io.StringIO(text, newline=""))
+
+
+def _decoded(chunks: Iterable[bytes], problems: Problems) -> Iterator[str]:
+    """UTF-8 lines of a binary file, each undecodable byte located by line and offset."""
+    offset = 0
+    line = 0
+    for chunk in chunks:  # cut at b"\n", which UTF-8 never uses inside a character
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError as err:
+            before = chunk[: err.start].decode("utf-8")
+            ended = sum(1 for piece in _split(before) if piece.endswith(("\r", "\n")))
+            _not_utf8(problems, line + ended + 1, err, offset + err.start)
+            return
+        if not offset:
+            text = text.removeprefix("\ufeff")
+        offset += len(chunk)
+        for piece in _split(text):
+            line += 1
+            yield piece
+
+
+def _checked(stream: TextIO, problems: Problems) -> Iterator[str]:
+    """A caller's text stream's lines; a decoding error is located by line."""
+    lines = lines_of(stream)
+    line = 0
+    while True:
+        try:
+            piece = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as err:
+            _not_utf8(problems, line + 1, err, None)
+            return
+        line += 1
+        yield piece
+
+
+@contextmanager
+def read_lines(source: Source, problems: Problems) -> Iterator[Iterator[str]]:
+    """The lines of a source, as a text file opened with ``newline=""`` gives them.
+
+    A path is read as UTF-8 (a byte-order mark at the start is ignored). Bytes that are
+    not UTF-8, as in a Latin-1 or UTF-16 file, are noted in ``problems`` with their line
+    and byte offset, and the problems are raised: the rest of the file cannot be read.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            yield _decoded(stream, problems)
+    else:
+        yield _checked(source, problems)
 
 
 def check_columns(
