@@ -25,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -249,11 +250,11 @@ def account(
         label="measured each day",
     )
     top.set_ylabel(_unit("Balance", symbol))
-    top.set_ylim(bottom=0)
+    _from_zero(top)
     top.legend(loc="best")
     _so_far(bottom, edges, [r.paid for r in rows], color="#2ca02c", linewidth=2, label="paid")
     bottom.set_ylabel(_unit("Paid so far", symbol))
-    bottom.set_ylim(bottom=0)
+    _from_zero(bottom)
     if heading:
         fig.suptitle(heading)
     return fig
@@ -296,7 +297,7 @@ def daily_totals(records: Iterable[AccountReward], *, title: str | None = None) 
         paid = [totals[symbol].get(d, _ZERO) for d in days]
         _steps(ax, _edges(days), paid, color=colour, linewidth=2, label=symbol)
         ax.set_ylabel(_unit("Paid per day", symbol))
-        ax.set_ylim(bottom=0)
+        _from_zero(ax)
         ax.legend(loc="best")
     if heading:
         fig.suptitle(heading)
@@ -362,11 +363,17 @@ def policies(
     daily.set_ylabel(_unit("Paid each day", symbol))
     total.set_ylabel(_unit("Paid so far", symbol))
     for ax in (daily, total):
-        ax.set_ylim(bottom=0)
+        _from_zero(ax)
     total.legend(loc="upper left")
     if heading:
         fig.suptitle(heading)
     return fig
+
+
+def _from_zero(ax: Axes) -> None:
+    """The amount axis from 0 to a little above the highest point, even on a flat line."""
+    peak = float(ax.dataLim.ymax)
+    ax.set_ylim(0, peak * 1.08 if math.isfinite(peak) and peak > 0 else 1)
 
 
 def _times(values: Sequence[datetime]) -> Any:  # noqa: ANN401
