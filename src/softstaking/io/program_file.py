@@ -399,15 +399,20 @@ class _Reader:
                 self.fail(f"{v.key}.{key}", f"missing: a {kind} payout schedule needs {key}")
             return parts[key]
 
-        try:
-            if kind == "daily":
-                return DailyPayouts(at, tz=zone)
-            if kind == "weekly":
-                return WeeklyPayouts(self.weekdays(need("weekdays")), at=at, tz=zone)
-            if kind == "monthly":
-                return MonthlyPayouts(self.integer(need("day")), at=at, tz=zone)
+        build: Callable[[], PayoutSchedule]
+        if kind == "daily":
+            build = lambda: DailyPayouts(at, tz=zone)  # noqa: E731
+        elif kind == "weekly":
+            days = self.weekdays(need("weekdays"))
+            build = lambda: WeeklyPayouts(days, at=at, tz=zone)  # noqa: E731
+        elif kind == "monthly":
+            day = self.integer(need("day"))
+            build = lambda: MonthlyPayouts(day, at=at, tz=zone)  # noqa: E731
+        else:
             opens, closes = self.wall_time(need("opens")), self.wall_time(need("closes"))
-            return WindowPayouts(opens, closes, tz=zone)
+            build = lambda: WindowPayouts(opens, closes, tz=zone)  # noqa: E731
+        try:
+            return build()
         except SoftStakingError as err:
             self.fail(v.key, str(err))
 
@@ -484,8 +489,9 @@ class _Reader:
         if "decimals" not in settings:
             self.fail(f"{key}.decimals", f"missing: how many decimals {symbol} has")
         v = settings["decimals"]
+        decimals = self.integer(v)
         try:
-            return Token(symbol, self.integer(v))
+            return Token(symbol, decimals)
         except SoftStakingError as err:
             self.fail(v.key, str(err))
 
