@@ -825,3 +825,10 @@ class TestRoundTrip:
     def test_the_sample_round_trips(self, tmp_path: Path) -> None:
         program = read_program(kucoin_2019_path())
         assert read_text(tmp_path, dumps(document(program))) == program
+
+
+class TestGuide:
+    def test_the_guide_shows_the_sample_file_as_it_is(self) -> None:
+        guide = Path(__file__).resolve().parent.parent / "docs" / "guides" / "program-file.md"
+        sample = kucoin_2019_path().read_text(encoding="utf-8")
+        assert f"```toml\n{sample}```\n" in guide.read_text(encoding="utf-8")
