@@ -621,6 +621,12 @@ MISTAKES: list[tuple[str, str, str, str]] = [
         "unknown role",
     ),
     (
+        "a key path quotes a key TOML would quote",
+        '[kind_roles]\n"loan.out" = "frozen"\n\n' + BASE,
+        'kind_roles."loan.out"',
+        "unknown role",
+    ),
+    (
         "pocket kind remapped",
         '[kind_roles]\norder_freeze = "redemption_request"\n\n' + BASE,
         "kind_roles.order_freeze",

@@ -22,6 +22,7 @@ Examples:
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import tomllib
@@ -134,6 +135,13 @@ _PAYOUT_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 _TIER_KEYS: Final = ("up_to", "apr")
 _TOML_WHERE: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+
+
+def _join(path: str, key: str) -> str:
+    """A dotted key path, as TOML writes it: ``tokens.IOTX.cap``, ``kind_roles."a b"``."""
+    part = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return f"{path}.{part}" if path else part
 
 
 class ProgramFileError(InvalidInputError):
@@ -181,7 +189,13 @@ def program_presets() -> Mapping[str, Callable[..., Program]]:
     found: dict[str, Callable[..., Program]] = {}
     for name in presets_package.__all__:
         value = getattr(presets_package, name)
-        if inspect.isfunction(value) and typing.get_type_hints(value).get("return") is Program:
+        if not inspect.isfunction(value):
+            continue
+        try:
+            returns = typing.get_type_hints(value).get("return")
+        except (NameError, TypeError):  # pragma: no cover  (every preset's hints resolve)
+            continue
+        if returns is Program:
             found[name] = value
     return found
 
@@ -225,7 +239,7 @@ class _Reader:
             self.fail(v.key, f"must be a table, not {_kind(v.raw)} {v.raw!r}")
         out: dict[str, _Value] = {}
         for key, raw in v.raw.items():
-            path = f"{v.key}.{key}" if v.key else key
+            path = _join(v.key, key)
             if key not in allowed:
                 self.fail(path, f"unknown key; expected one of {', '.join(allowed)}")
             out[key] = _Value(path, raw)
@@ -319,7 +333,7 @@ class _Reader:
             self.fail(v.key, "a table of rates needs at least one day")
         entries: dict[date, Rate] = {}
         for key, raw in v.raw.items():
-            path = f"{v.key}.{key}"
+            path = _join(v.key, key)
             try:
                 day = parse_day(key)
             except FieldError as err:
