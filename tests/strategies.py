@@ -12,20 +12,32 @@ from hypothesis import strategies as st
 
 from softstaking import (
     AccrualPolicy,
+    AprSchedule,
     BalanceEvent,
     BalanceTimeline,
+    DailyPayouts,
     DailyReward,
     DailySnapshot,
+    DayCount,
+    Dust,
+    EarningStart,
     MinimumBalance,
+    MonthlyPayouts,
+    PayoutSchedule,
+    Program,
     Rate,
+    RewardCalculator,
     ScaledApr,
     SnapshotAverage,
     StackedApr,
     TieredApr,
     TimeWeighted,
     Token,
+    WeeklyPayouts,
     WholeBalanceTiers,
+    WindowPayouts,
 )
+from softstaking.programs.eligibility import POCKET_KINDS
 
 WIDE = decimal.Context(prec=500, traps=[decimal.Inexact, decimal.InvalidOperation])
 """A context wide enough that the tests' own arithmetic is exact, or raises."""
@@ -327,4 +339,101 @@ def rich_holdings(
     carry = draw(st.just(Decimal(0)) | units(token, max_units=10**6))
     return Holding.from_timeline(
         account, token.symbol, main, subaccounts=parts, activated_at=activated_at, carry=carry
+    )
+
+
+def file_zones() -> st.SearchStrategy[tzinfo]:
+    """Zones a program file can name: UTC, fixed offsets to the minute, IANA names."""
+    return st.one_of(
+        st.just(UTC),
+        st.integers(-(24 * 60) + 1, 24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m))),
+        st.sampled_from([*DST_ZONES, "Asia/Shanghai"]).map(ZoneInfo),
+    )
+
+
+def apr_schedules() -> st.SearchStrategy[AprSchedule]:
+    """Daily schedules: one rate (flat or tiers) every day, or rates from given days."""
+    one = st.one_of(aprs(), tiered_aprs())
+    return st.one_of(
+        one.map(AprSchedule.constant),
+        st.dictionaries(
+            st.dates(date(2000, 1, 1), date(2040, 12, 31)), one, min_size=1, max_size=4
+        ).map(AprSchedule),
+    )
+
+
+def payout_schedules() -> st.SearchStrategy[PayoutSchedule]:
+    """The four built-in payout schedules, in zones a program file can name."""
+    return st.one_of(
+        st.builds(lambda at, tz: DailyPayouts(at, tz=tz), wall_times(), file_zones()),
+        st.builds(
+            lambda days, at, tz: WeeklyPayouts(days, at=at, tz=tz),
+            weekday_sets(),
+            wall_times(),
+            file_zones(),
+        ),
+        st.builds(
+            lambda day, at, tz: MonthlyPayouts(day, at=at, tz=tz),
+            st.integers(1, 31),
+            wall_times(),
+            file_zones(),
+        ),
+        st.builds(
+            lambda window, tz: WindowPayouts(*window, tz=tz),
+            st.tuples(wall_times(), wall_times()).filter(lambda w: w[0] != w[1]),
+            file_zones(),
+        ),
+    )
+
+
+@st.composite
+def file_calculators(draw: st.DrawFn, symbol: str) -> RewardCalculator:
+    """A calculator of ``symbol`` whose every setting a program file can write."""
+    token = Token(symbol, draw(st.integers(0, 36)))
+    amounts = units(token, max_units=10**24)
+    paid_by = draw(st.one_of(st.none(), payout_schedules()))
+    delay = (
+        timedelta(0)
+        if paid_by is not None
+        else draw(st.integers(0, 10**6).map(lambda s: timedelta(seconds=s)))
+    )
+    return RewardCalculator(
+        token,
+        draw(apr_schedules()),
+        draw(policies()),
+        tz=draw(file_zones()),
+        day_offset=draw(day_offsets()),
+        day_count=draw(st.sampled_from(list(DayCount))),
+        min_holding=draw(amounts),
+        cap=draw(st.one_of(st.none(), amounts.filter(bool))),
+        compound=draw(st.booleans()),
+        payout_delay=delay,
+        payout_schedule=paid_by,
+        min_payout=draw(amounts),
+        dust=draw(st.sampled_from(list(Dust))),
+    )
+
+
+@st.composite
+def file_programs(draw: st.DrawFn) -> Program:
+    """Programs whose every part a program file can write."""
+    symbols = draw(
+        st.lists(
+            st.sampled_from(["IOTX", "ELA", "USDT", "BTC", "A-B", "x_y"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    roles = st.dictionaries(
+        st.sampled_from(["staked", "locked", "in review", "loan.out"]),
+        st.sampled_from(sorted(POCKET_KINDS)),
+        max_size=3,
+    )
+    return Program(
+        [draw(file_calculators(s)) for s in symbols],
+        frozen_earns=draw(st.booleans()),
+        deposits=draw(st.sampled_from(list(EarningStart))),
+        activation=draw(st.sampled_from(list(EarningStart))),
+        kind_roles=draw(roles),
     )

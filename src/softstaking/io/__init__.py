@@ -25,6 +25,7 @@ Examples:
 from softstaking.io.checks import CHECK_COLUMNS, write_checks
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
 from softstaking.io.payouts import read_payouts
+from softstaking.io.program_file import ProgramFileError, read_program
 from softstaking.io.readers import (
     RateRow,
     read_events,
@@ -43,11 +44,13 @@ __all__ = [
     "BadRowsError",
     "Format",
     "Problem",
+    "ProgramFileError",
     "RateRow",
     "Source",
     "read_events",
     "read_numbered_events",
     "read_payouts",
+    "read_program",
     "read_rates",
     "read_records",
     "read_schedule",

@@ -22,6 +22,7 @@ from softstaking.io import read_events, read_schedule
 
 __all__ = [
     "IOTX",
+    "kucoin_2019_path",
     "sample_path",
     "seed_calculator",
     "seed_rewards",
@@ -41,6 +42,18 @@ def sample_path(name: str) -> Path:
     'iotx_seed_payouts.csv'
     """
     return Path(str(resources.files("softstaking.samples").joinpath(name)))
+
+
+def kucoin_2019_path() -> Path:
+    """The program file of KuCoin's 2019 soft staking: 12 tokens, illustrative rates.
+
+    Read it with ``softstaking.io.read_program``; it gives the program of
+    ``softstaking.presets.kucoin_soft_staking_2019`` with the file's rates.
+
+    >>> kucoin_2019_path().name
+    'kucoin_2019.toml'
+    """
+    return sample_path("kucoin_2019.toml")
 
 
 def seed_timeline() -> BalanceTimeline:
