@@ -10,18 +10,17 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, time, timedelta, timezone, tzinfo
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, time, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Final, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tqdm import tqdm
 
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.daycount import DayCount
-from softstaking.core.errors import InvalidInputError, NegativeBalanceError
+from softstaking.core.errors import InvalidInputError, NegativeBalanceError, SoftStakingError
 from softstaking.core.policies import (
     AccrualPolicy,
     DailySnapshot,
@@ -32,7 +31,7 @@ from softstaking.core.policies import (
 from softstaking.core.rounding import Dust
 from softstaking.core.timeline import BalanceTimeline
 from softstaking.core.tokens import MAX_DECIMALS, Token
-from softstaking.io import fields, read_numbered_events, read_schedule
+from softstaking.io import fields, read_numbered_events, read_schedule, values
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -50,7 +49,6 @@ __all__ = [
     "parse_decimals",
     "parse_duration",
     "parse_label",
-    "parse_offset",
     "parse_output",
     "parse_zone",
     "progress",
@@ -71,6 +69,7 @@ MAX_DAYS: Final = 100_000
 """The most days ``--days`` may ask for (about 274 years)."""
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 POLICIES: Final = ("snapshot", "average", "minimum", "snapshots")
 DAY_COUNTS: Final = {
@@ -100,39 +99,22 @@ def parse_day(text: str) -> date:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def parse_wall_time(text: str) -> time:
+def _strict(parse: Callable[[str], V], text: str) -> V:
+    """``parse(text)``, with its error as argparse's, which names the option."""
     try:
-        value = time.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is not None:
-        msg = f"{text!r} is not a time of day written HH:MM or HH:MM:SS"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+        return parse(text)
+    except SoftStakingError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
-_OFFSET = re.compile(r"(?P<sign>[+-]?)(?P<hours>[0-9]{1,2})(?::(?P<minutes>[0-9]{2}))?")
-_DURATION = re.compile(r"(?P<count>[0-9]+)(?P<unit>[dhms])")
-_UNITS: Final = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-
-
-def parse_offset(text: str) -> timedelta:
-    """``+08:00``, ``-02:00`` or ``0``: one sign at most, minutes below 60."""
-    found = _OFFSET.fullmatch(text)
-    if found is None or int(found["minutes"] or 0) >= 60:
-        msg = f"{text!r} is not an offset written ±HH:MM (one sign, minutes below 60)"
-        raise argparse.ArgumentTypeError(msg)
-    sign = -1 if found["sign"] == "-" else 1
-    return sign * timedelta(hours=int(found["hours"]), minutes=int(found["minutes"] or 0))
+def parse_wall_time(text: str) -> time:
+    """A time of day, ``HH:MM`` or ``HH:MM:SS``, as ``softstaking.io.values`` reads it."""
+    return _strict(values.parse_wall_time, text)
 
 
 def parse_day_offset(text: str) -> timedelta:
-    """An offset (``-02:00``) strictly within ±24:00, where each accrual day starts."""
-    offset = parse_offset(text)
-    if abs(offset) >= timedelta(hours=24):
-        msg = f"{text!r}: the offset must be strictly within ±24:00"
-        raise argparse.ArgumentTypeError(msg)
-    return offset
+    """Where each accrual day starts: ``-02:00``, strictly within ±24:00, or ``0``."""
+    return _strict(values.parse_offset, text)
 
 
 def parse_decimals(text: str) -> int:
@@ -145,21 +127,7 @@ def parse_decimals(text: str) -> int:
 
 def parse_zone(text: str) -> tzinfo:
     """``UTC``, an offset such as ``+08:00`` or ``UTC-05:00``, or a name like ``Asia/Shanghai``."""
-    if text.upper() in ("UTC", "Z"):
-        return UTC
-    if text[:4].upper() in ("UTC+", "UTC-"):
-        text = text[3:]
-    if text[:1] and text[:1] in "+-":
-        offset = parse_offset(text)
-        if abs(offset) >= timedelta(hours=24):
-            msg = f"{text!r}: the offset must be strictly within ±24:00"
-            raise argparse.ArgumentTypeError(msg)
-        return timezone(offset)
-    try:
-        return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as America
-        msg = f"unknown timezone {text!r}: give UTC, an offset such as +08:00, or an IANA name"
-        raise argparse.ArgumentTypeError(msg) from None
+    return _strict(values.parse_zone, text)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -167,22 +135,7 @@ def parse_duration(text: str) -> timedelta:
 
     A duration is never negative, and at most ``MAX_DAYS`` days long.
     """
-    if text.startswith("-"):
-        msg = f"{text!r}: a duration must not be negative"
-        raise argparse.ArgumentTypeError(msg)
-    found = _DURATION.fullmatch(text)
-    try:
-        if found is not None:
-            value = timedelta(**{_UNITS[found["unit"]]: int(found["count"])})
-        elif text == "0" or ":" in text:
-            value = parse_offset(text)
-        else:
-            value = None
-    except (argparse.ArgumentTypeError, OverflowError, ValueError):  # ValueError: 5000 digits
-        value = None if found is None else timedelta.max
-    if value is None:
-        msg = f"{text!r} is not a duration such as 0, 1d, 36h, 90m or 01:30"
-        raise argparse.ArgumentTypeError(msg)
+    value = _strict(values.parse_duration, text)
     if value > timedelta(days=MAX_DAYS):
         msg = f"{text!r} is longer than {MAX_DAYS} days"
         raise argparse.ArgumentTypeError(msg)
