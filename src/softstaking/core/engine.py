@@ -90,9 +90,6 @@ class Plan:
     snapshots: tuple[int, ...]
     intraday: bool
 
-    def __len__(self) -> int:
-        return len(self.windows)
-
 
 def _flat(rate: Rate | IntradayRates) -> tuple[int, int] | None:
     if type(rate) is not Decimal or rate.is_signed():

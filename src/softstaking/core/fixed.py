@@ -40,6 +40,10 @@ by a divisor below ``_MAX_YEAR``.
 
 _MAX_YEAR: Final = 1000
 
+_POWERS: Final = 2 * PRECISION
+_POWER: Final = tuple(10**k for k in range(_POWERS))
+"""Powers of ten, worked out once: ``10**k`` costs more than the rest of a day's gross."""
+
 _MAX_ANNUAL: Final = 10**PRECISION
 """A product of coefficients at or past this has more digits than the context keeps."""
 
@@ -153,9 +157,9 @@ def flat_gross_units(
     """
     annual = eligible[0] * rate[0]
     shift = eligible[1] + rate[1] - quantum_exponent
-    if shift < 0 or annual >= _MAX_ANNUAL or not 0 < year_days < _MAX_YEAR:
+    if not 0 <= shift < _POWERS or annual >= _MAX_ANNUAL or not 0 < year_days < _MAX_YEAR:
         return None
-    q, rest = divmod(annual * 10**shift, year_days)
+    q, rest = divmod(annual * _POWER[shift], year_days)
     twice = 2 * rest
     if twice > year_days or (twice == year_days and q & 1):
         q += 1
