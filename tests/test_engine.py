@@ -25,6 +25,7 @@ from softstaking import (
     BalanceTimeline,
     DailyReward,
     DailySnapshot,
+    DayCount,
     Dust,
     InvalidInputError,
     RewardCalculator,
@@ -157,10 +158,11 @@ def test_a_zero_paid_and_a_forfeited_rest_keep_the_decimal_exponents() -> None:
 
 def test_a_gross_half_way_between_quanta_rounds_to_even() -> None:
     """2.5 quanta becomes 2 (half-even), where rounding half up would give 3."""
-    token = Token("WHOLE", 0)  # quantum 1E-20
-    calc = RewardCalculator(token, AprSchedule.constant("2.5E-20"))
-    timeline = BalanceTimeline.from_events([], opening=365)
+    token = Token("TENTHS", 1)  # quantum 1E-21
+    schedule = AprSchedule.constant("5E-21")
+    calc = RewardCalculator(token, schedule, day_count=DayCount.ACT_360)
+    timeline = BalanceTimeline.from_events([], opening=180)  # × 5E-21 / 360 = 2.5E-21
     start, end = date(2023, 1, 1), date(2023, 1, 3)
     records = calc.daily_rewards(timeline, start, end)
-    assert [str(r.gross) for r in records] == ["2E-20", "2E-20"]
+    assert [str(r.gross) for r in records] == ["2E-21", "2E-21"]
     check_run((calc, timeline, start, end, Decimal(0)))

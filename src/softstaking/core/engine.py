@@ -11,9 +11,11 @@ exponent, faster:
 * the built-in snapshot, time-weighted and minimum policies read a timeline without
   compounding in one walk over its changes.
 
-Where it cannot promise the Decimal loop's records (a negative or signed amount, an
-owed amount past the context's precision, a finer starting carry with ``Dust.FORFEIT``),
-it raises ``Fallback`` before returning anything, and the caller runs the Decimal loop.
+Where it cannot promise the Decimal loop's records (a negative gross or a signed zero,
+an owed amount past the context's precision, a starting carry far finer than the gross
+quantum, or finer at all with ``Dust.FORFEIT``), it raises ``Fallback`` instead of
+returning, and the caller runs the Decimal loop from the first day (which asks a
+policy again for the days already measured).
 """
 
 from __future__ import annotations
