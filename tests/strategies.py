@@ -21,6 +21,7 @@ from softstaking import (
     DayCount,
     Dust,
     EarningStart,
+    IntradayAprSchedule,
     MinimumBalance,
     MonthlyPayouts,
     PayoutSchedule,
@@ -37,6 +38,9 @@ from softstaking import (
     WholeBalanceTiers,
     WindowPayouts,
 )
+from softstaking.core.days import DayWindow
+from softstaking.core.intraday import Schedule
+from softstaking.core.sweep import BalanceView
 from softstaking.programs.eligibility import POCKET_KINDS
 
 WIDE = decimal.Context(prec=500, traps=[decimal.Inexact, decimal.InvalidOperation])
@@ -437,3 +441,107 @@ def file_programs(draw: st.DrawFn) -> Program:
         activation=draw(st.sampled_from(list(EarningStart))),
         kind_roles=draw(roles),
     )
+
+
+class ClosingBalance:
+    """A user's own policy: the balance at the day's last microsecond, through the public API."""
+
+    def measure(self, window: DayWindow, balances: BalanceView) -> Decimal:
+        """The balance at the last instant of the day."""
+        return balances.balance_at(window.end.astimezone(UTC) - timedelta(microseconds=1))
+
+
+def _day_schedule(draw: st.DrawFn, first: date, days: int) -> AprSchedule:
+    """A daily schedule over the run: rates of any kind, often kept for several days."""
+    changes = sorted(set(draw(st.lists(st.integers(1, max(days, 1)), max_size=3))))
+    rates = draw(st.lists(any_rates(), min_size=len(changes) + 1, max_size=len(changes) + 1))
+    keys = [first - timedelta(days=2), *(first + timedelta(days=c) for c in changes)]
+    return AprSchedule(dict(zip(keys, rates, strict=True)))
+
+
+def _intraday_schedule(draw: st.DrawFn, first: date, days: int) -> IntradayAprSchedule:
+    """Flat or tiered rates that change at instants inside the run, in any zone."""
+    zone = draw(zones())
+    opening = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
+    ats = sorted(set(draw(st.lists(instants(days, zone, first=first), max_size=3))))
+    rates = draw(st.lists(rate_layers(), min_size=len(ats) + 1, max_size=len(ats) + 1))
+    return IntradayAprSchedule(dict(zip([opening, *ats], rates, strict=True)))
+
+
+def _payout_setting(draw: st.DrawFn) -> dict[str, object]:
+    """Either a payout delay or a payout schedule of any kind."""
+    zone = draw(zones())
+    kind = draw(st.sampled_from(["none", "delay", "daily", "weekly", "monthly", "window"]))
+    if kind == "delay":
+        return {"payout_delay": timedelta(minutes=draw(st.integers(1, 3 * 24 * 60)))}
+    if kind == "daily":
+        return {"payout_schedule": DailyPayouts(draw(wall_times()), tz=zone)}
+    if kind == "weekly":
+        return {"payout_schedule": WeeklyPayouts(draw(weekday_sets()), tz=zone)}
+    if kind == "monthly":
+        return {"payout_schedule": MonthlyPayouts(draw(st.integers(1, 31)), tz=zone)}
+    if kind == "window":
+        return {"payout_schedule": WindowPayouts(time(0), time(8), tz=zone)}
+    return {}
+
+
+def starting_carries(token: Token) -> st.SearchStrategy[Decimal]:
+    """Starting carries: none, whole units, sub-unit rests and unusual exponents."""
+    quantum = token.gross_quantum.adjusted()
+    return st.one_of(
+        st.just(Decimal(0)),
+        units(token, max_units=10**6),
+        st.integers(0, 10**25).map(lambda n: Decimal(n).scaleb(quantum, WIDE)),
+        st.sampled_from(["0E-50", "1E-40", "0E+3", "5", "0.5", "1E-60", "7E-45"]).map(Decimal),
+    )
+
+
+@st.composite
+def calculator_runs(
+    draw: st.DrawFn, *, intraday: bool = False, max_days: int = 8
+) -> tuple[RewardCalculator, BalanceTimeline, date, date, Decimal]:
+    """``(calculator, timeline, start, end, carry)``: any setting the calculator takes.
+
+    Daily schedules of every rate kind (flat, marginal and whole-balance tiers, stacks,
+    scaled rates, ``AprSchedule.layered``) with every policy, a user's own included; or,
+    with ``intraday``, rates that change within days (alone or over a daily layer) with
+    the policies that combine them. Any zone (DST ones around their 2024 changes), day
+    offset and day count, a minimum holding, a cap, compounding, a minimum payout, dust
+    forfeited or carried, payout delays and schedules, and a starting carry.
+    """
+    token = draw(tokens())
+    first = draw(first_days())
+    days = draw(st.integers(0, max_days))
+    timeline = draw(timelines(token, days=days, max_events=6, first=first))
+    schedule: Schedule
+    policy: AccrualPolicy
+    if intraday:
+        schedule = _intraday_schedule(draw, first, days)
+        if draw(st.booleans()):
+            schedule = _day_schedule(draw, first, days) + schedule
+        policy = draw(intraday_policies())
+    else:
+        schedule = _day_schedule(draw, first, days)
+        if draw(st.booleans()):
+            schedule = AprSchedule.layered(schedule, _day_schedule(draw, first, days))
+        policy = draw(st.one_of(policies(), st.just(ClosingBalance())))
+    holding = draw(st.one_of(st.just(Decimal(0)), units(token, max_units=10**24)))
+    cap = draw(st.one_of(st.none(), units(token, max_units=10**24).filter(bool)))
+    payouts = fine_amounts(token).filter(lambda m: m < 10**40)
+    min_payout = draw(st.one_of(st.just(Decimal(0)), payouts))
+    calc = RewardCalculator(
+        token,
+        schedule,
+        policy,
+        tz=draw(zones()),
+        day_offset=draw(day_offsets()),
+        day_count=draw(st.sampled_from(list(DayCount))),
+        min_holding=holding,
+        cap=cap,
+        compound=draw(st.booleans()),
+        min_payout=min_payout,
+        dust=draw(st.sampled_from(list(Dust))),
+        **_payout_setting(draw),  # type: ignore[arg-type]
+    )
+    carry = draw(starting_carries(token))
+    return calc, timeline, first, first + timedelta(days=days), carry

@@ -10,10 +10,13 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from softstaking.core import engine
 from softstaking.core.amounts import CONTEXT, EXACT, PRECISION, ZERO, AmountLike, to_amount
 from softstaking.core.daycount import DayCount
 from softstaking.core.days import DayCalendar, DayWindow
+from softstaking.core.engine import Plan, Settings, make_plan
 from softstaking.core.errors import InvalidInputError, InvalidTypeError
+from softstaking.core.fixed import day_gross
 from softstaking.core.instants import check_day, from_us, to_us
 from softstaking.core.intraday import (
     IntradayAprSchedule,
@@ -27,7 +30,7 @@ from softstaking.core.payouts import PayoutSchedule, payout_times
 from softstaking.core.policies import AccrualPolicy, DailySnapshot, check_measured
 from softstaking.core.records import DailyReward
 from softstaking.core.rounding import Dust, settle
-from softstaking.core.schedules import AprSchedule, Rate
+from softstaking.core.schedules import AprSchedule
 from softstaking.core.sweep import BalanceView
 from softstaking.core.timeline import BalanceTimeline
 from softstaking.core.tokens import Token
@@ -37,17 +40,6 @@ __all__ = ["RewardCalculator"]
 _PLAN_CACHE_SIZE: Final = 16
 
 T = TypeVar("T")
-
-
-@attrs.frozen
-class _Day:
-    """Everything about a day that does not depend on the account."""
-
-    window: DayWindow
-    rate: Rate | IntradayRates
-    year_days: int
-    payout_at: datetime
-    payout_us: int
 
 
 def _instance_of(kind: type[T], name: str) -> Callable[[object, attrs.Attribute[T], T], None]:
@@ -185,13 +177,26 @@ class RewardCalculator:
     min_payout: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_min_payout)
     dust: Dust = attrs.field(default=Dust.CARRY, kw_only=True, validator=_instance_of(Dust, "dust"))
     calendar: DayCalendar = attrs.field(init=False, repr=False, eq=False)
-    _plans: dict[tuple[date, date], Sequence[_Day]] = attrs.field(
+    _plans: dict[tuple[date, date], Plan] = attrs.field(
         init=False, factory=dict, repr=False, eq=False
     )
+    _settings: Settings = attrs.field(init=False, repr=False, eq=False)
 
     @calendar.default
     def _make_calendar(self) -> DayCalendar:
         return DayCalendar(self.tz, day_offset=self.day_offset)
+
+    @_settings.default
+    def _make_settings(self) -> Settings:
+        return Settings(
+            self.token,
+            self.policy,
+            self.min_holding,
+            self.cap,
+            self.compound,
+            self.min_payout,
+            self.dust,
+        )
 
     def daily_rewards(
         self,
@@ -226,11 +231,13 @@ class RewardCalculator:
             msg = f"timeline must be a BalanceTimeline, not {type(timeline).__name__}"
             raise InvalidTypeError(msg)
         self._check_units(timeline)
-        owed_before = to_amount(carry, name="carry")
-        credits = self._credits(credited)
-        days = self._plan(check_day(start, name="start"), check_day(end, name="end"))
+        # The default carry, without the checks an amount given by the caller needs.
+        no_carry = type(carry) is int and carry == 0
+        owed_before = ZERO if no_carry else to_amount(carry, name="carry")
+        credits = [] if isinstance(credited, tuple) and not credited else self._credits(credited)
+        plan = self._plan(check_day(start, name="start"), check_day(end, name="end"))
         try:
-            return self._run(timeline, days, owed_before, credits)
+            return self._run(timeline, plan, owed_before, credits)
         except (decimal.InvalidOperation, decimal.Inexact) as error:
             # Only reachable with amounts far beyond any real balance (10^60 and more).
             msg = (
@@ -258,10 +265,23 @@ class RewardCalculator:
     def _run(
         self,
         timeline: BalanceTimeline,
-        days: Sequence[_Day],
+        plan: Plan,
         carry: Decimal,
         credits: Sequence[tuple[int, Decimal]],
     ) -> list[DailyReward]:
+        try:
+            return engine.run(plan, timeline, carry, credits, self._settings)
+        except engine.Fallback:
+            return self._run_decimal(timeline, plan, carry, credits)
+
+    def _run_decimal(
+        self,
+        timeline: BalanceTimeline,
+        plan: Plan,
+        carry: Decimal,
+        credits: Sequence[tuple[int, Decimal]],
+    ) -> list[DailyReward]:
+        """The day loop in Decimal, for what the integer loop leaves (see ``engine``)."""
         view = BalanceView(timeline)
         for at_us, amount in credits:
             view.credit(at_us, amount)
@@ -271,8 +291,10 @@ class RewardCalculator:
         min_payout, dust = self.min_payout, self.dust
         half_even = decimal.ROUND_HALF_EVEN
         out: list[DailyReward] = []
-        for d in days:
-            window = d.window
+        days = zip(
+            plan.windows, plan.rates, plan.year_days, plan.payout_at, plan.payout_us, strict=True
+        )
+        for window, rate, year_days, payout_at, payout_us in days:
             view.enter_day(window.start_us)
             measured = measure(window, view)
             if type(measured) is not Decimal or not measured.is_finite() or measured < ZERO:
@@ -283,27 +305,18 @@ class RewardCalculator:
                 eligible = cap
             else:
                 eligible = measured
-            rate = d.rate
-            if isinstance(rate, Decimal):
-                apr = rate
-                annual = CONTEXT.multiply(eligible, rate)
-            elif isinstance(rate, IntradayRates):
+            if isinstance(rate, IntradayRates):
                 annual, apr = intraday_annual(
                     self.policy, window, view, rate, measured=measured, eligible=eligible
                 )
+                gross = CONTEXT.divide(annual, year_days).quantize(quantum, half_even, CONTEXT)
             else:
-                annual = rate.annual_reward(eligible)
-                if eligible == ZERO:
-                    apr = rate.blended_rate(ZERO)
-                else:
-                    # What blended_rate(eligible) computes, without a second annual_reward.
-                    apr = CONTEXT.divide(annual, eligible)
-            gross = CONTEXT.divide(annual, d.year_days).quantize(quantum, half_even, CONTEXT)
+                gross, apr = day_gross(eligible, rate, year_days, quantum)
             paid, carry, forfeited = settle(
                 EXACT.add(carry, gross), token, min_payout=min_payout, dust=dust
             )
             if compound and paid:
-                view.credit(d.payout_us, paid)
+                view.credit(payout_us, paid)
             out.append(
                 DailyReward(
                     window.day,
@@ -313,30 +326,27 @@ class RewardCalculator:
                     gross,
                     paid,
                     carry,
-                    d.payout_at,
+                    payout_at,
                     forfeited,
                 )
             )
         return out
 
-    def _plan(self, start: date, end: date) -> Sequence[_Day]:
+    def _plan(self, start: date, end: date) -> Plan:
         """The account-independent facts of each day, computed once per range."""
         key = (start, end)
         plan = self._plans.get(key)
         if plan is not None:
             return plan
         windows = self.calendar.windows(start, end)
-        rates = day_rates(self.schedule, windows)
         payouts = self._payout_instants(windows)
-        plan = tuple(
-            _Day(
-                w,
-                rate,
-                self.day_count.days_in_year(w.day),
-                paid_at,
-                to_us(paid_at),
-            )
-            for w, rate, paid_at in zip(windows, rates, payouts, strict=True)
+        plan = make_plan(
+            windows,
+            day_rates(self.schedule, windows),
+            [self.day_count.days_in_year(w.day) for w in windows],
+            payouts,
+            [to_us(paid_at) for paid_at in payouts],
+            policy=self.policy,
         )
         if len(self._plans) >= _PLAN_CACHE_SIZE:
             self._plans.clear()

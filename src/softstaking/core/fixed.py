@@ -11,15 +11,41 @@ from __future__ import annotations
 
 import decimal
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from softstaking.core.amounts import CONTEXT, ZERO
+from softstaking.core.amounts import CONTEXT, EXACT, PRECISION, ZERO
 from softstaking.core.errors import InvalidInputError
 from softstaking.core.rates import Rate
 
-__all__ = ["Gross", "day_gross", "from_units", "settle_units", "to_units"]
+__all__ = [
+    "Gross",
+    "coefficient",
+    "day_gross",
+    "flat_gross_units",
+    "from_units",
+    "settle_units",
+    "to_units",
+    "units_at_least",
+]
 
 _HALF_EVEN = decimal.ROUND_HALF_EVEN
+
+_MAX_GROSS: Final = 10 ** (PRECISION - 4)
+"""Quanta below which ``flat_gross_units`` rounds once where ``day_gross`` rounds twice.
+
+The quotient ``day_gross`` rounds to the context's precision first keeps then at least
+four digits below the quantum, too close to move a half-even rounding to the quantum
+by a divisor below ``_MAX_YEAR``.
+"""
+
+_MAX_YEAR: Final = 1000
+
+_POWERS: Final = 2 * PRECISION
+_POWER: Final = tuple(10**k for k in range(_POWERS))
+"""Powers of ten, worked out once: ``10**k`` costs more than the rest of a day's gross."""
+
+_MAX_ANNUAL: Final = 10**PRECISION
+"""A product of coefficients at or past this has more digits than the context keeps."""
 
 
 class Gross(NamedTuple):
@@ -51,6 +77,18 @@ def day_gross(eligible: Decimal, rate: Rate, year_days: int, quantum: Decimal) -
     return Gross(gross, apr)
 
 
+def coefficient(amount: Decimal) -> tuple[int, int]:
+    """``amount`` as ``(n, exponent)`` with ``amount == n × 10**exponent``, its own exponent.
+
+    Examples:
+        >>> coefficient(Decimal("1.50"))
+        (150, -2)
+    """
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: checked when the amount came in
+    return int(amount.scaleb(-exponent, EXACT)), exponent
+
+
 def to_units(amount: Decimal, exponent: int) -> int:
     """``amount`` as a whole number of ``10**exponent``; refuses a finer amount.
 
@@ -58,17 +96,35 @@ def to_units(amount: Decimal, exponent: int) -> int:
         >>> to_units(Decimal("1.5"), -6)
         1500000
     """
-    sign, digits, exp = amount.as_tuple()
-    assert isinstance(exp, int)  # finite: checked when the amount came in
-    n = int("".join(map(str, digits)) or "0")
+    n, exp = coefficient(amount)
     if exp >= exponent:
-        n *= 10 ** (exp - exponent)
-    else:
-        n, rest = divmod(n, 10 ** (exponent - exp))
-        if rest:
-            msg = f"{amount:f} is finer than 1E{exponent}"
-            raise InvalidInputError(msg)
-    return -n if sign else int(n)
+        scale: int = 10 ** (exp - exponent)
+        return n * scale
+    unit: int = 10 ** (exponent - exp)
+    n, rest = divmod(n, unit)
+    if rest:
+        msg = f"{amount:f} is finer than 1E{exponent}"
+        raise InvalidInputError(msg)
+    return n
+
+
+def units_at_least(amount: Decimal, exponent: int) -> int:
+    """The fewest whole ``10**exponent`` that make at least ``amount``: a ceiling.
+
+    A whole number ``k`` of them is below ``amount`` exactly when ``k`` is below this.
+
+    Examples:
+        >>> units_at_least(Decimal("0.0000015"), -6)
+        2
+    """
+    n, exp = coefficient(amount)
+    if exp >= exponent:
+        scale: int = 10 ** (exp - exponent)
+        return n * scale
+    if n and amount.adjusted() < exponent:  # less than one of them: no big power needed
+        return 1 if n > 0 else 0
+    unit: int = 10 ** (exponent - exp)
+    return -(-n // unit)
 
 
 def from_units(units: int, exponent: int) -> Decimal:
@@ -78,7 +134,36 @@ def from_units(units: int, exponent: int) -> Decimal:
         >>> from_units(1500000, -6)
         Decimal('1.500000')
     """
-    return Decimal((1 if units < 0 else 0, tuple(map(int, str(abs(units)))), exponent))
+    try:
+        return Decimal(units).scaleb(exponent, EXACT)
+    except (decimal.Inexact, decimal.Rounded):  # more digits than the context keeps
+        return Decimal((1 if units < 0 else 0, tuple(map(int, str(abs(units)))), exponent))
+
+
+def flat_gross_units(
+    eligible: tuple[int, int], rate: tuple[int, int], year_days: int, quantum_exponent: int
+) -> int | None:
+    """``day_gross`` of a flat rate in whole quanta, from coefficients; ``None`` if unsure.
+
+    ``eligible`` and ``rate`` are ``coefficient`` pairs of non-negative amounts. The
+    result is the gross ``day_gross`` gives, as a count of ``10**quantum_exponent``:
+    one half-even division of the exact annual reward gives the same as its two
+    roundings while the gross stays below ``_MAX_GROSS`` quanta. ``None`` where that or
+    the product's exactness cannot be promised; use ``day_gross`` there.
+
+    Examples:
+        >>> flat_gross_units((36500, 0), (5, -2), 365, -38)
+        500000000000000000000000000000000000000
+    """
+    annual = eligible[0] * rate[0]
+    shift = eligible[1] + rate[1] - quantum_exponent
+    if not 0 <= shift < _POWERS or annual >= _MAX_ANNUAL or not 0 < year_days < _MAX_YEAR:
+        return None
+    q, rest = divmod(annual * _POWER[shift], year_days)
+    twice = 2 * rest
+    if twice > year_days or (twice == year_days and q & 1):
+        q += 1
+    return q if q < _MAX_GROSS else None
 
 
 def settle_units(owed: int, step: int, min_payout: int, *, forfeit: bool) -> tuple[int, int, int]:

@@ -8,6 +8,7 @@ Both give an ``Explanation``, defined here beside the record it explains.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from softstaking.core.rates import TieredApr
 from softstaking.core.timeline import BalanceEvent
 from softstaking.core.tokens import Token
 
-__all__ = ["DailyReward", "Explanation", "from_record"]
+__all__ = ["DailyReward", "Explanation", "from_record", "reward_maker"]
 
 
 def _fmt(amount: Decimal) -> str:
@@ -90,6 +91,60 @@ class DailyReward:
         payout at 2024-01-02T00:00:00+00:00
         """
         return from_record(self, token=token, year_days=year_days)
+
+
+RewardMaker = Callable[
+    [date, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, datetime, Decimal], DailyReward
+]
+
+
+def reward_maker() -> RewardMaker:
+    """A function that builds a ``DailyReward`` from all nine fields, in order, quickly.
+
+    It fills the slots directly, which is what attrs' ``__init__`` does after its
+    validators and converters; ``DailyReward`` has none, so the records are the same. Were
+    one added, this gives the class itself, and every record is built the usual way.
+
+    >>> from datetime import UTC
+    >>> make = reward_maker()
+    >>> at, one = datetime(2024, 1, 2, tzinfo=UTC), Decimal(1)
+    >>> make(date(2024, 1, 1), one, one, one, one, one, one, at, ZERO) == DailyReward(
+    ...     date(2024, 1, 1), one, one, one, one, one, one, at)
+    True
+    """
+    fields = attrs.fields(DailyReward)
+    if any(f.validator or f.converter or not f.init for f in fields) or hasattr(
+        DailyReward, "__attrs_post_init__"
+    ):
+        return DailyReward  # pragma: no cover - DailyReward has neither
+    slots = [getattr(DailyReward, f.name).__set__ for f in fields]
+    day_, balance_, eligible_, apr_, gross_, paid_, carry_, payout_at_, forfeited_ = slots
+    new = object.__new__
+
+    def make(  # noqa: PLR0917 - the record's fields, in their order
+        day: date,
+        balance: Decimal,
+        eligible: Decimal,
+        apr: Decimal,
+        gross: Decimal,
+        paid: Decimal,
+        carry: Decimal,
+        payout_at: datetime,
+        forfeited: Decimal,
+    ) -> DailyReward:
+        record: DailyReward = new(DailyReward)
+        day_(record, day)
+        balance_(record, balance)
+        eligible_(record, eligible)
+        apr_(record, apr)
+        gross_(record, gross)
+        paid_(record, paid)
+        carry_(record, carry)
+        payout_at_(record, payout_at)
+        forfeited_(record, forfeited)
+        return record
+
+    return make
 
 
 @attrs.frozen

@@ -104,18 +104,22 @@ class BalanceTimeline:
             Decimal('15')
         """
         start = to_amount(opening, name="opening")
-        indexed = list(enumerate(events))
-        for index, event in indexed:
+        given = list(events)
+        instants = []
+        for index, event in enumerate(given):
             if not isinstance(event, BalanceEvent):
                 msg = f"events[{index}] must be a BalanceEvent, not {type(event).__name__}"
                 raise InvalidTypeError(msg)
-        keyed = sorted(((to_us(e.at), i, e) for i, e in indexed), key=lambda k: (k[0], k[1]))
+            instants.append(to_us(event.at))
+        # A stable sort by instant alone: events at the same instant keep their order.
+        order = sorted(range(len(given)), key=instants.__getitem__)
         times: list[int] = []
         balances: list[Decimal] = []
-        balance = start
-        for us, index, event in keyed:
+        balance, add = start, EXACT.add
+        for index in order:
+            event, us = given[index], instants[index]
             try:
-                balance = EXACT.add(balance, event.delta)
+                balance = add(balance, event.delta)
             except decimal.Inexact:
                 msg = (
                     f"events[{index}] ({event.kind} of {event.delta:f} at "
@@ -134,13 +138,14 @@ class BalanceTimeline:
             else:
                 times.append(us)
                 balances.append(balance)
-        exponent = min((_exponent_of(e.delta) for _, _, e in keyed), default=0)
+        # An exact sum has its terms' finest exponent: the last balance has every delta's.
+        exponent = _exponent_of(balance) if given else min(0, _exponent_of(start))
         return cls(
             start,
-            tuple(e for _, _, e in keyed),
+            tuple(given[index] for index in order),
             tuple(times),
             tuple(balances),
-            min(exponent, _exponent_of(start)),
+            exponent,
         )
 
     def balance_at(self, t: datetime) -> Decimal:

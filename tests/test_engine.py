@@ -1,0 +1,168 @@
+"""The integer day loop gives the Decimal loop's records, exponents included.
+
+``tests/reference_model.py`` keeps the calculator's loop as it was in Decimal; every
+property here runs ``RewardCalculator.daily_rewards`` and the reference on the same
+generated calculator, timeline and range, and compares each record field by field with
+``as_tuple()``, so that a value written with another exponent (``5`` for ``5.000``) or a
+signed zero counts as a difference.
+"""
+
+from __future__ import annotations
+
+import decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from softstaking import (
+    AprSchedule,
+    BalanceEvent,
+    BalanceTimeline,
+    DailyReward,
+    DailySnapshot,
+    DayCount,
+    Dust,
+    InvalidInputError,
+    RewardCalculator,
+    TieredApr,
+    TimeWeighted,
+    Token,
+)
+from softstaking.core import engine
+from softstaking.core.fixed import flat_gross_units
+from tests.reference_model import reference_rewards
+from tests.strategies import calculator_runs
+
+Run = tuple[RewardCalculator, BalanceTimeline, date, date, Decimal]
+
+
+def assert_same_records(got: list[DailyReward], want: list[DailyReward]) -> None:
+    """Equal records, and every Decimal field with the same sign, digits and exponent."""
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        for field in attrs.fields(DailyReward):
+            a, b = getattr(g, field.name), getattr(w, field.name)
+            if isinstance(b, Decimal):
+                assert type(a) is Decimal, (w.day, field.name)
+                assert a.as_tuple() == b.as_tuple(), (w.day, field.name, a, b)
+            else:
+                assert a == b, (w.day, field.name, a, b)
+                if isinstance(b, datetime):
+                    assert a.utcoffset() == b.utcoffset(), (w.day, field.name)
+        assert g == w
+
+
+def check_run(run: Run) -> None:
+    """``daily_rewards`` and the reference agree, or both refuse the run."""
+    calc, timeline, start, end, carry = run
+    try:
+        want = reference_rewards(calc, timeline, start, end, carry=carry)
+    except (InvalidInputError, decimal.InvalidOperation, decimal.Inexact, decimal.Rounded):
+        with pytest.raises(InvalidInputError):
+            calc.daily_rewards(timeline, start, end, carry=carry)
+        return
+    assert_same_records(calc.daily_rewards(timeline, start, end, carry=carry), want)
+    if calc.compound and len(want) > 1:
+        # Chained: the second half with the first half's records credited.
+        mid = len(want) // 2
+        middle = want[mid].day
+        again = calc.daily_rewards(
+            timeline, middle, end, carry=want[mid - 1].carry, credited=want[:mid]
+        )
+        expected = reference_rewards(
+            calc, timeline, middle, end, carry=want[mid - 1].carry, credited=want[:mid]
+        )
+        assert_same_records(again, expected)
+
+
+@given(calculator_runs())
+def test_daily_rates_give_the_reference_records(run: Run) -> None:
+    """Every policy, rate kind and setting with a daily schedule: the reference's records."""
+    check_run(run)
+
+
+@given(calculator_runs(intraday=True))
+def test_intraday_rates_give_the_reference_records(run: Run) -> None:
+    """Rates that change within days, alone or layered: the reference's records."""
+    check_run(run)
+
+
+USDT = Token("USDT", 6)
+NEW_YORK_DAYS = (date(2024, 3, 8), date(2024, 3, 13), date(2024, 11, 1), date(2024, 11, 6))
+
+
+@given(
+    carry=st.sampled_from(["0", "0E-50", "1E-40", "-0", "0E+5", "3.5E-30", "1E-999"]).map(Decimal),
+    dust=st.sampled_from(list(Dust)),
+    min_payout=st.sampled_from(["0", "0.0000015", "1E-30", "1E+200"]).map(Decimal),
+    compound=st.booleans(),
+)
+@example(carry=Decimal("1E-40"), dust=Dust.FORFEIT, min_payout=Decimal(0), compound=False)
+def test_unusual_starting_carries_keep_their_exponents(
+    carry: Decimal, dust: Dust, min_payout: Decimal, compound: bool
+) -> None:
+    """A carry finer than the gross quantum, a signed zero, a huge minimum: as before."""
+    calc = RewardCalculator(
+        USDT,
+        AprSchedule.constant(TieredApr([(1000, "0.05"), (None, "0.10")])),
+        TimeWeighted(),
+        tz=ZoneInfo("America/New_York"),
+        compound=compound,
+        dust=dust,
+        min_payout=min_payout,
+    )
+    at = datetime(2024, 3, 10, 7, tzinfo=UTC)
+    timeline = BalanceTimeline.from_events([BalanceEvent(at, "12.5")], opening="2500.000001")
+    for start, end in zip(NEW_YORK_DAYS[::2], NEW_YORK_DAYS[1::2], strict=True):
+        check_run((calc, timeline, start, end, carry))
+
+
+def test_the_property_sees_a_changed_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rounding the day's gross down instead of half-even: the comparison fails."""
+    calc = RewardCalculator(USDT, AprSchedule.constant("0.05"), DailySnapshot())
+    timeline = BalanceTimeline.from_events([], opening="1234.567891")
+    start, end = date(2024, 1, 1), date(2024, 1, 4)
+    check_run((calc, timeline, start, end, Decimal(0)))
+
+    def round_down(*args: object, **kwargs: object) -> int | None:
+        units = flat_gross_units(*args, **kwargs)  # type: ignore[arg-type]
+        return None if units is None else max(units - 1, 0)
+
+    monkeypatch.setattr(engine, "flat_gross_units", round_down)
+    with pytest.raises(AssertionError):
+        check_run((calc, timeline, start, end, Decimal(0)))
+
+
+def test_a_zero_paid_and_a_forfeited_rest_keep_the_decimal_exponents() -> None:
+    """Worked values: ``paid`` is ``Decimal('0')`` under the minimum, carry follows owed."""
+    calc = RewardCalculator(USDT, AprSchedule.constant("0.0365"), min_payout="1")
+    timeline = BalanceTimeline.from_events([], opening=1000)
+    first = calc.daily_rewards(timeline, date(2024, 1, 1), date(2024, 1, 2))[0]
+    assert str(first.paid) == "0"
+    assert str(first.carry) == "0.10000000000000000000000000"
+    assert str(first.gross) == "0.10000000000000000000000000"
+    forfeit = attrs.evolve(calc, min_payout=0, dust=Dust.FORFEIT)
+    record = forfeit.daily_rewards(timeline, date(2024, 1, 1), date(2024, 1, 2))[0]
+    assert (str(record.paid), str(record.carry), str(record.forfeited)) == (
+        "0.100000",
+        "0.000000",
+        "0E-26",
+    )
+    assert timedelta(0) == record.payout_at - datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_a_gross_half_way_between_quanta_rounds_to_even() -> None:
+    """2.5 quanta becomes 2 (half-even), where rounding half up would give 3."""
+    token = Token("TENTHS", 1)  # quantum 1E-21
+    schedule = AprSchedule.constant("5E-21")
+    calc = RewardCalculator(token, schedule, day_count=DayCount.ACT_360)
+    timeline = BalanceTimeline.from_events([], opening=180)  # × 5E-21 / 360 = 2.5E-21
+    start, end = date(2023, 1, 1), date(2023, 1, 3)
+    records = calc.daily_rewards(timeline, start, end)
+    assert [str(r.gross) for r in records] == ["2E-21", "2E-21"]
+    check_run((calc, timeline, start, end, Decimal(0)))
