@@ -28,7 +28,7 @@ from softstaking.columns.output import APR_SCALE, Records, scaled
 from softstaking.core.amounts import CONTEXT, ZERO
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.errors import NegativeBalanceError
-from softstaking.core.fixed import day_gross, from_units, settle_units, to_units
+from softstaking.core.fixed import day_gross, from_units
 from softstaking.core.instants import from_us
 from softstaking.core.intraday import day_rates
 from softstaking.core.policies import DailySnapshot, MinimumBalance, TimeWeighted
@@ -262,15 +262,18 @@ def _pay(  # noqa: PLR0912, PLR0915 (runs, then the two ways of paying)
     lengths = np.diff(np.append(heads, n * days))
     min_holding, cap = calculator.min_holding, calculator.cap
     cache: dict[tuple[object, int], tuple[int, int, int, int]] = {}
+    aprs: dict[Decimal, int] = {}
     run_gross, run_apr, run_balance, run_eligible = [], [], [], []
     for value, k in zip(flat[heads].tolist(), (heads % days).tolist(), strict=True):
         key = (value, int(kind[k]))
         hit = cache.get(key)
         if hit is None:
+            # Decimal(int).scaleb in the library's context is from_units, exactly (an
+            # amount has at most PRECISION digits), and as fast as C.
             if isinstance(value, Decimal):
                 measured, measured_q = value, scaled(value, -exponent)
             else:
-                measured, measured_q = from_units(value, -decimals), value * step
+                measured, measured_q = Decimal(value).scaleb(-decimals, CONTEXT), value * step
             if measured < min_holding:
                 allowed, allowed_q = ZERO, 0
             elif cap is not None and measured > cap:
@@ -278,9 +281,12 @@ def _pay(  # noqa: PLR0912, PLR0915 (runs, then the two ways of paying)
             else:
                 allowed, allowed_q = measured, measured_q
             result = day_gross(allowed, rates[k], years[k], quantum)
+            apr_q = aprs.get(result.apr)
+            if apr_q is None:
+                apr_q = aprs[result.apr] = scaled(result.apr, APR_SCALE)
             hit = (
-                to_units(result.gross, exponent),
-                scaled(result.apr, APR_SCALE),
+                int(result.gross.scaleb(-exponent, CONTEXT)),  # to_units: gross is whole quanta
+                apr_q,
                 measured_q,
                 allowed_q,
             )
@@ -312,15 +318,22 @@ def _pay(  # noqa: PLR0912, PLR0915 (runs, then the two ways of paying)
             before[:, 1:] = carry[:, :-1]
             paid_q = before + gross - carry
             forfeited = np.zeros((n, days), dtype=object)
-    else:
+    else:  # a minimum payout: day by day, every series at once (settle_units in arrays)
         paid_q = np.empty((n, days), dtype=object)
         carry = np.empty((n, days), dtype=object)
-        forfeited = np.empty((n, days), dtype=object)
-        for i in range(n):
-            c = carry_in[i]
-            for k in range(days):
-                p, c, f = settle_units(c + gross[i, k], step, min_q, forfeit=forfeit)
-                paid_q[i, k], carry[i, k], forfeited[i, k] = p, c, f
+        forfeited = np.zeros((n, days), dtype=object)
+        owing = carry_in
+        for k in range(days):
+            owed = owing + gross[:, k]
+            payable = owed - owed % step
+            paid_k = np.where(payable < min_q, 0, payable)
+            paid_q[:, k] = paid_k
+            if forfeit:
+                carry[:, k] = payable - paid_k
+                forfeited[:, k] = owed - payable
+            else:
+                carry[:, k] = owed - paid_k
+            owing = carry[:, k]
     return (
         spread(run_balance),
         spread(run_eligible),

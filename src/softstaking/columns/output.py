@@ -17,6 +17,7 @@ with the most decimals, and the values of the others are written exactly at that
   ``gross`` and what follows are computed from the unrounded value.
 * ``apr``: ``APR_SCALE`` (28) decimal places, rounded half-even: exact for any rate
   written with at most 28 decimals; a tier table's blended rate (a quotient) is rounded.
+  It is a ``decimal128(38, 28)``: ten digits left of the point.
 
 ``payout_at`` is a microsecond timestamp in the calculators' zone when they share one
 that Arrow can name (a zoneinfo key, UTC or a fixed offset), in UTC otherwise.
@@ -70,7 +71,6 @@ INTEGER_DIGITS = 12
 """The digits a decimal128 column keeps left of the point: scales up to 26 use one."""
 
 _EPOCH = date(1970, 1, 1)
-_MASK = (1 << 64) - 1
 
 
 def scaled(amount: Decimal, scale: int) -> int:
@@ -129,7 +129,9 @@ def zone_name(zone: tzinfo) -> str | None:
     return None
 
 
-def _decimal_array(values: Objects, scale: int, name: str) -> Any:
+def _decimal_array(
+    values: Objects, scale: int, name: str, integer_digits: int = INTEGER_DIGITS
+) -> Any:
     """Python ints (``10**-scale`` each) as an Arrow decimal128, else decimal256, array."""
     import numpy as np
     import pyarrow as pa
@@ -137,7 +139,7 @@ def _decimal_array(values: Objects, scale: int, name: str) -> Any:
     n = len(values)
     big = max(abs(values.max()), abs(values.min())) if n else 0
     digits = len(str(big))
-    if scale + INTEGER_DIGITS <= 38 and digits <= 38:
+    if scale + integer_digits <= 38 and digits <= 38:
         kind, width = pa.decimal128(38, scale), 2
     elif digits <= 76 and scale <= 76:
         kind, width = pa.decimal256(76, scale), 4
@@ -147,16 +149,22 @@ def _decimal_array(values: Objects, scale: int, name: str) -> Any:
             "(76) holds"
         )
         raise InvalidInputError(msg)
-    words = np.empty((n, width), dtype="int64")
     if big < 2**63:
+        words = np.empty((n, width), dtype="int64")
         low = values.astype("int64")
         words[:, 0] = low
         words[:, 1:] = (low >> 63)[:, None]
+        data = pa.py_buffer(words)
     else:
-        for i in range(width):
-            part = (values >> (64 * i)) & _MASK
-            words[:, i] = part.astype("uint64").view("int64")
-    return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(words)])
+        # Written once per run of equal neighbours (a day's balance, apr and gross repeat
+        # until the balance or rate changes), then repeated.
+        size = 8 * width
+        heads = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+        lengths = np.diff(np.append(heads, n))
+        packed = b"".join([v.to_bytes(size, "little", signed=True) for v in values[heads].tolist()])
+        words = np.frombuffer(packed, dtype="int64").reshape(-1, width)
+        data = pa.py_buffer(np.ascontiguousarray(np.repeat(words, lengths, axis=0)))
+    return pa.Array.from_buffers(kind, n, [None, data])
 
 
 def build_table(records: Records) -> Any:
@@ -186,7 +194,7 @@ def build_table(records: Records) -> Any:
         "day": pa.array(np.asarray(records.day, dtype="int32"), pa.int32()).cast(pa.date32()),
         "balance": _decimal_array(rescale(records.balance, exponent, fine), fine, "balance"),
         "eligible": _decimal_array(rescale(records.eligible, exponent, fine), fine, "eligible"),
-        "apr": _decimal_array(records.apr, APR_SCALE, "apr"),
+        "apr": _decimal_array(records.apr, APR_SCALE, "apr", integer_digits=10),
         "gross": _decimal_array(rescale(records.gross, exponent, fine), fine, "gross"),
         "paid": _decimal_array(
             rescale(records.paid, decimals[code] if len(code) else exponent, unit), unit, "paid"
