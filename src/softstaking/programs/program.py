@@ -13,16 +13,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from softstaking.columns.engine import check_balances, compute, unsupported
+from softstaking.columns.ledger import Ledger, read_ledger, to_arrow
+from softstaking.columns.output import build_table, records_of
 from softstaking.core.amounts import ZERO
 from softstaking.core.calculator import RewardCalculator, _instance_of
 from softstaking.core.errors import InvalidInputError, InvalidTypeError, SoftStakingError
-from softstaking.core.instants import check_day
+from softstaking.core.fixed import from_units
+from softstaking.core.instants import check_day, from_us
 from softstaking.core.records import DailyReward
-from softstaking.core.timeline import BalanceTimeline
+from softstaking.core.timeline import BalanceEvent, BalanceTimeline
+from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.programs.eligibility import (
     POCKET_KINDS,
     EarningStart,
@@ -31,6 +36,9 @@ from softstaking.programs.eligibility import (
     next_day_start,
 )
 from softstaking.programs.holdings import Holding, merge_subaccounts
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["AccountReward", "DuplicateHoldingError", "Program", "UnknownTokenError"]
 
@@ -318,3 +326,126 @@ class Program:
                 raise
             for record in records:
                 yield AccountReward(account, token, record)
+
+    def table(
+        self, ledger: object, start: date, end: date, *, openings: object | None = None
+    ) -> pa.Table:
+        """Every account's records for the days in ``[start, end)``, as an Arrow table.
+
+        Needs the ``arrow`` extra (pyarrow and numpy). The result equals ``run`` over
+        the holdings the ledger describes, one row per account, token and day, ordered
+        by account, token and day, with the columns ``account``, ``token``, ``day``
+        (date32), ``balance``, ``eligible``, ``apr``, ``gross``, ``paid``, ``carry``,
+        ``forfeited`` (Arrow decimals, never floats) and ``payout_at`` (a timestamp
+        in the calculators' zone). The scales are those of
+        ``softstaking.columns.output``: ``paid`` in the base unit; ``gross``,
+        ``carry``, ``forfeited``, ``balance`` and ``eligible`` in the gross quantum
+        (``decimals + GUARD_DIGITS``); ``apr`` to 28 decimal places. Two values are
+        rounded half-even to their column's scale rather than exact: a
+        ``TimeWeighted`` (or ``SnapshotAverage``) balance and eligible balance,
+        which the calculator keeps to 100 significant digits, and a tier model's
+        blended ``apr``; the gross and everything after it are computed from the
+        unrounded values, so they equal ``run`` exactly.
+
+        The integer engine (``softstaking.columns.engine``) computes the table when
+        every token's calculator has a daily ``AprSchedule`` (any rate: a Decimal or a
+        tier model), the ``DailySnapshot``, ``TimeWeighted`` or ``MinimumBalance``
+        policy, no compounding and no payout schedule (a ``payout_delay`` is fine),
+        and the program takes deposits on arrival and the ledger has no pocket kind
+        (``POCKET_KINDS``) or kind of ``kind_roles``. Otherwise the table is built
+        from ``run`` over ``Holding`` values, with the same result, more slowly.
+
+        Args:
+            ledger: The balance events, one a row: a ``pyarrow.Table`` or anything with
+                the Arrow stream interface (``__arrow_c_stream__``: pandas 2.2 and later,
+                polars), with the columns ``account`` and ``token`` (strings), ``at``
+                (timestamps with a time zone), ``delta`` (decimals, decimal strings or
+                integers; never floats) and optionally ``kind`` (strings; empty means
+                ``"transfer"``). Events at one instant apply in the ledger's order.
+            start: The first day.
+            end: The day after the last.
+            openings: The balances before the first event, a table of the same kinds
+                with ``account``, ``token``, ``opening`` and optionally ``carry`` (from the
+                last record of the previous run); an account and token without a
+                row opens at zero.
+
+        Raises:
+            InvalidTypeError: A float amount column, or a column of another wrong type,
+                named in the message.
+            NaiveDatetimeError: Timestamps without a time zone.
+            UnknownTokenError: A row names a token the program has no rules for.
+            DuplicateHoldingError: The openings name an account and token twice.
+            NegativeBalanceError: An event takes a balance below zero.
+            InvalidInputError: An amount finer than the token's base unit, a missing
+                column or an empty value. Messages name the row of the ledger (or
+                openings), counted from 0 as given.
+
+        Examples:
+            >>> import pyarrow as pa
+            >>> from datetime import UTC, datetime
+            >>> from softstaking import AprSchedule, Token
+            >>> usdt = RewardCalculator(Token("USDT", 6), AprSchedule.constant("0.0365"))
+            >>> program = Program([usdt])
+            >>> noon = datetime(2025, 1, 1, 12, tzinfo=UTC)
+            >>> ledger = pa.table({
+            ...     "account": ["alice"], "token": ["USDT"],
+            ...     "at": pa.array([noon], pa.timestamp("us", "UTC")), "delta": ["1000"]})
+            >>> t = program.table(ledger, date(2025, 1, 1), date(2025, 1, 3))
+            >>> t.column("paid").to_pylist()
+            [Decimal('0.000000'), Decimal('0.100000')]
+        """
+        first, last = check_day(start, name="start"), check_day(end, name="end")
+        events = to_arrow(ledger, name="ledger")
+        opened = to_arrow(openings, name="openings") if openings is not None else None
+        read = read_ledger(
+            events,
+            opened,
+            token_of=lambda symbol: self.calculator(symbol).token,
+            special_kinds=POCKET_KINDS | set(self.kind_roles),
+            duplicate_error=DuplicateHoldingError,
+        )
+        calculators = [self.calculators[token.symbol] for token in read.tokens]
+        for calc in calculators:
+            try:  # a bad range or a missing rate is the token's, not an account's
+                calc.daily_rewards(_EMPTY, first, last)
+            except SoftStakingError as error:
+                error.add_note(f"in the rules of {calc.token.symbol!r}")
+                raise
+        if not read.special:
+            after = check_balances(read)
+            if self._engine_runs(calculators):
+                return build_table(compute(read, calculators, first, last, after))
+        rewards = (
+            (r.account, r.token, r.reward)
+            for r in self.run(self._holdings(read), first, last, sorted_accounts=True)
+        )
+        return build_table(records_of(rewards, read.tokens, [c.tz for c in calculators]))
+
+    def _engine_runs(self, calculators: list[RewardCalculator]) -> bool:
+        """Whether the integer engine computes a table (see ``table``)."""
+        if self.deposits is not EarningStart.ON_ARRIVAL:
+            return False
+        return all(unsupported(calc) is None for calc in calculators)
+
+    def _holdings(self, read: Ledger) -> Iterator[Holding]:
+        """The holdings a read ledger describes, in its order (by account, then token)."""
+        bounds = read.bounds()
+        accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
+        for i, (account, symbol) in enumerate(zip(accounts, symbols, strict=True)):
+            token = read.tokens[read.code[i]]
+            exponent = -token.decimals
+            events = [
+                BalanceEvent(
+                    from_us(int(read.at[j])),
+                    from_units(read.delta[j], exponent),
+                    kind=read.kind[j],
+                )
+                for j in range(bounds[i], bounds[i + 1])
+            ]
+            yield Holding(
+                account,
+                symbol,
+                events,
+                opening=from_units(read.opening[i], exponent),
+                carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
+            )

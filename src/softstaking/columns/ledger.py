@@ -1,0 +1,465 @@
+"""The ledger and its openings, read, checked and held as integer arrays.
+
+A ledger is a table of balance events, one a row: ``account`` and ``token`` (strings),
+``at`` (a timestamp with a time zone), ``delta`` (a decimal, a decimal string or an
+integer; never a float) and optionally ``kind`` (a string). Openings are a table of
+``account``, ``token``, ``opening`` and optionally ``carry``. ``read_ledger`` checks
+both, sorts the events by account, token and instant (keeping the ledger's order among
+events at the same instant) and keeps every amount as a Python int: balances in the
+token's base units, carries in its gross quanta. Errors name the ledger's row, counted
+from 0 in the order given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from softstaking.core.amounts import to_amount
+from softstaking.core.errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    NaiveDatetimeError,
+    SoftStakingError,
+)
+from softstaking.core.fixed import from_units, to_units
+from softstaking.core.tokens import GUARD_DIGITS, Token
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+    Objects = npt.NDArray[np.object_]
+
+__all__ = ["Ledger", "read_ledger", "to_arrow"]
+
+DEFAULT_KIND = "transfer"
+
+
+def to_arrow(data: object, *, name: str) -> Any:
+    """``data`` as a ``pyarrow.Table``: a Table, a RecordBatch, or any Arrow stream.
+
+    Anything with the Arrow PyCapsule stream interface (``__arrow_c_stream__``) is read
+    through it: pandas (2.2 and later) and polars DataFrames, DuckDB relations, readers.
+    """
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data).read_all()
+    msg = (
+        f"{name} must be a pyarrow Table or a DataFrame with the Arrow stream interface "
+        f"(__arrow_c_stream__: pandas >= 2.2, polars), not {type(data).__name__}"
+    )
+    raise InvalidTypeError(msg)
+
+
+def _column(table: Any, name: str, where: str) -> Any:
+    import pyarrow.compute as pc
+
+    if name not in table.column_names:
+        msg = f"{where} has no column {name!r} (it has {', '.join(table.column_names) or 'none'})"
+        raise InvalidInputError(msg)
+    column = table.column(name)
+    if column.null_count:
+        row = pc.index(pc.is_null(column), True).as_py()
+        msg = f"{where} row {row}: {name} is empty (null)"
+        raise InvalidInputError(msg)
+    return column
+
+
+def _strings(column: Any, name: str, where: str) -> Any:
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if not (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    ):
+        msg = f"{where} column {name!r} must hold strings, not {column.type}"
+        raise InvalidTypeError(msg)
+    out = column.cast(pa.string())
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def _instants(column: Any, where: str) -> Ints:
+    import pyarrow as pa
+
+    kind = column.type
+    if not pa.types.is_timestamp(kind):
+        msg = f"{where} column 'at' must hold timestamps with a time zone, not {kind}"
+        raise InvalidTypeError(msg)
+    if kind.tz is None:
+        msg = (
+            f"{where} column 'at' holds timestamps without a time zone ({kind}): an instant "
+            "needs one. Localize them first, e.g. pandas' .dt.tz_localize('UTC') or "
+            "polars' .dt.replace_time_zone('UTC')"
+        )
+        raise NaiveDatetimeError(msg)
+    try:
+        micros = column.cast(pa.timestamp("us", tz="UTC"))
+    except pa.ArrowInvalid as error:
+        msg = f"{where} column 'at' has an instant finer than a microsecond: {error}"
+        raise InvalidInputError(msg) from None
+    out: Ints = micros.cast(pa.int64()).to_numpy()
+    return out
+
+
+def _decimal_ints(array: Any) -> Objects:
+    """The unscaled integers of an Arrow decimal array, as Python ints."""
+    import numpy as np
+    import pyarrow as pa
+
+    if array.type.byte_width < 16:  # decimal32, decimal64
+        array = array.cast(pa.decimal128(38, array.type.scale))
+    n = len(array)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    width = array.type.byte_width // 8
+    words = np.frombuffer(array.buffers()[1], dtype="<i8")
+    words = words[array.offset * width : (array.offset + n) * width].reshape(n, width)
+    low = words[:, 0]
+    if (words[:, 1:] == (low >> 63)[:, None]).all():  # every value fits in 64 bits
+        small: Objects = low.astype(object)
+        return small
+    out: Objects = words[:, width - 1].astype(object)
+    for i in range(width - 2, -1, -1):
+        out = (out << 64) | words[:, i].view(np.uint64).astype(object)
+    return out
+
+
+def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
+    column: Any,
+    exponents: Ints,
+    *,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+) -> Objects:
+    """Each value as a whole number of ``10**exponents[i]``; refuses floats and finer values.
+
+    ``rows`` are the rows' positions in the table as given, for messages; ``unit(i)``
+    names what value ``i`` is counted in (such as ``"IOTX's base unit 1E-18"``).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    kind = column.type
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_floating(kind):
+        msg = (
+            f"{where} column {name!r} holds floats ({kind}), which cannot hold an amount "
+            "exactly: pass strings or decimals (such as pyarrow's decimal128, pandas' "
+            "ArrowDtype(pa.decimal128(38, 18)) or polars' pl.Decimal)"
+        )
+        raise InvalidTypeError(msg)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        out = np.empty(len(array), dtype=object)
+        for i, text in enumerate(array.to_pylist()):
+            try:
+                value = to_amount(text, name=name, allow_negative=allow_negative)
+                out[i] = to_units(value, int(exponents[i]))
+            except SoftStakingError as error:
+                error.add_note(f"in {where} row {rows[i]}")
+                if isinstance(error, InvalidInputError) and "finer" in str(error):
+                    msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
+                    raise InvalidInputError(msg) from None
+                raise
+        return out
+    if pa.types.is_decimal(kind):
+        raw, scale = _decimal_ints(array), kind.scale
+    elif pa.types.is_integer(kind):
+        raw, scale = array.to_numpy(zero_copy_only=False).astype(object), 0
+    else:
+        msg = f"{where} column {name!r} must hold decimals or decimal strings, not {kind}"
+        raise InvalidTypeError(msg)
+    if not allow_negative and len(raw):
+        negative = np.flatnonzero(raw < 0)
+        if negative.size:
+            i = int(negative[0])
+            msg = f"{where} row {rows[i]}: {name} {from_units(raw[i], -scale):f} is negative"
+            raise InvalidInputError(msg)
+    shifts = -scale - exponents
+    out = np.empty(len(raw), dtype=object)
+    for shift in np.unique(shifts).tolist():
+        mask = shifts == shift
+        part = raw[mask]
+        if shift >= 0:
+            out[mask] = part * 10**shift
+            continue
+        factor = 10**-shift
+        finer = np.flatnonzero(part % factor != 0)
+        if finer.size:
+            i = int(np.flatnonzero(mask)[finer[0]])
+            value = from_units(raw[i], -scale)
+            msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
+            raise InvalidInputError(msg)
+        out[mask] = part // factor
+    return out
+
+
+def _sorted_keys(table: Any, where: str, keys: tuple[str, ...]) -> tuple[Any, Any, Ints]:
+    """The table's account and token columns sorted by ``keys`` (stable), and the order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    account = _strings(_column(table, "account", where), "account", where)
+    token = _strings(_column(table, "token", where), "token", where)
+    columns = {"account": account, "token": token}
+    if "at" in keys:
+        columns["at"] = table.column("at")
+    order = pc.sort_indices(
+        pa.table(columns), sort_keys=[(key, "ascending") for key in keys]
+    ).to_numpy()
+    return account.take(order), token.take(order), order
+
+
+def _starts(account: Any, token: Any) -> Any:
+    """Whether each row of sorted keys starts a new (account, token)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    n = len(account)
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        same = pc.and_(
+            pc.equal(account[1:], account[:-1]), pc.equal(token[1:], token[:-1])
+        ).to_numpy(zero_copy_only=False)
+        new[1:] = ~same
+    return new
+
+
+@attrs.frozen(eq=False)
+class Ledger:
+    """A checked ledger: its series (one per account and token) and their events.
+
+    Series are ordered by account, then token; events by series, then instant, then
+    their row in the ledger. Amounts are Python ints in object arrays.
+
+    Attributes:
+        account: Each series' account (an Arrow string array).
+        token: Each series' token symbol (an Arrow string array).
+        code: Each series' token, as an index into ``tokens``.
+        tokens: The tokens that occur.
+        opening: Each series' opening balance, in base units.
+        carry: Each series' carry from before the run, in gross quanta.
+        series: Each event's series.
+        at: Each event's instant, in microseconds since the epoch.
+        delta: Each event's change, in base units.
+        row: Each event's row in the ledger as given.
+        kind: Each event's kind.
+        special: Whether some event's kind is one of the special kinds given.
+    """
+
+    account: Any
+    token: Any
+    code: Ints
+    tokens: tuple[Token, ...]
+    opening: Objects
+    carry: Objects
+    series: Ints
+    at: Ints
+    delta: Objects
+    row: Ints
+    kind: list[str]
+    special: bool
+
+    def bounds(self) -> list[int]:
+        """Where each series' events start in the event arrays, and where the last ends."""
+        import numpy as np
+
+        out: list[int] = np.searchsorted(self.series, np.arange(len(self.code) + 1)).tolist()
+        return out
+
+
+def _token_codes(
+    symbols: Any, rows: Ints, where: str, token_of: Callable[[str], Token], known: list[str]
+) -> Ints:
+    """Each symbol as an index into ``known``, extended with new symbols as they come."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for symbol in pc.unique(symbols).to_pylist():
+        if symbol not in known:
+            try:
+                token_of(symbol)
+            except SoftStakingError as error:
+                first = pc.index(symbols, symbol).as_py()
+                error.add_note(f"at {where} row {rows[first]}")
+                raise
+            known.append(symbol)
+    codes: Ints = (
+        pc.index_in(symbols, value_set=pa.array(known, pa.string())).to_numpy().astype("int64")
+    )
+    return codes
+
+
+def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
+    ledger: Any,
+    openings: Any | None,
+    *,
+    token_of: Callable[[str], Token],
+    special_kinds: Collection[str] = (),
+    duplicate_error: type[InvalidInputError] = InvalidInputError,
+) -> Ledger:
+    """Check and read ``ledger`` (and ``openings``) into a ``Ledger``.
+
+    Args:
+        ledger: A pyarrow Table of events (see the module).
+        openings: A pyarrow Table of openings, or None.
+        token_of: The token of a symbol; raises for a symbol the caller has no rules for.
+        special_kinds: Event kinds the caller wants to know about (``Ledger.special``).
+        duplicate_error: What to raise when openings name an account and token twice.
+
+    Raises:
+        InvalidTypeError: A column of the wrong type: floats, naive... with its name.
+        InvalidInputError: A missing column, an empty value, an amount finer than the
+            token's base unit (or a carry finer than its gross quantum), a negative
+            opening or carry; the message names the row.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    where = "ledger"
+    for name in ("account", "token", "at", "delta"):
+        _column(ledger, name, where)
+    at_sorted = pa.table({"at": _column(ledger, "at", where)})
+    _instants(at_sorted.column("at").slice(0, 0), where)  # the type, before sorting
+    account, token, order = _sorted_keys(ledger, where, ("account", "token", "at"))
+    rows: Ints = order.astype("int64")
+    known: list[str] = []
+    codes = _token_codes(token, rows, where, token_of, known)
+    at = _instants(_column(ledger, "at", where).take(order), where)
+    starts = _starts(account, token)
+    series_of_row = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+    if "kind" in ledger.column_names:
+        kind_column = ledger.column("kind")
+        if kind_column.null_count:
+            kind_column = pc.fill_null(kind_column, DEFAULT_KIND)
+        kind_column = _strings(kind_column, "kind", where).take(order)
+        kinds = kind_column.to_pylist()
+        special = bool(special_kinds) and bool(
+            pc.any(pc.is_in(kind_column, value_set=pa.array(sorted(special_kinds)))).as_py()
+        )
+    else:
+        kinds = [DEFAULT_KIND] * len(rows)
+        special = False
+
+    # Openings, sorted, and the union of both tables' (account, token) keys.
+    o_account = pa.array([], pa.string())
+    o_token = pa.array([], pa.string())
+    o_rows: Ints = np.empty(0, dtype="int64")
+    o_table = None
+    if openings is not None:
+        o_where = "openings"
+        _column(openings, "opening", o_where)
+        o_account, o_token, o_order = _sorted_keys(openings, o_where, ("account", "token"))
+        o_rows = o_order.astype("int64")
+        o_starts = _starts(o_account, o_token)
+        twice = np.flatnonzero(~o_starts)
+        if twice.size:
+            i = int(twice[0])
+            msg = (
+                f"openings row {o_rows[i]}: account {o_account[i].as_py()!r} holds "
+                f"{o_token[i].as_py()!r} twice"
+            )
+            raise duplicate_error(msg)
+        _token_codes(o_token, o_rows, o_where, token_of, known)
+        o_table = openings
+    keys = pa.table(
+        {
+            "account": pa.concat_arrays([account.take(first), o_account]),
+            "token": pa.concat_arrays([token.take(first), o_token]),
+        }
+    )
+    key_order = pc.sort_indices(keys, sort_keys=[("account", "ascending"), ("token", "ascending")])
+    s_account = keys.column("account").take(key_order).combine_chunks()
+    s_token = keys.column("token").take(key_order).combine_chunks()
+    s_new = _starts(s_account, s_token)
+    series_of_key = np.empty(len(keys), dtype="int64")
+    series_of_key[key_order.to_numpy()] = np.cumsum(s_new) - 1
+    unique = np.flatnonzero(s_new)
+    s_account, s_token = s_account.take(unique), s_token.take(unique)
+    n_series = len(unique)
+    tokens = tuple(token_of(symbol) for symbol in known)
+    s_code = _token_codes(s_token, np.arange(n_series), where, token_of, known)
+    decimals = np.array([t.decimals for t in tokens], dtype="int64")
+
+    opening = np.zeros(n_series, dtype=object)
+    carry = np.zeros(n_series, dtype=object)
+    if o_table is not None:
+        o_series = series_of_key[len(first) :]
+        o_code = s_code[o_series]
+
+        def base_unit(i: int) -> str:
+            t = tokens[o_code[i]]
+            return f"{t}'s base unit {t.base_unit:f}"
+
+        def gross_quantum(i: int) -> str:
+            t = tokens[o_code[i]]
+            return f"{t}'s gross quantum {t.gross_quantum:f}"
+
+        opening[o_series] = _amounts(
+            _column(o_table, "opening", "openings").take(o_rows),
+            -decimals[o_code],
+            name="opening",
+            where="openings",
+            rows=o_rows,
+            unit=base_unit,
+            allow_negative=False,
+        )
+        if "carry" in o_table.column_names:
+            carry[o_series] = _amounts(
+                _column(o_table, "carry", "openings").take(o_rows),
+                -decimals[o_code] - GUARD_DIGITS,
+                name="carry",
+                where="openings",
+                rows=o_rows,
+                unit=gross_quantum,
+                allow_negative=False,
+            )
+
+    def event_unit(i: int) -> str:
+        t = tokens[codes[i]]
+        return f"{t}'s base unit {t.base_unit:f}"
+
+    delta = _amounts(
+        _column(ledger, "delta", where).take(order),
+        -decimals[codes],
+        name="delta",
+        where=where,
+        rows=rows,
+        unit=event_unit,
+        allow_negative=True,
+    )
+    return Ledger(
+        account=s_account,
+        token=s_token,
+        code=s_code,
+        tokens=tokens,
+        opening=opening,
+        carry=carry,
+        series=series_of_key[: len(first)][series_of_row] if len(rows) else series_of_row,
+        at=at,
+        delta=delta,
+        row=rows,
+        kind=kinds,
+        special=special,
+    )
+
+
+def decimal_of(units: int, exponent: int) -> Decimal:
+    """``units × 10**exponent`` as a Decimal, for messages and the general path."""
+    return from_units(units, exponent)

@@ -1,0 +1,269 @@
+"""The records as an Arrow table: one row per account, token and day, decimal columns.
+
+Every amount column is an Arrow decimal, never a float. Its type depends on its scale,
+not on the day's values, so that the tables of successive runs have one schema:
+``decimal128(38, scale)`` when the scale leaves 12 digits left of the point (a scale up
+to 26), ``decimal256(76, scale)`` otherwise (and for the rare column whose values need
+more than 38 digits). One column holds every token, so its scale is that of the token
+with the most decimals, and the values of the others are written exactly at that scale:
+
+* ``paid``: the base unit, ``decimals``;
+* ``gross``, ``carry``, ``forfeited``: the gross quantum, ``decimals + GUARD_DIGITS``;
+  exact, as the calculator computes them;
+* ``balance``, ``eligible``: the gross quantum too. A ``DailySnapshot`` or
+  ``MinimumBalance`` balance is a whole number of base units, exact at that scale; a
+  ``TimeWeighted`` or ``SnapshotAverage`` balance is a quotient kept to 100 significant
+  digits, which no decimal column holds: it is rounded half-even to the gross quantum.
+  ``gross`` and what follows are computed from the unrounded value.
+* ``apr``: ``APR_SCALE`` (28) decimal places, rounded half-even: exact for any rate
+  written with at most 28 decimals; a tier table's blended rate (a quotient) is rounded.
+  It is a ``decimal128(38, 28)``: ten digits left of the point.
+
+``payout_at`` is a microsecond timestamp in the calculators' zone when they share one
+that Arrow can name (a zoneinfo key, UTC or a fixed offset), in UTC otherwise.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, timedelta, timezone, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from softstaking.core.amounts import CONTEXT
+from softstaking.core.errors import InvalidInputError
+from softstaking.core.instants import to_us
+from softstaking.core.records import DailyReward
+from softstaking.core.tokens import GUARD_DIGITS, Token
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+    Objects = npt.NDArray[np.object_]
+
+__all__ = ["APR_SCALE", "COLUMNS", "Records", "build_table", "records_of", "scaled"]
+
+APR_SCALE = 28
+"""The decimal places of the ``apr`` column."""
+
+COLUMNS = (
+    "account",
+    "token",
+    "day",
+    "balance",
+    "eligible",
+    "apr",
+    "gross",
+    "paid",
+    "carry",
+    "forfeited",
+    "payout_at",
+)
+"""The table's columns, in order."""
+
+INTEGER_DIGITS = 12
+"""The digits a decimal128 column keeps left of the point: scales up to 26 use one."""
+
+_EPOCH = date(1970, 1, 1)
+
+
+def scaled(amount: Decimal, scale: int) -> int:
+    """``amount × 10**scale`` rounded half-even to an int (exact if it is whole).
+
+    Examples:
+        >>> scaled(Decimal("1.25"), 1), scaled(Decimal("1.5"), 0)
+        (12, 2)
+    """
+    quantum = Decimal((0, (1,), -scale))
+    return int(amount.quantize(quantum, decimal.ROUND_HALF_EVEN, CONTEXT).scaleb(scale, CONTEXT))
+
+
+@attrs.frozen(eq=False)
+class Records:
+    """One row per account, token and day, as arrays, before Arrow.
+
+    Amounts are Python ints in the row's token: ``paid`` in base units, ``apr`` in
+    ``10**-APR_SCALE``, every other amount in gross quanta.
+    """
+
+    account: Any
+    token: Any
+    code: Ints
+    day: Any
+    tokens: tuple[Token, ...]
+    zones: tuple[tzinfo, ...]
+    balance: Objects
+    eligible: Objects
+    apr: Objects
+    gross: Objects
+    paid: Objects
+    carry: Objects
+    forfeited: Objects
+    payout_us: Ints
+
+
+def zone_name(zone: tzinfo) -> str | None:
+    """The name Arrow knows ``zone`` by, or None.
+
+    Examples:
+        >>> zone_name(timezone(timedelta(hours=-5, minutes=-30)))
+        '-05:30'
+    """
+    if zone is UTC:
+        return "UTC"
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    if isinstance(zone, timezone):
+        offset = zone.utcoffset(None)
+        if not offset:
+            return "UTC"
+        sign = "-" if offset < timedelta(0) else "+"
+        minutes = abs(offset) // timedelta(minutes=1)
+        return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return None
+
+
+def _decimal_array(
+    values: Objects, scale: int, name: str, integer_digits: int = INTEGER_DIGITS
+) -> Any:
+    """Python ints (``10**-scale`` each) as an Arrow decimal128, else decimal256, array."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(values)
+    big = max(abs(values.max()), abs(values.min())) if n else 0
+    digits = len(str(big))
+    if scale + integer_digits <= 38 and digits <= 38:
+        kind, width = pa.decimal128(38, scale), 2
+    elif digits <= 76 and scale <= 76:
+        kind, width = pa.decimal256(76, scale), 4
+    else:
+        msg = (
+            f"column {name!r} needs {max(digits, scale)} digits, more than an Arrow decimal "
+            "(76) holds"
+        )
+        raise InvalidInputError(msg)
+    if big < 2**63:
+        words = np.empty((n, width), dtype="int64")
+        low = values.astype("int64")
+        words[:, 0] = low
+        words[:, 1:] = (low >> 63)[:, None]
+        data = pa.py_buffer(words)
+    else:
+        # Written once per run of equal neighbours (a day's balance, apr and gross repeat
+        # until the balance or rate changes), then repeated.
+        size = 8 * width
+        heads = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+        lengths = np.diff(np.append(heads, n))
+        packed = b"".join([v.to_bytes(size, "little", signed=True) for v in values[heads].tolist()])
+        words = np.frombuffer(packed, dtype="int64").reshape(-1, width)
+        data = pa.py_buffer(np.ascontiguousarray(np.repeat(words, lengths, axis=0)))
+    return pa.Array.from_buffers(kind, n, [None, data])
+
+
+def build_table(records: Records) -> Any:
+    """The records as a ``pyarrow.Table`` with the columns ``COLUMNS``."""
+    import numpy as np
+    import pyarrow as pa
+
+    decimals = np.array([t.decimals for t in records.tokens] or [0], dtype="int64")
+    code = records.code
+    fine = int(decimals.max()) + GUARD_DIGITS
+    unit = int(decimals.max())
+
+    def rescale(values: Objects, exponents: Any, scale: int) -> Objects:
+        shifts = scale - exponents
+        if len(values) == 0 or not shifts.any():
+            return values
+        factors = np.array([10 ** int(s) for s in range(int(shifts.max()) + 1)], dtype=object)
+        out: Objects = values * factors[shifts]
+        return out
+
+    exponent = decimals[code] + GUARD_DIGITS if len(code) else np.empty(0, dtype="int64")
+    names = sorted({zone_name(z) or "" for z in records.zones})
+    tz = names[0] if len(names) == 1 and names[0] else "UTC"
+    columns = {
+        "account": records.account,
+        "token": records.token,
+        "day": pa.array(np.asarray(records.day, dtype="int32"), pa.int32()).cast(pa.date32()),
+        "balance": _decimal_array(rescale(records.balance, exponent, fine), fine, "balance"),
+        "eligible": _decimal_array(rescale(records.eligible, exponent, fine), fine, "eligible"),
+        "apr": _decimal_array(records.apr, APR_SCALE, "apr", integer_digits=10),
+        "gross": _decimal_array(rescale(records.gross, exponent, fine), fine, "gross"),
+        "paid": _decimal_array(
+            rescale(records.paid, decimals[code] if len(code) else exponent, unit), unit, "paid"
+        ),
+        "carry": _decimal_array(rescale(records.carry, exponent, fine), fine, "carry"),
+        "forfeited": _decimal_array(rescale(records.forfeited, exponent, fine), fine, "forfeited"),
+        "payout_at": pa.array(records.payout_us, pa.int64()).cast(pa.timestamp("us", tz=tz)),
+    }
+    return pa.table(columns)
+
+
+def records_of(
+    rewards: Iterable[tuple[str, str, DailyReward]],
+    tokens: Sequence[Token],
+    zones: Sequence[tzinfo],
+) -> Records:
+    """``Records`` of ``(account, token symbol, record)`` triples, in their order.
+
+    ``tokens[i]`` and ``zones[i]`` are the token and calculator zone of the i-th symbol
+    that may occur. For tables built from ``Program.run``.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    code_of = {t.symbol: i for i, t in enumerate(tokens)}
+    accounts: list[str] = []
+    symbols: list[str] = []
+    codes: list[int] = []
+    days: list[int] = []
+    columns: list[list[int]] = [[] for _ in range(7)]
+    payouts: list[int] = []
+    for account, symbol, r in rewards:
+        token = tokens[code_of[symbol]]
+        fine = token.decimals + GUARD_DIGITS
+        accounts.append(account)
+        symbols.append(symbol)
+        codes.append(code_of[symbol])
+        days.append((r.day - _EPOCH).days)
+        values = (
+            scaled(r.balance, fine),
+            scaled(r.eligible, fine),
+            scaled(r.apr, APR_SCALE),
+            scaled(r.gross, fine),
+            scaled(r.paid, token.decimals),
+            scaled(r.carry, fine),
+            scaled(r.forfeited, fine),
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+        payouts.append(to_us(r.payout_at))
+
+    def objects(values: list[int]) -> Objects:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+
+    return Records(
+        account=pa.array(accounts, pa.string()),
+        token=pa.array(symbols, pa.string()),
+        code=np.array(codes, dtype="int64"),
+        day=np.array(days, dtype="int32"),
+        tokens=tuple(tokens),
+        zones=tuple(zones),
+        balance=objects(columns[0]),
+        eligible=objects(columns[1]),
+        apr=objects(columns[2]),
+        gross=objects(columns[3]),
+        paid=objects(columns[4]),
+        carry=objects(columns[5]),
+        forfeited=objects(columns[6]),
+        payout_us=np.array(payouts, dtype="int64"),
+    )

@@ -1,0 +1,435 @@
+"""Program.table: whole programs as Arrow columns, equal to Program.run."""
+
+from __future__ import annotations
+
+import decimal
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from softstaking import (
+    AprSchedule,
+    BalanceEvent,
+    DailySnapshot,
+    DuplicateHoldingError,
+    Dust,
+    EarningStart,
+    Holding,
+    InvalidInputError,
+    InvalidTypeError,
+    MinimumBalance,
+    NaiveDatetimeError,
+    NegativeBalanceError,
+    Program,
+    RewardCalculator,
+    SnapshotAverage,
+    TimeWeighted,
+    Token,
+    UnknownTokenError,
+)
+from softstaking.columns.output import APR_SCALE
+from softstaking.core.tokens import GUARD_DIGITS
+from tests.strategies import (
+    account_ids,
+    any_rates,
+    day_offsets,
+    first_days,
+    timelines,
+    tokens,
+    wall_times,
+    zones,
+)
+
+DAYS = 4
+UTC_US = pa.timestamp("us", tz="UTC")
+
+
+def _round(value: Decimal, scale: int) -> Decimal:
+    return value.quantize(
+        Decimal(1).scaleb(-scale), decimal.ROUND_HALF_EVEN, decimal.Context(prec=200)
+    )
+
+
+def expected_rows(
+    program: Program, holdings: Sequence[Holding], start: date, end: date
+) -> list[dict[str, Any]]:
+    """Program.run's records as the table's rows: balance, eligible and apr rounded."""
+    rows = []
+    ordered = sorted(holdings, key=lambda h: (h.account, h.token))
+    for r in program.run(ordered, start, end, sorted_accounts=True):
+        token = program.calculator(r.token).token
+        fine = token.decimals + GUARD_DIGITS
+        rec = r.reward
+        rows.append(
+            {
+                "account": r.account,
+                "token": r.token,
+                "day": rec.day,
+                "balance": _round(rec.balance, fine),
+                "eligible": _round(rec.eligible, fine),
+                "apr": _round(rec.apr, APR_SCALE),
+                "gross": rec.gross,
+                "paid": rec.paid,
+                "carry": rec.carry,
+                "forfeited": rec.forfeited,
+                "payout_at": rec.payout_at,
+            }
+        )
+    return rows
+
+
+def ledger_of(rows: list[tuple[str, str, datetime, Decimal, str]]) -> pa.Table:
+    return pa.table(
+        {
+            "account": pa.array([r[0] for r in rows], pa.string()),
+            "token": pa.array([r[1] for r in rows], pa.string()),
+            "at": pa.array([r[2].astimezone(UTC) for r in rows], UTC_US),
+            "delta": pa.array([str(r[3]) for r in rows], pa.string()),
+            "kind": pa.array([r[4] for r in rows], pa.string()),
+        }
+    )
+
+
+def assert_same(table: pa.Table, expected: list[dict[str, Any]]) -> None:
+    got = table.to_pylist()
+    assert len(got) == len(expected)
+    for row, want in zip(got, expected, strict=True):
+        # The same instant: in a DST fold (fold=1) Python never counts datetimes in two
+        # zones equal, and the table may keep payout_at in UTC (see Program.table).
+        row["payout_at"] = row["payout_at"].astimezone(UTC)
+        want = {**want, "payout_at": want["payout_at"].astimezone(UTC)}
+        assert row == want, (row, want)
+    for field in table.schema:
+        assert not pa.types.is_floating(field.type)
+
+
+@st.composite
+def calculators(draw: st.DrawFn, symbol: str, *, engine: bool) -> RewardCalculator:
+    token = Token(symbol, draw(tokens()).decimals)
+    policy: Any
+    if engine:
+        policy = draw(
+            st.one_of(
+                st.builds(DailySnapshot, wall_times()),
+                st.just(TimeWeighted()),
+                st.just(MinimumBalance()),
+            )
+        )
+    else:
+        policy = draw(
+            st.one_of(
+                st.lists(wall_times(), min_size=1, max_size=3, unique=True).map(SnapshotAverage),
+                st.builds(DailySnapshot, wall_times()),
+                st.just(TimeWeighted()),
+            )
+        )
+    rate_a, rate_b = draw(any_rates()), draw(any_rates())
+    schedule = AprSchedule({date(2000, 1, 1): rate_a, draw(first_days()): rate_b})
+    unit = token.base_unit
+    return RewardCalculator(
+        token,
+        schedule,
+        policy,
+        tz=draw(zones()),
+        day_offset=draw(day_offsets()),
+        min_holding=draw(st.sampled_from([0, 1000, 10**20])) * unit,
+        cap=draw(st.sampled_from([None, 10**22 * unit, Decimal("0.5") * unit])),
+        min_payout=draw(st.sampled_from([Decimal(0), unit, 1000 * unit])),
+        dust=draw(st.sampled_from(Dust)),
+        payout_delay=draw(st.sampled_from([timedelta(0), timedelta(hours=7)])),
+        compound=False if engine else draw(st.booleans()),
+    )
+
+
+@st.composite
+def programs_and_ledgers(
+    draw: st.DrawFn, *, engine: bool
+) -> tuple[Program, pa.Table, pa.Table, list[Holding], date]:
+    calcs = [draw(calculators(s, engine=engine)) for s in ("AAA", "BBB")]
+    deposits = EarningStart.ON_ARRIVAL if engine else draw(st.sampled_from(EarningStart))
+    program = Program(calcs, deposits=deposits)
+    start = draw(first_days())
+    accounts = draw(st.lists(account_ids(), min_size=1, max_size=4, unique=True))
+    rows: list[tuple[str, str, datetime, Decimal, str]] = []
+    openings: list[tuple[str, str, Decimal, Decimal]] = []
+    holdings = []
+    for account in accounts:
+        for calc in calcs:
+            if not draw(st.booleans()):
+                continue
+            token = calc.token
+            timeline = draw(timelines(token, days=DAYS, max_events=5, first=start))
+            carry = Decimal(draw(st.integers(0, 10**22))).scaleb(-(token.decimals + GUARD_DIGITS))
+            events = [(account, token.symbol, e.at, e.delta, e.kind) for e in timeline.events]
+            rows.extend(events)
+            with_opening = timeline.opening or carry or draw(st.booleans())
+            if with_opening:
+                openings.append((account, token.symbol, timeline.opening, carry))
+            elif not events:
+                continue  # in neither table: no holding
+            holdings.append(
+                Holding(
+                    account,
+                    token.symbol,
+                    timeline.events,
+                    opening=timeline.opening,
+                    carry=carry if with_opening else 0,
+                )
+            )
+    # The ledger in any order: the table sorts it (stably: same-instant events keep it).
+    order = draw(st.permutations(range(len(rows))))
+    shuffled = [rows[i] for i in order]
+    by_key: dict[tuple[str, str], list[BalanceEvent]] = {}
+    for account, symbol, at, delta, kind in shuffled:
+        by_key.setdefault((account, symbol), []).append(BalanceEvent(at, delta, kind=kind))
+    holdings = [
+        Holding(
+            h.account,
+            h.token,
+            by_key.get((h.account, h.token), []),
+            opening=h.opening,
+            carry=h.carry,
+        )
+        for h in holdings
+    ]
+    opening_table = pa.table(
+        {
+            "account": pa.array([o[0] for o in openings], pa.string()),
+            "token": pa.array([o[1] for o in openings], pa.string()),
+            "opening": pa.array([str(o[2]) for o in openings], pa.string()),
+            "carry": pa.array([str(o[3]) for o in openings], pa.string()),
+        }
+    )
+    return program, ledger_of(shuffled), opening_table, holdings, start
+
+
+@given(programs_and_ledgers(engine=True))
+def test_the_engine_equals_run(
+    case: tuple[Program, pa.Table, pa.Table, list[Holding], date],
+) -> None:
+    """The integer engine's table equals Program.run, record for record."""
+    program, ledger, openings, holdings, start = case
+    assert program._engine_runs(list(program.calculators.values()))
+    end = start + timedelta(days=DAYS)
+    table = program.table(ledger, start, end, openings=openings)
+    assert_same(table, expected_rows(program, holdings, start, end))
+
+
+@given(programs_and_ledgers(engine=False))
+def test_the_general_path_equals_run(
+    case: tuple[Program, pa.Table, pa.Table, list[Holding], date],
+) -> None:
+    """Programs the engine does not run give Program.run's records too."""
+    program, ledger, openings, holdings, start = case
+    end = start + timedelta(days=DAYS)
+    table = program.table(ledger, start, end, openings=openings)
+    assert_same(table, expected_rows(program, holdings, start, end))
+
+
+# -- examples and errors -------------------------------------------------------------
+
+USDT = Token("USDT", 6)
+D0 = date(2025, 1, 1)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def usdt_program(policy: Any = None, **settings: Any) -> Program:
+    calc = RewardCalculator(USDT, AprSchedule.constant("0.0365"), policy or TimeWeighted())
+    return Program([calc], **settings)
+
+
+def small_ledger(**columns: Any) -> pa.Table:
+    data: dict[str, Any] = {
+        "account": ["alice", "bob", "alice"],
+        "token": ["USDT", "USDT", "USDT"],
+        "at": pa.array([T0 + timedelta(hours=h) for h in (6, 12, 30)], UTC_US),
+        "delta": pa.array([Decimal("1000"), Decimal("36500"), Decimal("-500.5")]),
+    }
+    data.update(columns)
+    return pa.table(data)
+
+
+class TestTable:
+    def test_a_simple_program(self) -> None:
+        table = usdt_program(DailySnapshot(time(23))).table(small_ledger(), D0, D0 + timedelta(2))
+        assert table.column_names == [
+            "account", "token", "day", "balance", "eligible", "apr", "gross", "paid",
+            "carry", "forfeited", "payout_at",
+        ]  # fmt: skip
+        assert table.column("account").to_pylist() == ["alice"] * 2 + ["bob"] * 2
+        assert table.column("paid").to_pylist() == [
+            Decimal("0.100000"), Decimal("0.049950"), Decimal("3.650000"), Decimal("3.650000"),
+        ]  # fmt: skip
+        assert table.schema.field("day").type == pa.date32()
+        assert table.schema.field("paid").type == pa.decimal128(38, 6)
+        assert table.schema.field("gross").type == pa.decimal128(38, 26)
+
+    def test_18_decimals_use_decimal256(self) -> None:
+        calc = RewardCalculator(Token("ETH", 18), AprSchedule.constant("0.05"))
+        ledger = small_ledger(token=["ETH"] * 3)
+        table = Program([calc]).table(ledger, D0, D0 + timedelta(1))
+        assert table.schema.field("gross").type == pa.decimal256(76, 38)
+        assert table.schema.field("paid").type == pa.decimal128(38, 18)
+
+    def test_the_zone_of_payout_at(self) -> None:
+        calc = RewardCalculator(
+            USDT, AprSchedule.constant("0.01"), tz=UTC, payout_delay=timedelta(hours=1)
+        )
+        table = Program([calc]).table(small_ledger(), D0, D0 + timedelta(1))
+        assert table.schema.field("payout_at").type == pa.timestamp("us", tz="UTC")
+        assert table.column("payout_at")[0].as_py() == T0 + timedelta(days=1, hours=1)
+
+    def test_no_rows_without_days(self) -> None:
+        assert usdt_program().table(small_ledger(), D0, D0).num_rows == 0
+
+    def test_openings_without_events(self) -> None:
+        openings = pa.table({"account": ["carol"], "token": ["USDT"], "opening": ["36500"]})
+        table = usdt_program().table(
+            small_ledger().slice(0, 0), D0, D0 + timedelta(1), openings=openings
+        )
+        assert table.column("paid").to_pylist() == [Decimal("3.650000")]
+
+    def test_pocket_kinds_take_the_general_path(self) -> None:
+        ledger = pa.table(
+            {
+                "account": ["a", "a", "a"],
+                "token": ["USDT"] * 3,
+                "at": pa.array([T0, T0 + timedelta(hours=6), T0 + timedelta(hours=18)], UTC_US),
+                "delta": ["36500", "-36500", "36500"],
+                "kind": ["deposit", "order_freeze", "order_release"],
+            }
+        )
+        earning = usdt_program(frozen_earns=False).table(ledger, D0, D0 + timedelta(1))
+        frozen = usdt_program(frozen_earns=True).table(ledger, D0, D0 + timedelta(1))
+        assert earning.column("paid").to_pylist() == [Decimal("1.825000")]
+        assert frozen.column("paid").to_pylist() == [Decimal("3.650000")]
+
+
+class TestRefusals:
+    def test_floats_are_refused_naming_the_column(self) -> None:
+        ledger = small_ledger(delta=pa.array([1.0, 2.0, 3.0]))
+        with pytest.raises(
+            InvalidTypeError, match=r"'delta' holds floats.*pass strings or decimals"
+        ):
+            usdt_program().table(ledger, D0, D0 + timedelta(1))
+        with pytest.raises(TypeError):
+            usdt_program().table(ledger, D0, D0 + timedelta(1))
+
+    def test_naive_timestamps_are_refused(self) -> None:
+        naive = pa.array([datetime(2025, 1, 1)] * 3, pa.timestamp("us"))
+        with pytest.raises(NaiveDatetimeError, match="without a time zone"):
+            usdt_program().table(small_ledger(at=naive), D0, D0 + timedelta(1))
+
+    def test_an_unknown_token_names_the_row(self) -> None:
+        ledger = small_ledger(token=["USDT", "USDT", "DOGE"])
+        with pytest.raises(UnknownTokenError, match="DOGE") as info:
+            usdt_program().table(ledger, D0, D0 + timedelta(1))
+        assert "at ledger row 2" in info.value.__notes__
+
+    def test_a_negative_balance_names_the_row(self) -> None:
+        ledger = small_ledger(delta=["1000", "36500", "-1000.5"])
+        with pytest.raises(NegativeBalanceError, match="ledger row 2") as info:
+            usdt_program().table(ledger, D0, D0 + timedelta(1))
+        assert info.value.index == 2
+        assert info.value.balance == Decimal("-0.5")
+
+    def test_an_amount_finer_than_the_base_unit_names_the_row(self) -> None:
+        ledger = small_ledger(delta=["1000", "0.0000001", "1"])
+        with pytest.raises(InvalidInputError, match=r"ledger row 1: delta 0\.0000001 is finer"):
+            usdt_program().table(ledger, D0, D0 + timedelta(1))
+        decimals = pa.array(
+            [Decimal("1"), Decimal("0.0000001"), Decimal("1")], pa.decimal128(20, 7)
+        )
+        with pytest.raises(InvalidInputError, match=r"ledger row 1: delta 0\.0000001 is finer"):
+            usdt_program().table(small_ledger(delta=decimals), D0, D0 + timedelta(1))
+
+    def test_duplicate_openings(self) -> None:
+        openings = pa.table({"account": ["a", "a"], "token": ["USDT"] * 2, "opening": ["1", "2"]})
+        with pytest.raises(DuplicateHoldingError, match="openings row 1"):
+            usdt_program().table(small_ledger(), D0, D0 + timedelta(1), openings=openings)
+
+    def test_a_missing_column(self) -> None:
+        with pytest.raises(InvalidInputError, match="no column 'delta'"):
+            usdt_program().table(small_ledger().drop_columns(["delta"]), D0, D0 + timedelta(1))
+
+    def test_not_a_table(self) -> None:
+        with pytest.raises(InvalidTypeError, match="Arrow stream interface"):
+            usdt_program().table([1, 2], D0, D0 + timedelta(1))
+
+
+class TestFrames:
+    def test_pandas(self) -> None:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(
+            {
+                "account": ["alice", "bob", "alice"],
+                "token": ["USDT"] * 3,
+                "at": pd.to_datetime(
+                    ["2025-01-01 06:00", "2025-01-01 12:00", "2025-01-02 06:00"], utc=True
+                ),
+                "delta": ["1000", "36500", "-500.5"],
+            }
+        )
+        table = usdt_program().table(frame, D0, D0 + timedelta(2))
+        assert table.equals(usdt_program().table(small_ledger(), D0, D0 + timedelta(2)))
+
+    def test_polars(self) -> None:
+        pl = pytest.importorskip("polars")
+        frame = pl.DataFrame(
+            {
+                "account": ["alice", "bob", "alice"],
+                "token": ["USDT"] * 3,
+                "at": [T0 + timedelta(hours=h) for h in (6, 12, 30)],
+                "delta": [Decimal("1000"), Decimal("36500"), Decimal("-500.5")],
+            }
+        )
+        table = usdt_program().table(frame, D0, D0 + timedelta(2))
+        assert table.equals(usdt_program().table(small_ledger(), D0, D0 + timedelta(2)))
+
+
+def test_import_softstaking_loads_neither_pyarrow_nor_numpy() -> None:
+    code = (
+        "import sys, softstaking, softstaking.columns.engine, softstaking.presets;"
+        "assert 'pyarrow' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "policy", [DailySnapshot(), DailySnapshot(time(12)), TimeWeighted(), MinimumBalance()]
+)
+def test_events_at_the_instants_a_policy_reads(policy: Any) -> None:
+    """Events exactly at a day's start, snapshot or end count as the calculator counts them."""
+    program = usdt_program(policy)
+    noon = T0 + timedelta(hours=12)
+    events = [
+        ("a", "USDT", T0, Decimal("100"), "deposit"),
+        ("a", "USDT", T0, Decimal("-40"), "withdrawal"),
+        ("a", "USDT", noon, Decimal("7"), "deposit"),
+        ("a", "USDT", T0 + timedelta(days=1), Decimal("-67"), "withdrawal"),
+        ("a", "USDT", T0 + timedelta(days=1), Decimal("5"), "deposit"),
+        ("b", "USDT", noon, Decimal("3"), "deposit"),
+        ("b", "USDT", noon, Decimal("-3"), "withdrawal"),
+        ("b", "USDT", T0 + timedelta(days=2), Decimal("1"), "deposit"),
+    ]
+    holdings = [
+        Holding(
+            account,
+            "USDT",
+            [BalanceEvent(at, d, kind=k) for a, _, at, d, k in events if a == account],
+        )
+        for account in ("a", "b")
+    ]
+    end = D0 + timedelta(days=3)
+    assert_same(
+        program.table(ledger_of(events), D0, end), expected_rows(program, holdings, D0, end)
+    )
