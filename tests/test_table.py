@@ -105,8 +105,8 @@ def assert_same(table: pa.Table, expected: list[dict[str, Any]]) -> None:
         # The same instant: in a DST fold (fold=1) Python never counts datetimes in two
         # zones equal, and the table may keep payout_at in UTC (see Program.table).
         row["payout_at"] = row["payout_at"].astimezone(UTC)
-        want = {**want, "payout_at": want["payout_at"].astimezone(UTC)}
-        assert row == want, (row, want)
+        same = {**want, "payout_at": want["payout_at"].astimezone(UTC)}
+        assert row == same, (row, same)
     for field in table.schema:
         assert not pa.types.is_floating(field.type)
 
