@@ -25,7 +25,8 @@ Examples:
 from softstaking.io.checks import CHECK_COLUMNS, write_checks
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
 from softstaking.io.payouts import read_payouts
-from softstaking.io.program_file import ProgramFileError, read_program
+from softstaking.io.program_file import read_program
+from softstaking.io.program_values import ProgramFileError
 from softstaking.io.readers import (
     RateRow,
     read_events,
