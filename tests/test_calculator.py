@@ -15,8 +15,10 @@ from softstaking import (
     DailySnapshot,
     Dust,
     RewardCalculator,
+    Settlement,
     TimeWeighted,
     Token,
+    settle,
 )
 
 DAY = timedelta(days=1)
@@ -94,6 +96,32 @@ class TestCarry:
         days = calc.daily_rewards(flat("0.004"), JAN_1, JAN_1 + 5 * DAY)
         assert [d.paid for d in days] == [0, 0, Decimal("0.0000012"), 0, 0]
         assert days[1].carry == Decimal("0.0000008")
+
+    def test_a_payment_exactly_at_the_minimum_is_paid(self) -> None:
+        """A payable amount equal to min_payout is paid that day, by settle and the calculator."""
+        assert settle(Decimal("5.5"), USD0, min_payout=Decimal(5)) == Settlement(
+            Decimal(5), Decimal("0.5"), Decimal(0)
+        )
+        calc = RewardCalculator(USD0, RATE, min_payout=3)
+        days = calc.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        # 3.65 owed on day 1: 3 is payable, exactly the minimum, so it is paid.
+        assert [d.paid for d in days] == [3, 4]
+
+    def test_whole_units_below_the_minimum_are_held_back(self) -> None:
+        """A payable amount of whole units under min_payout is not paid; all of it carries."""
+        held = settle(Decimal("4.5"), USD0, min_payout=Decimal(5))
+        assert held == Settlement(Decimal(0), Decimal("4.5"), Decimal(0))
+        forfeit = settle(Decimal("4.5"), USD0, min_payout=Decimal(5), dust=Dust.FORFEIT)
+        assert forfeit == Settlement(Decimal(0), Decimal(4), Decimal("0.5"))
+        calc = RewardCalculator(USD0, RATE, min_payout=4)
+        days = calc.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        # 3.65 on day 1 is under 4 and carries; day 2 owes 7.30 and pays 7.
+        assert [d.paid for d in days] == [0, 7]
+
+    def test_the_dust_rules_are_named_carry_and_forfeit(self) -> None:
+        """Program files and the command name the dust rules by their values, carry and forfeit."""
+        assert Dust("carry") is Dust.CARRY
+        assert Dust("forfeit") is Dust.FORFEIT
 
 
 class TestCompounding:
