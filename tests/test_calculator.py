@@ -8,14 +8,19 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import attrs
+import pytest
+
 from softstaking import (
     AprSchedule,
     BalanceEvent,
     BalanceTimeline,
     DailySnapshot,
     Dust,
+    MinimumBalance,
     RewardCalculator,
     Settlement,
+    SnapshotAverage,
     TimeWeighted,
     Token,
     settle,
@@ -106,6 +111,9 @@ class TestCarry:
         days = calc.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
         # 3.65 owed on day 1: 3 is payable, exactly the minimum, so it is paid.
         assert [d.paid for d in days] == [3, 4]
+        forfeit = RewardCalculator(USD0, RATE, min_payout=3, dust=Dust.FORFEIT)
+        days = forfeit.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        assert [d.paid for d in days] == [3, 3]
 
     def test_whole_units_below_the_minimum_are_held_back(self) -> None:
         """A payable amount of whole units under min_payout is not paid; all of it carries."""
@@ -201,3 +209,26 @@ class TestCustomPolicy:
         snap = RewardCalculator(USD0, RATE, DailySnapshot(time(12)))
         (noon,) = snap.daily_rewards(BalanceTimeline.from_events(events), JAN_1, JAN_1 + DAY)
         assert noon.balance == 0
+
+
+class TestPolicies:
+    def test_the_default_snapshot_is_taken_at_midnight(self) -> None:
+        """DailySnapshot() reads the balance at 00:00: a deposit at 00:30 is not in that day."""
+        assert DailySnapshot() == DailySnapshot(time(0))
+        events = [BalanceEvent(datetime(2024, 1, 1, 0, 30, tzinfo=UTC), "36500")]
+        calc = RewardCalculator(USD0, RATE, DailySnapshot())
+        days = calc.daily_rewards(BalanceTimeline.from_events(events), JAN_1, JAN_1 + 2 * DAY)
+        assert [d.balance for d in days] == [0, 36500]
+
+    @pytest.mark.parametrize(
+        "policy",
+        [DailySnapshot(), TimeWeighted(), MinimumBalance(), SnapshotAverage([time(0)])],
+        ids=type,
+    )
+    def test_policies_are_frozen_values(
+        self, policy: DailySnapshot | TimeWeighted | MinimumBalance | SnapshotAverage
+    ) -> None:
+        """A shipped policy cannot be changed after it is made, and equal ones hash alike."""
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            policy.at = time(1)  # type: ignore[union-attr, misc]
+        assert hash(policy) == hash(attrs.evolve(policy))

@@ -200,6 +200,19 @@ class TestRates:
         with pytest.raises(InvalidInputError, match="distinct"):
             SnapshotAverage([time(1), time(1)])
 
+    @pytest.mark.parametrize("times", [time(1), 1, None])
+    def test_snapshot_times_must_be_an_iterable(self, times: object) -> None:
+        """SnapshotAverage given one time, or no iterable, is the library's InvalidTypeError."""
+        with pytest.raises(InvalidTypeError, match=r"iterable of datetime\.time values"):
+            SnapshotAverage(times)  # type: ignore[arg-type]
+
+    def test_snapshot_times_must_be_times(self) -> None:
+        """A time of day given as a string is an InvalidTypeError naming what was given."""
+        with pytest.raises(InvalidTypeError, match=r"SnapshotAverage time must be .* not str"):
+            SnapshotAverage(["01:00"])  # type: ignore[list-item]
+        with pytest.raises(InvalidTypeError, match=r"DailySnapshot\.at must be .* not str"):
+            DailySnapshot("01:00")  # type: ignore[arg-type]
+
 
 class TestTokens:
     @pytest.mark.parametrize("decimals", [-1, 37])
