@@ -232,3 +232,19 @@ class TestPolicies:
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             policy.at = time(1)  # type: ignore[union-attr, misc]
         assert hash(policy) == hash(attrs.evolve(policy))
+
+
+class TestTimeline:
+    def test_events_apply_in_time_order_whatever_the_input_order(self) -> None:
+        """Events given out of time order are applied and listed in time order."""
+        t0 = datetime(2024, 1, 1, tzinfo=UTC)
+        late = BalanceEvent(t0 + 2 * DAY, -10, kind="withdrawal")
+        early = BalanceEvent(t0, 10, kind="deposit")
+        timeline = BalanceTimeline.from_events([late, early], opening=5)
+        assert timeline.events == (early, late)
+        assert timeline.balance_at(t0 - DAY) == 5
+        assert timeline.balance_at(t0 + DAY) == 15
+        assert timeline.balance_at(t0 + 2 * DAY) == 5
+        calc = RewardCalculator(USD0, RATE)
+        days = calc.daily_rewards(timeline, JAN_1, JAN_1 + 3 * DAY)
+        assert [d.balance for d in days] == [15, 15, 5]
