@@ -26,6 +26,7 @@ from softstaking import (
     Token,
 )
 from softstaking.core.days import DayWindow
+from softstaking.core.policies import check_measured
 from softstaking.core.sweep import BalanceView
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -203,7 +204,9 @@ class TestRates:
     @pytest.mark.parametrize("times", [time(1), 1, None])
     def test_snapshot_times_must_be_an_iterable(self, times: object) -> None:
         """SnapshotAverage given one time, or no iterable, is the library's InvalidTypeError."""
-        with pytest.raises(InvalidTypeError, match=r"iterable of datetime\.time values"):
+        with pytest.raises(
+            InvalidTypeError, match=r"SnapshotAverage takes an iterable of datetime\.time values$"
+        ):
             SnapshotAverage(times)  # type: ignore[arg-type]
 
     def test_snapshot_times_must_be_times(self) -> None:
@@ -251,6 +254,18 @@ class TestPolicies:
             RewardCalculator(USDT, AprSchedule.constant("0.05"), Negative()).daily_rewards(
                 BalanceTimeline.from_events([]), DAY1, DAY2
             )
+
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "-0.000001"])
+    def test_a_measured_balance_must_be_finite_and_not_negative(self, value: str) -> None:
+        """check_measured refuses NaN, infinities and negatives, naming the policy and value."""
+        with pytest.raises(InvalidInputError, match=f"^P on D measured {value}; a balance must"):
+            check_measured(Decimal(value), where="P on D")
+
+    @pytest.mark.parametrize("value", ["0", "0E-18", "12.5"])
+    def test_a_measured_zero_or_positive_balance_is_kept(self, value: str) -> None:
+        """check_measured hands back a finite balance of zero or more as it is."""
+        got = check_measured(Decimal(value), where="P on D")
+        assert got.as_tuple() == Decimal(value).as_tuple()
 
     def test_a_non_policy_is_refused(self) -> None:
         """A policy without a measure method is a TypeError."""
