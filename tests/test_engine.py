@@ -237,6 +237,7 @@ class TestFixedPoint:
             ((1, 0), (1, 0), 0, -38),
             ((1, 0), (1, 0), 1000, -38),
             ((1, 0), (1, -2), 365, -1),  # a shift below zero
+            ((1, 0), (1, -2), 365, 198),  # a shift of -200
             ((1, 0), (1, 0), 365, -200),  # a shift of 200
         ],
     )
@@ -245,3 +246,7 @@ class TestFixedPoint:
     ) -> None:
         """Too many digits, a year of 0 or 1,000+ days, or a shift out of range: None."""
         assert flat_gross_units(eligible, rate, year_days, quantum) is None
+
+    def test_flat_gross_units_at_a_shift_of_zero(self) -> None:
+        """A quantum equal to the product's own exponent is computed: 36,500 × 0.05 / 365."""
+        assert flat_gross_units((36500, 0), (5, -2), 365, -2) == 500
