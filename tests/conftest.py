@@ -1,7 +1,9 @@
 """Test configuration: Hypothesis profiles.
 
 The default profile keeps the suite fast. Run more examples on demand with
-``HYPOTHESIS_PROFILE=thorough python -m pytest``.
+``HYPOTHESIS_PROFILE=thorough python -m pytest``. tools/mutation.py uses the
+``mutation`` profile: the same examples on every run (so that scores repeat), no example
+database, and tests may run more than once in one process, as mutmut runs them.
 """
 
 from __future__ import annotations
@@ -16,5 +18,13 @@ settings.register_profile(
     max_examples=2_000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "mutation",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.differing_executors],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

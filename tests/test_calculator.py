@@ -8,15 +8,22 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import attrs
+import pytest
+
 from softstaking import (
     AprSchedule,
     BalanceEvent,
     BalanceTimeline,
     DailySnapshot,
     Dust,
+    MinimumBalance,
     RewardCalculator,
+    Settlement,
+    SnapshotAverage,
     TimeWeighted,
     Token,
+    settle,
 )
 
 DAY = timedelta(days=1)
@@ -94,6 +101,35 @@ class TestCarry:
         days = calc.daily_rewards(flat("0.004"), JAN_1, JAN_1 + 5 * DAY)
         assert [d.paid for d in days] == [0, 0, Decimal("0.0000012"), 0, 0]
         assert days[1].carry == Decimal("0.0000008")
+
+    def test_a_payment_exactly_at_the_minimum_is_paid(self) -> None:
+        """A payable amount equal to min_payout is paid that day, by settle and the calculator."""
+        assert settle(Decimal("5.5"), USD0, min_payout=Decimal(5)) == Settlement(
+            Decimal(5), Decimal("0.5"), Decimal(0)
+        )
+        calc = RewardCalculator(USD0, RATE, min_payout=3)
+        days = calc.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        # 3.65 owed on day 1: 3 is payable, exactly the minimum, so it is paid.
+        assert [d.paid for d in days] == [3, 4]
+        forfeit = RewardCalculator(USD0, RATE, min_payout=3, dust=Dust.FORFEIT)
+        days = forfeit.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        assert [d.paid for d in days] == [3, 3]
+
+    def test_whole_units_below_the_minimum_are_held_back(self) -> None:
+        """A payable amount of whole units under min_payout is not paid; all of it carries."""
+        held = settle(Decimal("4.5"), USD0, min_payout=Decimal(5))
+        assert held == Settlement(Decimal(0), Decimal("4.5"), Decimal(0))
+        forfeit = settle(Decimal("4.5"), USD0, min_payout=Decimal(5), dust=Dust.FORFEIT)
+        assert forfeit == Settlement(Decimal(0), Decimal(4), Decimal("0.5"))
+        calc = RewardCalculator(USD0, RATE, min_payout=4)
+        days = calc.daily_rewards(flat("36500"), JAN_1, JAN_1 + 2 * DAY)
+        # 3.65 on day 1 is under 4 and carries; day 2 owes 7.30 and pays 7.
+        assert [d.paid for d in days] == [0, 7]
+
+    def test_the_dust_rules_are_named_carry_and_forfeit(self) -> None:
+        """Program files and the command name the dust rules by their values, carry and forfeit."""
+        assert Dust("carry") is Dust.CARRY
+        assert Dust("forfeit") is Dust.FORFEIT
 
 
 class TestCompounding:
@@ -173,3 +209,42 @@ class TestCustomPolicy:
         snap = RewardCalculator(USD0, RATE, DailySnapshot(time(12)))
         (noon,) = snap.daily_rewards(BalanceTimeline.from_events(events), JAN_1, JAN_1 + DAY)
         assert noon.balance == 0
+
+
+class TestPolicies:
+    def test_the_default_snapshot_is_taken_at_midnight(self) -> None:
+        """DailySnapshot() reads the balance at 00:00: a deposit at 00:30 is not in that day."""
+        assert DailySnapshot() == DailySnapshot(time(0))
+        events = [BalanceEvent(datetime(2024, 1, 1, 0, 30, tzinfo=UTC), "36500")]
+        calc = RewardCalculator(USD0, RATE, DailySnapshot())
+        days = calc.daily_rewards(BalanceTimeline.from_events(events), JAN_1, JAN_1 + 2 * DAY)
+        assert [d.balance for d in days] == [0, 36500]
+
+    @pytest.mark.parametrize(
+        "policy",
+        [DailySnapshot(), TimeWeighted(), MinimumBalance(), SnapshotAverage([time(0)])],
+        ids=type,
+    )
+    def test_policies_are_frozen_values(
+        self, policy: DailySnapshot | TimeWeighted | MinimumBalance | SnapshotAverage
+    ) -> None:
+        """A shipped policy cannot be changed after it is made, and equal ones hash alike."""
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            policy.at = time(1)  # type: ignore[union-attr, misc]
+        assert hash(policy) == hash(attrs.evolve(policy))
+
+
+class TestTimeline:
+    def test_events_apply_in_time_order_whatever_the_input_order(self) -> None:
+        """Events given out of time order are applied and listed in time order."""
+        t0 = datetime(2024, 1, 1, tzinfo=UTC)
+        late = BalanceEvent(t0 + 2 * DAY, -10, kind="withdrawal")
+        early = BalanceEvent(t0, 10, kind="deposit")
+        timeline = BalanceTimeline.from_events([late, early], opening=5)
+        assert timeline.events == (early, late)
+        assert timeline.balance_at(t0 - DAY) == 5
+        assert timeline.balance_at(t0 + DAY) == 15
+        assert timeline.balance_at(t0 + 2 * DAY) == 5
+        calc = RewardCalculator(USD0, RATE)
+        days = calc.daily_rewards(timeline, JAN_1, JAN_1 + 3 * DAY)
+        assert [d.balance for d in days] == [15, 15, 5]

@@ -34,7 +34,13 @@ from softstaking import (
     Token,
 )
 from softstaking.core import engine
-from softstaking.core.fixed import flat_gross_units
+from softstaking.core.fixed import (
+    flat_gross_units,
+    from_units,
+    settle_units,
+    to_units,
+    units_at_least,
+)
 from tests.reference_model import reference_rewards
 from tests.strategies import calculator_runs
 
@@ -166,3 +172,81 @@ def test_a_gross_half_way_between_quanta_rounds_to_even() -> None:
     records = calc.daily_rewards(timeline, start, end)
     assert [str(r.gross) for r in records] == ["2E-21", "2E-21"]
     check_run((calc, timeline, start, end, Decimal(0)))
+
+
+class TestFixedPoint:
+    """The integer helpers of ``softstaking.core.fixed``, at their edges."""
+
+    @pytest.mark.parametrize(
+        ("amount", "exponent", "units"),
+        [("1.5", -6, 1_500_000), ("1E+2", 0, 100), ("1.500", -1, 15), ("-0.25", -2, -25)],
+    )
+    def test_to_units_counts_whole_units_exactly(
+        self, amount: str, exponent: int, units: int
+    ) -> None:
+        """An amount in a coarser or equal unit, or finer with trailing zeros, converts exactly."""
+        assert to_units(Decimal(amount), exponent) == units
+
+    def test_to_units_refuses_a_finer_amount(self) -> None:
+        """An amount with a digit below the unit is refused, naming it and the unit."""
+        with pytest.raises(InvalidInputError, match=r"^1\.55 is finer than 1E-1$"):
+            to_units(Decimal("1.55"), -1)
+
+    @pytest.mark.parametrize(
+        ("amount", "units"),
+        [
+            ("0.0000015", 2),
+            ("0.0000010", 1),
+            ("0.00000101", 2),
+            ("0.000001", 1),
+            ("0.0000001", 1),
+            ("0E-9", 0),
+            ("-0.0000001", 0),
+            ("-0.0000015", -1),
+            ("5", 5_000_000),
+        ],
+    )
+    def test_units_at_least_is_a_ceiling(self, amount: str, units: int) -> None:
+        """units_at_least gives the fewest whole units of 1E-6 that reach the amount."""
+        assert units_at_least(Decimal(amount), -6) == units
+
+    @pytest.mark.parametrize(
+        "units",
+        [10**30 + 1, 10**101 + 1, -(10**101 + 1), 7, 0],
+        ids=["31 digits", "102 digits", "-102 digits", "7", "0"],
+    )
+    def test_from_units_keeps_every_digit_and_the_exponent(self, units: int) -> None:
+        """from_units is exact however many digits, with exactly the exponent asked for."""
+        got = from_units(units, -2)
+        assert got.as_tuple().exponent == -2
+        digits = tuple(int(c) for c in str(abs(units)))
+        assert got.as_tuple() == (int(units < 0), digits, -2)
+
+    def test_settle_units_pays_at_the_minimum_and_holds_back_below_it(self) -> None:
+        """Whole units equal to min_payout are paid; fewer are held back, carried or forfeited."""
+        assert settle_units(125, 10, 120, forfeit=False) == (120, 5, 0)
+        assert settle_units(125, 10, 120, forfeit=True) == (120, 0, 5)
+        assert settle_units(115, 10, 120, forfeit=False) == (0, 115, 0)
+        assert settle_units(115, 10, 120, forfeit=True) == (0, 110, 5)
+        assert settle_units(5, 10, 0, forfeit=False) == (0, 5, 0)
+
+    @pytest.mark.parametrize(
+        ("eligible", "rate", "year_days", "quantum"),
+        [
+            ((10**99, 0), (10, 0), 365, -38),  # an annual reward of 101 digits
+            ((1, 0), (1, 0), 0, -38),
+            ((1, 0), (1, 0), 1000, -38),
+            ((1, 0), (1, -2), 365, -1),  # a shift below zero
+            ((1, 0), (1, -2), 365, 198),  # a shift of -200
+            ((1, 0), (1, 0), 365, -200),  # a shift of 200
+        ],
+    )
+    def test_flat_gross_units_declines_what_it_cannot_promise(
+        self, eligible: tuple[int, int], rate: tuple[int, int], year_days: int, quantum: int
+    ) -> None:
+        """Too many digits, a year of 0 or 1,000+ days, or a shift out of range: None."""
+        assert flat_gross_units(eligible, rate, year_days, quantum) is None
+
+    def test_flat_gross_units_at_a_shift_of_zero(self) -> None:
+        """A quantum equal to the product's own exponent is computed: 36,500 × 0.05 / 365."""
+        assert flat_gross_units((36500, 0), (5, -2), 365, -2) == 500

@@ -26,6 +26,7 @@ from softstaking import (
     Token,
 )
 from softstaking.core.days import DayWindow
+from softstaking.core.policies import check_measured
 from softstaking.core.sweep import BalanceView
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -125,7 +126,11 @@ class TestTimes:
 
     def test_tz_aware_snapshot_times_are_refused(self) -> None:
         """A snapshot time with its own tzinfo is ambiguous: the calculator's tz decides."""
-        with pytest.raises(InvalidInputError, match="without tzinfo"):
+        with pytest.raises(
+            InvalidInputError,
+            match=r"^DailySnapshot\.at must be a wall-clock time without tzinfo \(00:00:00\+00:00 "
+            r"has one\); the calculator's tz says which zone's clock it is$",
+        ):
             DailySnapshot(time(0, tzinfo=UTC))
 
     def test_day_offsets_beyond_a_day_are_refused(self) -> None:
@@ -195,10 +200,25 @@ class TestRates:
 
     def test_snapshot_times_must_be_distinct_and_present(self) -> None:
         """SnapshotAverage refuses no times and repeated times."""
-        with pytest.raises(InvalidInputError, match="at least one"):
+        with pytest.raises(InvalidInputError, match=r"^SnapshotAverage needs at least one time$"):
             SnapshotAverage([])
-        with pytest.raises(InvalidInputError, match="distinct"):
+        with pytest.raises(InvalidInputError, match=r"^SnapshotAverage times must be distinct"):
             SnapshotAverage([time(1), time(1)])
+
+    @pytest.mark.parametrize("times", [time(1), 1, None])
+    def test_snapshot_times_must_be_an_iterable(self, times: object) -> None:
+        """SnapshotAverage given one time, or no iterable, is the library's InvalidTypeError."""
+        with pytest.raises(
+            InvalidTypeError, match=r"SnapshotAverage takes an iterable of datetime\.time values$"
+        ):
+            SnapshotAverage(times)  # type: ignore[arg-type]
+
+    def test_snapshot_times_must_be_times(self) -> None:
+        """A time of day given as a string is an InvalidTypeError naming what was given."""
+        with pytest.raises(InvalidTypeError, match=r"SnapshotAverage time must be .* not str"):
+            SnapshotAverage(["01:00"])  # type: ignore[list-item]
+        with pytest.raises(InvalidTypeError, match=r"DailySnapshot\.at must be .* not str"):
+            DailySnapshot("01:00")  # type: ignore[arg-type]
 
 
 class TestTokens:
@@ -238,6 +258,18 @@ class TestPolicies:
             RewardCalculator(USDT, AprSchedule.constant("0.05"), Negative()).daily_rewards(
                 BalanceTimeline.from_events([]), DAY1, DAY2
             )
+
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "-0.000001"])
+    def test_a_measured_balance_must_be_finite_and_not_negative(self, value: str) -> None:
+        """check_measured refuses NaN, infinities and negatives, naming the policy and value."""
+        with pytest.raises(InvalidInputError, match=f"^P on D measured {value}; a balance must"):
+            check_measured(Decimal(value), where="P on D")
+
+    @pytest.mark.parametrize("value", ["0", "0E-18", "12.5"])
+    def test_a_measured_zero_or_positive_balance_is_kept(self, value: str) -> None:
+        """check_measured hands back a finite balance of zero or more as it is."""
+        got = check_measured(Decimal(value), where="P on D")
+        assert got.as_tuple() == Decimal(value).as_tuple()
 
     def test_a_non_policy_is_refused(self) -> None:
         """A policy without a measure method is a TypeError."""

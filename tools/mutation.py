@@ -1,0 +1,188 @@
+"""Mutation testing of the core modules, one module at a time, each against its own tests.
+
+Run by hand, never by the test suite (it takes minutes per module)::
+
+    .venv/bin/python tools/mutation.py                 # every module in MODULES
+    .venv/bin/python tools/mutation.py rounding sweep  # just these
+    .venv/bin/python tools/mutation.py --max-children 2 --fresh fixed
+
+For each module it prepares a scratch directory ``.mutation/<module>/`` (git ignores it)
+holding a copy of ``src/``, ``tests/`` and ``pyproject.toml`` with a ``[tool.mutmut]``
+section added that mutates only that module and selects only its tests (``TESTS`` below),
+runs ``mutmut run`` there, and prints the module's score: killed / total, with every
+survivor listed. Equivalent mutants (``EQUIVALENT``: mutants no test can kill because they
+do not change behaviour) are left out of the score and listed apart, with the reason.
+
+mutmut keeps its results in the scratch directory, so a second run only tests mutants of
+functions that changed; ``--fresh`` starts over. To look at one mutant, or try a test
+against it::
+
+    cd .mutation/<module> && ../../.venv/bin/mutmut show <mutant name>
+
+The mutants are mutmut 3's: it mutates the bodies of functions and methods only, not
+module or class level code (enum values, attrs defaults, decorators' arguments); the
+tests that pin those down are listed in docs/contributing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / ".mutation"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+MODULES = ["rounding", "policies", "timeline", "sweep", "fixed"]
+MODULES += ["schedules", "rates", "calculator", "engine"]
+"""The modules, in the order they run when none is named: the small ones first."""
+
+TESTS: dict[str, list[str]] = {
+    "rounding": ["tests/test_calculator.py", "tests/test_properties.py"],
+    "policies": [
+        "tests/test_calculator.py",
+        "tests/test_properties.py",
+        "tests/test_errors.py",
+        "tests/test_days.py",
+    ],
+    "timeline": [
+        "tests/test_calculator.py",
+        "tests/test_properties.py",
+        "tests/test_errors.py",
+        "tests/test_program.py",
+    ],
+    "sweep": [
+        "tests/test_calculator.py",
+        "tests/test_properties.py",
+        "tests/test_errors.py",
+        "tests/test_distribution.py",
+    ],
+    "fixed": ["tests/test_engine.py", "tests/test_calculator.py", "tests/test_properties.py"],
+    "calculator": [
+        "tests/test_calculator.py",
+        "tests/test_properties.py",
+        "tests/test_errors.py",
+        "tests/test_payouts.py",
+        "tests/test_engine.py",
+    ],
+    "engine": ["tests/test_engine.py", "tests/test_calculator.py", "tests/test_properties.py"],
+    "schedules": ["tests/test_rates.py", "tests/test_calculator.py", "tests/test_properties.py"],
+    "rates": ["tests/test_rates.py", "tests/test_apy.py"],
+}
+"""Each module's own tests; the module's doctests run too."""
+
+_ZERO_SIGN = "changes the sign only for units == 0, which never takes this branch"
+EQUIVALENT: dict[str, str] = {
+    "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
+    "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+}
+"""Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
+
+KILLED = {1, 3, 37}
+"""mutmut's exit codes of a killed mutant (tests failed, pytest error, type check)."""
+NOT_RUN = {None, 2, 33, 34}
+"""Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
+
+
+def prepare(module: str, *, fresh: bool) -> Path:
+    """Fill ``.mutation/<module>`` with the sources, tests and a config for mutmut."""
+    work = SCRATCH / module
+    if fresh and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests"):
+        # copy2 keeps modification times: mutmut re-mutates only files newer than its copy.
+        shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
+    source = f"src/softstaking/core/{module}.py"
+    selection = [*TESTS[module], source]
+    config = "\n".join(
+        [
+            "",
+            "[tool.mutmut]",
+            'source_paths = ["src"]',
+            f"only_mutate = [{json.dumps(source)}]",
+            f"pytest_add_cli_args_test_selection = {json.dumps(selection)}",
+            # The suite's checks outside the module's tests (mypy, ruff, docs) stay out.
+            'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            "",
+        ]
+    )
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + config)
+    return work
+
+
+def results(module: str, work: Path) -> dict[str, int | None]:
+    """The exit code mutmut gave each mutant of the module, empty before the first run."""
+    meta = work / "mutants" / "src" / "softstaking" / "core" / f"{module}.py.meta"
+    if not meta.exists():
+        return {}
+    codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    return codes
+
+
+def survivors(module: str, work: Path) -> list[str]:
+    """The mutants of the module that are neither killed nor equivalent."""
+    codes = results(module, work)
+    return sorted(n for n, c in codes.items() if c not in KILLED and n not in EQUIVALENT)
+
+
+def score(module: str, work: Path) -> tuple[int, int, list[str], list[str]]:
+    """Killed, total (equivalents left out), survivors, equivalents found, from mutmut's data."""
+    codes = results(module, work)
+    alive, equivalent, killed = [], [], 0
+    for name, code in sorted(codes.items()):
+        if name in EQUIVALENT:
+            equivalent.append(name)
+        elif code in KILLED:
+            killed += 1
+        else:
+            alive.append(f"{name} ({'not run' if code in NOT_RUN else code})")
+    return killed, len(codes) - len(equivalent), alive, equivalent
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run mutmut on the modules named (all by default) and print each one's score."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("modules", nargs="*", metavar="module", help=f"of {', '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (1)")
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    args = parser.parse_args(argv)
+    unknown = set(args.modules) - set(MODULES)
+    if unknown:
+        parser.error(f"no such module: {', '.join(sorted(unknown))}")
+    rows = []
+    for module in args.modules or MODULES:
+        work = prepare(module, fresh=args.fresh)
+        command = [str(MUTMUT), "run", "--max-children", str(args.max_children)]
+        env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+        # mutmut keeps a survivor's verdict until its function changes: retest the
+        # survivors of the last run by name, so that new tests count.
+        before = survivors(module, work)
+        for names in ([], before):
+            done = subprocess.run([*command, *names], cwd=work, env=env, check=False)
+            if done.returncode != 0:
+                print(f"{module}: mutmut failed ({done.returncode})", file=sys.stderr)
+                return done.returncode
+            if not (before := [n for n in before if n in survivors(module, work)]):
+                break
+        killed, total, alive, equivalent = score(module, work)
+        rows.append((module, killed, total))
+        print(f"\n{module}: {killed} / {total} killed", end="")
+        print(f" ({100 * killed / total:.0f} %)" if total else "")
+        for name in alive:
+            print(f"    survived: {name}")
+        for name in equivalent:
+            print(f"    equivalent: {name}: {EQUIVALENT[name]}")
+    print("\n| module | killed / total | score |\n|---|---|---|")
+    for module, killed, total in rows:
+        print(f"| {module} | {killed} / {total} | {100 * killed / total if total else 100:.0f} % |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
