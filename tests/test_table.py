@@ -185,8 +185,14 @@ def programs_and_ledgers(
                 )
             )
     # The ledger in any order: the table sorts it (stably: same-instant events keep it).
+    # Events of one holding at one instant keep their order wherever they land: the
+    # order between them is the balance's, and another may overdraw it.
     order = draw(st.permutations(range(len(rows))))
-    shuffled = [rows[i] for i in order]
+    same_instant: dict[tuple[str, str, datetime], list[int]] = {}
+    for i in range(len(rows)):
+        same_instant.setdefault(rows[i][:3], []).append(i)
+    queues = {key: iter(indexes) for key, indexes in same_instant.items()}
+    shuffled = [rows[next(queues[rows[i][:3]])] for i in order]
     by_key: dict[tuple[str, str], list[BalanceEvent]] = {}
     for account, symbol, at, delta, kind in shuffled:
         by_key.setdefault((account, symbol), []).append(BalanceEvent(at, delta, kind=kind))
