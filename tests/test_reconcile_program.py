@@ -23,6 +23,7 @@ from softstaking import (
     Token,
 )
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
+from softstaking.cli.app import _COMMANDS
 from softstaking.programs.distribution import distribute_days
 from softstaking.programs.reconcile import AccountPayout, DayStatus, reconcile_program
 from tests.strategies import holdings, pools
@@ -237,3 +238,18 @@ class TestDistribute:
         files = [str(tmp_path / "pools.csv"), str(tmp_path / "holdings.csv")]
         assert main(["distribute", *files, "--decimals", "USDT=6"]) == EXIT_BAD_INPUT
         assert "no --decimals for BTC" in capsys.readouterr().err
+
+
+class TestHelp:
+    @pytest.mark.parametrize("command", ["reconcile-program", "distribute"])
+    def test_help_has_examples(self, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """The new commands' --help ends with examples of the command."""
+        assert main([command, "--help"]) == EXIT_OK
+        assert "examples:\n  softstaking " + command in capsys.readouterr().out
+
+    def test_the_docs_hook_prints_every_command(self) -> None:
+        """docs/hooks/cli_help.py lists every command of the parser, so cli.md shows each."""
+        hook = Path(__file__).parent.parent / "docs" / "hooks" / "cli_help.py"
+        listed = next(line for line in hook.read_text().splitlines() if line.startswith("COMMANDS"))
+        for command in _COMMANDS:
+            assert f'"{command}"' in listed, command
