@@ -24,6 +24,7 @@ from softstaking.core.rounding import Dust
 from softstaking.core.tokens import MAX_DECIMALS, Token
 from softstaking.io import csv, jsonl
 from softstaking.io.atomic import atomic_bytes
+from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount as parse_cell_amount
 from softstaking.io.fields import parse_day, parse_text
 from softstaking.io.reading import Cells, read
@@ -104,7 +105,13 @@ def _pools(path: str) -> dict[str, dict[date, Decimal]]:
         return token, day, pool
 
     out: dict[str, dict[date, Decimal]] = {}
-    rows = read(path, format=None, max_errors=20, required=("day", "token", "pool"), convert=row)
+    rows = read(
+        path,
+        format=None,
+        max_errors=DEFAULT_MAX_ERRORS,
+        required=("day", "token", "pool"),
+        convert=row,
+    )
     for token, day, pool in rows:
         days = out.setdefault(token, {})
         if day in days:
@@ -128,7 +135,7 @@ def _holdings(path: str) -> dict[str, dict[date, dict[str, Decimal]]]:
     rows = read(
         path,
         format=None,
-        max_errors=20,
+        max_errors=DEFAULT_MAX_ERRORS,
         required=("day", "token", "account", "holding"),
         convert=row,
     )

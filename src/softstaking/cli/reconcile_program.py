@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,7 @@ from softstaking.core.amounts import ZERO
 from softstaking.core.errors import InvalidInputError
 from softstaking.core.timeline import BalanceEvent
 from softstaking.io import csv, jsonl, read_program
+from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount as parse_cell_amount
 from softstaking.io.fields import parse_day as parse_cell_day
 from softstaking.io.fields import parse_instant, parse_text
@@ -114,7 +116,7 @@ def _events(path: str) -> dict[_Key, list[BalanceEvent]]:
     rows = read(
         path,
         format=None,
-        max_errors=20,
+        max_errors=DEFAULT_MAX_ERRORS,
         required=("account", "token", "at", "delta"),
         optional=("kind",),
         convert=event,
@@ -124,12 +126,12 @@ def _events(path: str) -> dict[_Key, list[BalanceEvent]]:
     return out
 
 
-def _openings(path: str | None) -> dict[_Key, tuple[object, object]]:
+def _openings(path: str | None) -> dict[_Key, tuple[Decimal, Decimal]]:
     """Each account and token's opening and carry."""
     if path is None:
         return {}
 
-    def opening(cells: Cells) -> tuple[_Key, tuple[object, object]] | None:
+    def opening(cells: Cells) -> tuple[_Key, tuple[Decimal, Decimal]] | None:
         account = cells.get("account", parse_text)
         token = cells.get("token", parse_text)
         amount = cells.get("opening", partial(parse_cell_amount, name="opening"))
@@ -142,11 +144,11 @@ def _openings(path: str | None) -> dict[_Key, tuple[object, object]]:
             return None
         return (account, token), (amount, carry)
 
-    out: dict[_Key, tuple[object, object]] = {}
+    out: dict[_Key, tuple[Decimal, Decimal]] = {}
     rows = read(
         path,
         format=None,
-        max_errors=20,
+        max_errors=DEFAULT_MAX_ERRORS,
         required=("account", "token", "opening"),
         optional=("carry",),
         convert=opening,
@@ -160,7 +162,7 @@ def _openings(path: str | None) -> dict[_Key, tuple[object, object]]:
 
 
 def _holdings(
-    events: dict[_Key, list[BalanceEvent]], openings: dict[_Key, tuple[object, object]]
+    events: dict[_Key, list[BalanceEvent]], openings: dict[_Key, tuple[Decimal, Decimal]]
 ) -> Iterator[Holding]:
     for account, token in sorted(events.keys() | openings.keys()):
         opening, carry = openings.get((account, token), (ZERO, ZERO))
@@ -168,8 +170,8 @@ def _holdings(
             account,
             token,
             events.get((account, token), ()),
-            opening=opening,  # type: ignore[arg-type]
-            carry=carry,  # type: ignore[arg-type]
+            opening=opening,
+            carry=carry,
         )
 
 
@@ -193,7 +195,7 @@ def _payouts(
     return read(
         path,
         format=None,
-        max_errors=20,
+        max_errors=DEFAULT_MAX_ERRORS,
         required=("account", "token", "date", "amount"),
         convert=payout,
     )
