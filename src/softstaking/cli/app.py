@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from decimal import DecimalException
 from typing import Final, Protocol, TextIO
 
-from softstaking.cli import apy, compute, demo, explain, reconcile
+from softstaking.cli import apy, compute, demo, distribute, explain, reconcile, reconcile_program
 from softstaking.cli.options import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE
 from softstaking.core.errors import InvalidInputError, SoftStakingError
 
@@ -45,6 +45,8 @@ _COMMANDS: Final[dict[str, _Command]] = {
     "compute": compute,
     "explain": explain,
     "reconcile": reconcile,
+    "reconcile-program": reconcile_program,
+    "distribute": distribute,
     "apy": apy,
 }
 

@@ -41,7 +41,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the day after the later of the last payment and the last event's day), and the "
         "summary names them. Given --token, rows of the export naming another token "
         "(compared ignoring case) are left out and counted; with no --token, an export "
-        "naming more than one token is an error. 0 days compared is an error.",
+        "naming more than one token is an error. 0 days compared is an error. For a "
+        "program file over many accounts, see reconcile-program.",
         examples="  softstaking reconcile events.csv rates.csv payouts.csv --token IOTX "
         "--at 23:59:59 --tz +08:00 --tolerance 0.00000001\n"
         "  softstaking reconcile events.csv rates.csv payouts.csv --tolerance 0.00000001 "
@@ -76,6 +77,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the command; returns the exit code."""
     refuse_output_among_inputs(args, "events", "rates", "payouts")
+    if args.events.lower().endswith(".toml"):
+        msg = (
+            f"{args.events} is a program file: to check a program over many accounts, run "
+            "softstaking reconcile-program PROGRAM.toml LEDGER PAYOUTS --start D --end D"
+        )
+        raise InvalidInputError(msg)
     calc = make_calculator(args)
     timeline = read_timeline(args)
     left_out: list[int] = []

@@ -35,10 +35,18 @@ from softstaking.io.readers import (
     read_schedule,
     read_tiers,
 )
-from softstaking.io.records import COLUMNS, read_records, to_dicts, to_pandas, write_records
+from softstaking.io.records import (
+    ACCOUNT_COLUMNS,
+    COLUMNS,
+    read_records,
+    to_dicts,
+    to_pandas,
+    write_records,
+)
 from softstaking.io.sources import Format, Source
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
     "CHECK_COLUMNS",
     "COLUMNS",
     "DEFAULT_MAX_ERRORS",

@@ -15,9 +15,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-__all__ = ["atomic_text"]
+__all__ = ["atomic_bytes", "atomic_text"]
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -50,6 +50,32 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
         >>> (folder / "out.csv").read_text()
         'a,b\n'
     """
+    with _atomic(path, binary=False) as stream:
+        yield stream  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def atomic_bytes(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open ``path`` for writing bytes (such as Parquet) as ``atomic_text`` writes text.
+
+    Raises:
+        OSError: As ``atomic_text``; the previous file at ``path`` is unchanged.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with atomic_bytes(folder / "out.bin") as stream:
+        ...     _ = stream.write(b"PAR1")
+        >>> (folder / "out.bin").read_bytes()
+        b'PAR1'
+    """
+    with _atomic(path, binary=True) as stream:
+        yield stream  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _atomic(path: str | os.PathLike[str], *, binary: bool) -> Iterator[TextIO | BinaryIO]:
+    """The temporary file, renamed over ``path`` when the block succeeds."""
     target = Path(path)
     folder = target.parent
     if target.is_dir():
@@ -59,7 +85,7 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     except OSError as err:
         raise OSError(err.errno, err.strerror, str(target)) from err
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as stream:
+        with open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

@@ -1,35 +1,52 @@
 """Reward records out and back in: CSV, JSON Lines, plain dicts and pandas.
 
-Amounts are written in fixed-point notation, ``f"{amount:f}"``, every digit kept (never
-``1E-18``, never rounded), and instants as ISO 8601 with their offset. Reading a written
-file back gives records equal to the ones written.
+The writers and ``to_pandas`` take either ``DailyReward`` records (one account) or the
+``AccountReward`` items of ``Program.run``, whose rows start with ``account`` and
+``token`` columns. Amounts are written in fixed-point notation, ``f"{amount:f}"``,
+every digit kept (never ``1E-18``, never rounded), and instants as ISO 8601 with their
+offset. Reading a written file back gives records equal to the ones written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
 from softstaking.core.amounts import ZERO
+from softstaking.core.errors import InvalidTypeError
 from softstaking.core.records import DailyReward
 from softstaking.io import csv, jsonl
 from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount, parse_day, parse_instant
 from softstaking.io.reading import Cells, read
 from softstaking.io.sources import Format, Source, format_of
+from softstaking.programs.program import AccountReward
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "read_records", "to_dicts", "to_pandas", "write_records"]
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "COLUMNS",
+    "read_records",
+    "to_dicts",
+    "to_pandas",
+    "write_records",
+]
 
 COLUMNS: Final = tuple(a.name for a in attrs.fields(DailyReward))
 """The record columns, in order: the fields of ``DailyReward``."""
+
+ACCOUNT_COLUMNS: Final = ("account", "token", *COLUMNS)
+"""The columns of ``Program.run``'s ``AccountReward`` items: account, token, the record's."""
+
+T = TypeVar("T")
 
 _AMOUNTS: Final = ("balance", "eligible", "apr", "gross", "paid", "carry", "forfeited")
 
@@ -48,8 +65,43 @@ def _cells(record: DailyReward) -> dict[str, str]:
     }
 
 
+def _account_cells(item: AccountReward) -> dict[str, str]:
+    return {"account": item.account, "token": item.token, **_cells(item.reward)}
+
+
+def _kind_of(items: Iterable[object]) -> tuple[Iterator[object], bool]:
+    """The items again, and whether they are ``AccountReward`` (from the first item)."""
+    stream = iter(items)
+    first = next(stream, None)
+    if first is None:
+        return iter(()), False
+    return itertools.chain((first,), stream), isinstance(first, AccountReward)
+
+
+def _checked(items: Iterator[object], kind: type[T]) -> Iterator[T]:
+    """Each item, refusing one not of ``kind`` (the first item's type) with its position."""
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            msg = (
+                f"records[{index}] is a {type(item).__name__}, not a {kind.__name__} as the "
+                "first was: pass DailyReward records or Program.run's AccountReward items, "
+                "not both"
+            )
+            raise InvalidTypeError(msg)
+        yield item
+
+
+def _rows(items: Iterable[object]) -> tuple[Sequence[str], Iterator[dict[str, str]]]:
+    """The columns and each item's cells, for records or a program run's items."""
+    stream, accounts = _kind_of(items)
+    if accounts:
+        checked = _checked(stream, AccountReward)
+        return ACCOUNT_COLUMNS, map(_account_cells, checked)
+    return COLUMNS, map(_cells, _checked(stream, DailyReward))
+
+
 def write_records(
-    records: Iterable[DailyReward],
+    records: Iterable[DailyReward] | Iterable[AccountReward],
     target: Source,
     *,
     format: Format | None = None,
@@ -57,15 +109,19 @@ def write_records(
     """Write records as CSV or JSON Lines, one per row; returns how many were written.
 
     Args:
-        records: The records, consumed one at a time.
+        records: The records, consumed one at a time: ``DailyReward`` values, or the
+            ``AccountReward`` items of ``Program.run``, which add the columns
+            ``account`` and ``token`` first (``ACCOUNT_COLUMNS``).
         target: A path or an open text stream such as ``sys.stdout``.
         format: ``"csv"`` or ``"jsonl"``; by default, from the file's suffix.
+
+    Raises:
+        InvalidTypeError: If an item is not of the first item's type.
     """
+    columns, rows = _rows(records)
     if format_of(target, format) == "csv":
-        return csv.write_rows(
-            target, COLUMNS, ([row[c] for c in COLUMNS] for row in map(_cells, records))
-        )
-    return jsonl.write_rows(target, map(_cells, records))
+        return csv.write_rows(target, columns, ([row[c] for c in columns] for row in rows))
+    return jsonl.write_rows(target, rows)
 
 
 def _record(cells: Cells) -> DailyReward | None:
@@ -116,13 +172,16 @@ def to_dicts(records: Iterable[DailyReward]) -> list[dict[str, date | datetime |
     return [attrs.asdict(r, recurse=False) for r in records]
 
 
-def to_pandas(records: Iterable[DailyReward]) -> pd.DataFrame:
+def to_pandas(records: Iterable[DailyReward] | Iterable[AccountReward]) -> pd.DataFrame:
     """The records as a pandas DataFrame, one row per record, amounts exact.
 
-    Amount columns have ``object`` dtype and hold the ``Decimal`` values
-    themselves, so nothing goes through a float; ``day`` holds ``datetime.date``
-    values and ``payout_at`` is a tz-aware ``datetime64`` column in UTC. Convert a
-    column yourself (``df["paid"].astype(float)``) only for plotting.
+    Takes ``DailyReward`` records, or the ``AccountReward`` items of ``Program.run``,
+    which add the string columns ``account`` and ``token`` first. Amount columns have
+    ``object`` dtype and hold the ``Decimal`` values themselves, so nothing goes through
+    a float (``softstaking.frames.rewards`` gives Arrow decimal columns instead);
+    ``day`` holds ``datetime.date`` values and ``payout_at`` is a tz-aware
+    ``datetime64`` column in UTC. Convert a column yourself
+    (``df["paid"].astype(float)``) only for plotting.
 
     Needs pandas: ``pip install 'softstaking[pandas]'``.
 
@@ -134,7 +193,18 @@ def to_pandas(records: Iterable[DailyReward]) -> pd.DataFrame:
     except ImportError as err:  # pragma: no cover  (pandas is in the dev extra)
         msg = "to_pandas needs pandas: pip install 'softstaking[pandas]'"
         raise ImportError(msg) from err
-    rows = to_dicts(records)
+    stream, accounts = _kind_of(records)
+    labels: dict[str, list[str]] = {"account": [], "token": []}
+    if accounts:
+        items = list(_checked(stream, AccountReward))
+        labels = {
+            "account": [i.account for i in items],
+            "token": [i.token for i in items],
+        }
+        found = [i.reward for i in items]
+    else:
+        found = list(_checked(stream, DailyReward))
+    rows = to_dicts(found)
     frame = pd.DataFrame(
         {c: pd.Series([r[c] for r in rows], dtype=object) for c in COLUMNS if c != "payout_at"}
     )
@@ -143,4 +213,7 @@ def to_pandas(records: Iterable[DailyReward]) -> pd.DataFrame:
         "payout_at",
         pd.to_datetime(pd.Series([r["payout_at"] for r in rows], dtype=object), utc=True),
     )
+    if accounts:
+        frame.insert(0, "token", pd.Series(labels["token"], dtype=object))
+        frame.insert(0, "account", pd.Series(labels["account"], dtype=object))
     return frame

@@ -27,14 +27,51 @@ from softstaking.programs.eligibility import _exact_sum, earning_events
 __all__ = ["Holding", "SubAccount", "merge_subaccounts"]
 
 
+def _is_frame(value: object) -> bool:
+    """Whether ``value`` is a table of rows (a DataFrame, an Arrow table), not events."""
+    return hasattr(value, "__arrow_c_stream__") or hasattr(value, "__dataframe__")
+
+
 def _to_events(value: Iterable[BalanceEvent]) -> tuple[BalanceEvent, ...]:
     if isinstance(value, BalanceTimeline):
         msg = "pass a timeline's events and opening, or use Holding.from_timeline"
         raise InvalidTypeError(msg)
+    if _is_frame(value):
+        # Iterating a DataFrame gives its column names; keep the frame whole, so that
+        # the validator refuses it by name, with the account (_check_events).
+        return (value,)  # type: ignore[return-value]
     if not isinstance(value, Iterable):
         msg = f"events must be an iterable of BalanceEvent, not {type(value).__name__}"
         raise InvalidTypeError(msg)
     return tuple(value)
+
+
+def _check_events(owner: str, events: tuple[object, ...]) -> None:
+    """Refuse anything but ``BalanceEvent`` values among ``events``, naming ``owner``."""
+    for index, event in enumerate(events):
+        if isinstance(event, BalanceEvent):
+            continue
+        if _is_frame(event):
+            msg = (
+                f"{owner}: events must be BalanceEvent values, not a "
+                f"{type(event).__name__}: run a ledger DataFrame with "
+                "softstaking.frames.rewards or Program.table"
+            )
+        else:
+            msg = f"{owner}: events[{index}] is a {type(event).__name__}, not a BalanceEvent"
+        raise InvalidTypeError(msg)
+
+
+def _check_holding_events(
+    instance: Holding, _: attrs.Attribute[Any], value: tuple[object, ...]
+) -> None:
+    _check_events(f"the holding of {instance.token!r} by account {instance.account!r}", value)
+
+
+def _check_part_events(
+    instance: SubAccount, _: attrs.Attribute[Any], value: tuple[object, ...]
+) -> None:
+    _check_events(f"sub-account {instance.name!r}", value)
 
 
 def _to_signed_opening(value: AmountLike) -> Decimal:
@@ -96,7 +133,9 @@ class SubAccount:
     """
 
     name: str = attrs.field(validator=_instance_of(str, "SubAccount.name"))
-    events: tuple[BalanceEvent, ...] = attrs.field(default=(), converter=_to_events)
+    events: tuple[BalanceEvent, ...] = attrs.field(
+        default=(), converter=_to_events, validator=_check_part_events
+    )
     opening: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_signed_opening)
     net: bool = attrs.field(default=False, kw_only=True, validator=_check_net)
     frozen: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_frozen)
@@ -126,7 +165,10 @@ class Holding:
     Attributes:
         account: The account (user) id.
         token: The token's symbol, which picks the program's rules.
-        events: The main account's available-balance events, in any order.
+        events: The main account's available-balance events, in any order: only
+            ``BalanceEvent`` values. Anything else (such as a DataFrame of a ledger,
+            which ``softstaking.frames.rewards`` runs) is refused with an
+            ``InvalidTypeError`` naming the account.
         opening: The main account's balance before its first event; it earns from the
             start (unless ``activated_at`` is later).
         subaccounts: Further accounts of the same user in the same token, summed.
@@ -151,7 +193,9 @@ class Holding:
 
     account: str = attrs.field(validator=_instance_of(str, "Holding.account"))
     token: str = attrs.field(validator=_instance_of(str, "Holding.token"))
-    events: tuple[BalanceEvent, ...] = attrs.field(default=(), converter=_to_events)
+    events: tuple[BalanceEvent, ...] = attrs.field(
+        default=(), converter=_to_events, validator=_check_holding_events
+    )
     opening: Decimal = attrs.field(default=ZERO, kw_only=True, converter=_to_opening)
     subaccounts: tuple[SubAccount, ...] = attrs.field(
         default=(), kw_only=True, converter=_to_subaccounts
