@@ -1,6 +1,7 @@
 """Atomic writes: a file appears whole, or the one it replaces stays as it was.
 
-Every file the library or the command writes goes through ``atomic_text``. It writes a
+Every file the library or the command writes goes through ``atomic_text`` (or
+``atomic_binary``, for Parquet). It writes a
 temporary file in the target's folder, flushes and fsyncs it, then renames it over the
 target (``os.replace``, atomic on POSIX and Windows) and fsyncs the folder. A run killed,
 interrupted or failing at any point leaves the previous file intact and no half-written
@@ -15,9 +16,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO, cast
 
-__all__ = ["atomic_text"]
+__all__ = ["atomic_binary", "atomic_text"]
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -32,6 +33,28 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_binary(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open ``path`` for writing bytes that replace it only when the block succeeds.
+
+    The same guarantees as ``atomic_text``, for binary files such as Parquet.
+
+    Raises:
+        OSError: If the folder cannot be written or the disk fills; the error names
+            ``path``, and the previous file at ``path`` is unchanged.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with atomic_binary(folder / "out.bin") as stream:
+        ...     _ = stream.write(b"PAR1")
+        >>> (folder / "out.bin").read_bytes()
+        b'PAR1'
+    """
+    with _atomic(path, binary=True) as stream:
+        yield cast("BinaryIO", stream)
 
 
 @contextlib.contextmanager
@@ -50,6 +73,13 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
         >>> (folder / "out.csv").read_text()
         'a,b\n'
     """
+    with _atomic(path, binary=False) as stream:
+        yield cast("TextIO", stream)
+
+
+@contextlib.contextmanager
+def _atomic(path: str | os.PathLike[str], *, binary: bool) -> Iterator[TextIO | BinaryIO]:
+    """The temporary file, its fsync and its rename over ``path``."""
     target = Path(path)
     folder = target.parent
     if target.is_dir():
@@ -59,7 +89,12 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     except OSError as err:
         raise OSError(err.errno, err.strerror, str(target)) from err
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as stream:
+        opened = (
+            open(fd, "wb")  # noqa: SIM115 (closed by the with below)
+            if binary
+            else open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        )
+        with opened as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
