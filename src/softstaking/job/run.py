@@ -201,9 +201,51 @@ def _normalized(table: Any, types: dict[str, Any]) -> Any:
     return table
 
 
-def _text(units: Any, exponent: int) -> str:
-    """``units × 10**exponent`` as a plain decimal string."""
-    return "0" if not units else f"{from_units(int(units), exponent):f}"
+def _text(units: Any, decimals: int) -> str:
+    """``units`` base units of a token with ``decimals`` as a plain decimal string.
+
+    Examples:
+        >>> _text(1234, 2), _text(5, 3), _text(0, 8), _text(-7, 0)
+        ('12.34', '0.005', '0', '-7')
+    """
+    value = int(units)
+    if not value:
+        return "0"
+    if not decimals:
+        return str(value)
+    digits = str(abs(value)).rjust(decimals + 1, "0")
+    return f"{'-' if value < 0 else ''}{digits[:-decimals]}.{digits[-decimals:]}"
+
+
+def _texts_of(values: Any, decimals: Any, *, zero: bool = False) -> Any:
+    """Each value's ``_text``; with ``zero`` (all known to be 0), the column at once."""
+    import numpy as np
+    import pyarrow as pa
+
+    if zero:
+        return pa.array(["0"]).take(pa.array(np.zeros(len(values), dtype="int64")))
+    return pa.array(
+        [_text(v, d) for v, d in zip(values.tolist(), decimals.tolist(), strict=True)],
+        pa.string(),
+    )
+
+
+def _as_decimals(column: Any, scale: int) -> Any:
+    """Decimal strings as an Arrow decimal column at ``scale``, cast in C++ (exact).
+
+    Parsing strings one by one in Python costs more than the day's computation. A value
+    finer than ``scale`` or too large for the type stays a string: the column is left as
+    it is, and ``Program.table`` names the row.
+    """
+    import pyarrow as pa
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    kind = pa.decimal128(38, scale) if scale + 12 <= 38 else pa.decimal256(76, scale)
+    try:
+        return column.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return column
 
 
 def _segment_sums(values: Any, bounds: list[int]) -> Any:
@@ -230,14 +272,18 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    top = max(calc.token.decimals for calc in program.calculators.values())
     openings = pa.table(
         {
             "account": state.column("account"),
             "token": state.column("token"),
-            "opening": state.column("balance"),
-            "carry": state.column("carry"),
+            "opening": _as_decimals(state.column("balance"), top),
+            "carry": _as_decimals(state.column("carry"), top + GUARD_DIGITS),
         }
     )
+    if "delta" in events.column_names:
+        i = events.schema.get_field_index("delta")
+        events = events.set_column(i, "delta", _as_decimals(events.column(i), top))
     roles = dict(program.kind_roles)
     read = read_columns(
         events,
@@ -298,16 +344,17 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
             msg = "the records are not in the order of the holdings"
             raise AssertionError(msg)
     else:
-        fine = exponents - GUARD_DIGITS
-        carry = pa.array([_text(c, int(e)) for c, e in zip(read.carry, fine, strict=True)])
+        carry = _texts_of(read.carry, GUARD_DIGITS - exponents)
+    decimals = -exponents
+    plain = not (read.special or pockets)
     closed = pa.table(
         {
             "account": read.account,
             "token": read.token,
-            "balance": [_text(v, int(e)) for v, e in zip(balance, exponents, strict=True)],
+            "balance": _texts_of(balance, decimals),
             "carry": carry,
-            "frozen": [_text(v, int(e)) for v, e in zip(frozen, exponents, strict=True)],
-            "waiting": [_text(v, int(e)) for v, e in zip(waiting, exponents, strict=True)],
+            "frozen": _texts_of(frozen, decimals, zero=plain),
+            "waiting": _texts_of(waiting, decimals, zero=plain),
         }
     )
     return table, closed.cast(pa.schema([(c, pa.string()) for c in STATE_COLUMNS]))
@@ -507,19 +554,29 @@ def summarize(table: Any, state: State, start: date, end: date) -> Summary:
     totals: dict[str, TokenTotals] = {}
     if table.num_rows:
         sums = table.group_by("token").aggregate([("paid", "sum"), ("forfeited", "sum")])
+        scale = max(t.scale for t in (table.schema.field("carry").type,))
+        closing = pa.table(
+            {
+                "token": state.table.column("token"),
+                "carry": _as_decimals(state.table.column("carry"), scale),
+            }
+        )
         carries: dict[str, Decimal] = {}
-        for token, carry in zip(
-            state.table.column("token").to_pylist(),
-            state.table.column("carry").to_pylist(),
-            strict=True,
-        ):
-            carries[token] = carries.get(token, Decimal(0)) + Decimal(carry)
+        if pa.types.is_decimal(closing.schema.field("carry").type):
+            for row in closing.group_by("token").aggregate([("carry", "sum")]).to_pylist():
+                carries[row["token"]] = row["carry_sum"]
+        else:  # a carry finer than the column: add the strings exactly
+            for token, carry in zip(
+                state.table.column("token").to_pylist(),
+                state.table.column("carry").to_pylist(),
+                strict=True,
+            ):
+                carries[token] = carries.get(token, Decimal(0)) + Decimal(carry)
         for row in sums.sort_by("token").to_pylist():
             totals[row["token"]] = TokenTotals(
                 row["paid_sum"], carries.get(row["token"], Decimal(0)), row["forfeited_sum"]
             )
     accounts = len(pc.unique(table.column("account"))) if table.num_rows else 0
-    del pa
     return Summary(start, end, accounts, table.num_rows, totals)
 
 
@@ -607,6 +664,33 @@ def _same(a: Path, b: Path) -> bool:
     return a.exists() and b.exists() and os.path.samefile(a, b)
 
 
+def _base_state(current: State, state_path: Path, start: date, end: date, *, rerun: bool) -> State:
+    """The state a run starts from: the current one, or with ``rerun`` the one before it."""
+    last = end - timedelta(days=1)
+    prev = prev_path(state_path)
+    if not rerun:
+        if current.day is not None and current.day != start - timedelta(days=1):
+            raise JobError(_chain_message(current.day, start))
+        return current
+    if current.day != last:
+        msg = (
+            f"--rerun recomputes the last run: the state {state_path} is at "
+            f"{current.day or 'no day yet'}, not {last}"
+        )
+        raise JobError(msg)
+    if not prev.exists():
+        msg = f"--rerun needs the state before the last run, {prev}, which is missing"
+        raise JobError(msg)
+    base = read_state(prev, format=state_format(state_path))
+    if base.day is not None and base.day != start - timedelta(days=1):
+        msg = (
+            f"--rerun: {prev} is at {base.day}, so the last run began on "
+            f"{base.day + timedelta(days=1)}, not {start}"
+        )
+        raise JobError(msg)
+    return base
+
+
 def run_files(
     program: Program,
     ledger: str | os.PathLike[str],
@@ -644,29 +728,8 @@ def run_files(
     if _same(state_path, ledger_path):
         msg = f"--state {state_path}: that is the ledger; keep the state in its own file"
         raise JobError(msg)
-    last = end - timedelta(days=1)
     current = read_state(state_path, format=fmt) if state_path.exists() else State()
-    if rerun:
-        if current.day != last:
-            msg = (
-                f"--rerun recomputes the last run: the state {state_path} is at "
-                f"{current.day or 'no day yet'}, not {last}"
-            )
-            raise JobError(msg)
-        if not prev.exists():
-            msg = f"--rerun needs the state before the last run, {prev}, which is missing"
-            raise JobError(msg)
-        base = read_state(prev, format=fmt)
-        if base.day is not None and base.day != start - timedelta(days=1):
-            msg = (
-                f"--rerun: {prev} is at {base.day}, so the last run began on "
-                f"{base.day + timedelta(days=1)}, not {start}"
-            )
-            raise JobError(msg)
-    else:
-        base = current
-        if base.day is not None and base.day != start - timedelta(days=1):
-            raise JobError(_chain_message(base.day, start))
+    base = _base_state(current, state_path, start, end, rerun=rerun)
     chunks = list(read_ledger(ledger_path))
     try:
         table, new = run_days(program, chunks, base, start, end, progress=progress)

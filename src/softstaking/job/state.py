@@ -53,7 +53,9 @@ def _schema() -> Any:
 
 
 def _empty() -> Any:
-    return _schema().empty_table()
+    import pyarrow as pa
+
+    return pa.table([pa.array([], pa.string()) for _ in STATE_COLUMNS], schema=_schema())
 
 
 @attrs.frozen(eq=False)
