@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from softstaking import Program, WeeklyPayouts
 from softstaking.cli import main
@@ -32,6 +34,7 @@ from softstaking.job import (
     run_files,
     write_state,
 )
+from softstaking.job.run import _arrow_texts, _text
 from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import job_scenarios
 
@@ -400,3 +403,15 @@ class TestReadLedger:
         pq.write_table(pa.table({"account": ["a"], "token": ["X"], "at": at, "delta": [1.5]}), path)
         with pytest.raises(Exception, match="holds floats"):
             list(read_ledger(path))
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2**63 - 1), st.sampled_from([0, 2, 8, 18, 30])), max_size=20)
+)
+def test_closing_amounts_are_written_as_python_writes_them(
+    pairs: list[tuple[int, int]],
+) -> None:
+    """The Arrow formatting of closing amounts gives the same strings as the Python one."""
+    values = np.array([v for v, _ in pairs], dtype=object)
+    decimals = np.array([d for _, d in pairs], dtype="int64")
+    assert _arrow_texts(values, decimals).to_pylist() == [_text(v, d) for v, d in pairs]
