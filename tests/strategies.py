@@ -545,3 +545,90 @@ def calculator_runs(
     )
     carry = draw(starting_carries(token))
     return calc, timeline, first, first + timedelta(days=days), carry
+
+
+@st.composite
+def job_scenarios(
+    draw: st.DrawFn,
+) -> tuple[Program, list[tuple[str, str, datetime, Decimal, str]], date, int]:
+    """A small chainable program, and a ledger over its first 3 to 5 days.
+
+    Returns the program, the ledger's rows ``(account, token, at, delta, kind)`` (in the
+    ledger's order), the first day and the number of days. Events use every pocket kind,
+    never taking the available, frozen or waiting amount below zero.
+    """
+    first = draw(first_days())
+    days = draw(st.integers(3, 5))
+    symbols = draw(st.lists(st.sampled_from(["AAA", "BBB"]), min_size=1, max_size=2, unique=True))
+    calculators = []
+    for symbol in symbols:
+        token = Token(symbol, draw(st.sampled_from([0, 2, 6, 8, 18])))
+        calculators.append(
+            RewardCalculator(
+                token,
+                AprSchedule.constant(draw(aprs())),
+                draw(policies()),
+                tz=draw(st.one_of(st.just(UTC), st.sampled_from(DST_ZONES).map(ZoneInfo))),
+                day_offset=draw(day_offsets()),
+                min_holding=draw(st.sampled_from([0, 1, 1000])),
+                min_payout=draw(st.sampled_from([Decimal(0), token.base_unit * 1000, Decimal(1)])),
+                payout_delay=draw(st.sampled_from([timedelta(0), timedelta(days=1)])),
+                dust=draw(st.sampled_from(list(Dust))),
+            )
+        )
+    program = Program(
+        calculators,
+        frozen_earns=draw(st.booleans()),
+        deposits=draw(st.sampled_from(list(EarningStart))),
+    )
+    rows: list[tuple[str, str, datetime, Decimal, str]] = []
+    for account in draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3, unique=True)):
+        for symbol in draw(st.lists(st.sampled_from(symbols), min_size=1, unique=True)):
+            calc = program.calculator(symbol)
+            low = calc.calendar.start_of(first)
+            span = calc.calendar.start_of(first + timedelta(days=days)) - low
+            seconds = int(span.total_seconds())
+            ats = sorted(
+                draw(
+                    st.lists(
+                        st.one_of(
+                            st.integers(0, seconds - 1),
+                            st.integers(0, days - 1).map(lambda d: d * 86_400),
+                        ),
+                        min_size=1,
+                        max_size=8,
+                    )
+                )
+            )
+            available = frozen = waiting = 0  # in base units
+            for second in ats:
+                choices = ["deposit"]
+                if available:
+                    choices += ["withdrawal", "order_freeze", "redemption_request"]
+                if frozen:
+                    choices.append("order_release")
+                if waiting:
+                    choices += ["redemption_cancel", "redemption_settle"]
+                kind = draw(st.sampled_from(choices))
+                if kind == "deposit":
+                    amount = draw(st.integers(1, 10**12))
+                    available += amount
+                elif kind in ("withdrawal", "order_freeze", "redemption_request"):
+                    amount = -draw(st.integers(1, available))
+                    available += amount
+                    frozen -= amount if kind == "order_freeze" else 0
+                    waiting -= amount if kind == "redemption_request" else 0
+                elif kind == "order_release":
+                    amount = draw(st.integers(1, frozen))
+                    frozen -= amount
+                    available += amount
+                elif kind == "redemption_cancel":
+                    amount = draw(st.integers(1, waiting))
+                    waiting -= amount
+                    available += amount
+                else:  # settle: the waiting amount leaves
+                    amount = -draw(st.integers(1, waiting))
+                    waiting += amount
+                at = low + timedelta(seconds=second)
+                rows.append((account, symbol, at, of_units(amount, calc.token), kind))
+    return program, rows, first, days

@@ -148,7 +148,7 @@ class TestDemoAndHelp:
         """`demo` prints the eight days of the seed's scenario."""
         assert sum(line.startswith("2019-07-") for line in _ok("demo").splitlines()) == 8
 
-    @pytest.mark.parametrize("command", ["demo", "compute", "explain", "reconcile", "apy"])
+    @pytest.mark.parametrize("command", ["demo", "compute", "explain", "reconcile", "run", "apy"])
     def test_help_has_examples(self, command: str) -> None:
         """Every subcommand's --help ends with examples."""
         assert "examples:\n  softstaking " + command in _ok(command, "--help")

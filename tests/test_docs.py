@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
-NOT_RUN = {"console", "text", "toml", "csv", "json", "yaml", "mermaid"}
+NOT_RUN = {"console", "text", "toml", "csv", "json", "yaml", "mermaid", "ini"}
 
 
 def _blocks(language: str) -> list[tuple[str, str]]:

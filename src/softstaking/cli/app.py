@@ -23,7 +23,16 @@ from collections.abc import Sequence
 from decimal import DecimalException
 from typing import Final, Protocol, TextIO
 
-from softstaking.cli import apy, compute, demo, distribute, explain, reconcile, reconcile_program
+from softstaking.cli import (
+    apy,
+    compute,
+    demo,
+    distribute,
+    explain,
+    reconcile,
+    reconcile_program,
+    run,
+)
 from softstaking.cli.options import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE
 from softstaking.core.errors import InvalidInputError, SoftStakingError
 
@@ -47,6 +56,7 @@ _COMMANDS: Final[dict[str, _Command]] = {
     "reconcile": reconcile,
     "reconcile-program": reconcile_program,
     "distribute": distribute,
+    "run": run,
     "apy": apy,
 }
 
@@ -61,6 +71,8 @@ examples:
   softstaking reconcile events.csv rates.csv payouts.csv --token IOTX --at 23:59:59 \\
       --tz +08:00 --min-payout 0.000001 --tolerance 0.00000001
   softstaking compute events.csv rates.csv --tz -05:00 --day-offset -02:00 --days 7
+  softstaking run program.toml ledger.csv --state state.parquet --day 2019-07-15 \\
+      -o payouts.parquet
   softstaking apy --apr 0.05 --periods 365
 
 negative values:

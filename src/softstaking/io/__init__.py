@@ -24,6 +24,7 @@ Examples:
 
 from softstaking.io.checks import CHECK_COLUMNS, write_checks
 from softstaking.io.errors import DEFAULT_MAX_ERRORS, BadRowsError, Problem
+from softstaking.io.ledger import read_ledger
 from softstaking.io.payouts import read_payouts
 from softstaking.io.program_file import read_program
 from softstaking.io.program_values import ProgramFileError
@@ -57,6 +58,7 @@ __all__ = [
     "RateRow",
     "Source",
     "read_events",
+    "read_ledger",
     "read_numbered_events",
     "read_payouts",
     "read_program",

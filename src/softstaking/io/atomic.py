@@ -1,6 +1,7 @@
 """Atomic writes: a file appears whole, or the one it replaces stays as it was.
 
-Every file the library or the command writes goes through ``atomic_text``. It writes a
+Every file the library or the command writes goes through ``atomic_text`` (or
+``atomic_bytes``, for Parquet). It writes a
 temporary file in the target's folder, flushes and fsyncs it, then renames it over the
 target (``os.replace``, atomic on POSIX and Windows) and fsyncs the folder. A run killed,
 interrupted or failing at any point leaves the previous file intact and no half-written
@@ -15,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 __all__ = ["atomic_bytes", "atomic_text"]
 
@@ -35,6 +36,28 @@ def _fsync_folder(folder: Path) -> None:
 
 
 @contextlib.contextmanager
+def atomic_bytes(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open ``path`` for writing bytes that replace it only when the block succeeds.
+
+    The same guarantees as ``atomic_text``, for binary files such as Parquet.
+
+    Raises:
+        OSError: If the folder cannot be written or the disk fills; the error names
+            ``path``, and the previous file at ``path`` is unchanged.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with atomic_bytes(folder / "out.bin") as stream:
+        ...     _ = stream.write(b"PAR1")
+        >>> (folder / "out.bin").read_bytes()
+        b'PAR1'
+    """
+    with _atomic(path, binary=True) as stream:
+        yield cast("BinaryIO", stream)
+
+
+@contextlib.contextmanager
 def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     r"""Open ``path`` for writing UTF-8 text that replaces it only when the block succeeds.
 
@@ -51,31 +74,12 @@ def atomic_text(path: str | os.PathLike[str]) -> Iterator[TextIO]:
         'a,b\n'
     """
     with _atomic(path, binary=False) as stream:
-        yield stream  # type: ignore[misc]
-
-
-@contextlib.contextmanager
-def atomic_bytes(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open ``path`` for writing bytes (such as Parquet) as ``atomic_text`` writes text.
-
-    Raises:
-        OSError: As ``atomic_text``; the previous file at ``path`` is unchanged.
-
-    Examples:
-        >>> import tempfile, pathlib
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> with atomic_bytes(folder / "out.bin") as stream:
-        ...     _ = stream.write(b"PAR1")
-        >>> (folder / "out.bin").read_bytes()
-        b'PAR1'
-    """
-    with _atomic(path, binary=True) as stream:
-        yield stream  # type: ignore[misc]
+        yield cast("TextIO", stream)
 
 
 @contextlib.contextmanager
 def _atomic(path: str | os.PathLike[str], *, binary: bool) -> Iterator[TextIO | BinaryIO]:
-    """The temporary file, renamed over ``path`` when the block succeeds."""
+    """The temporary file, its fsync and its rename over ``path``."""
     target = Path(path)
     folder = target.parent
     if target.is_dir():
@@ -85,7 +89,12 @@ def _atomic(path: str | os.PathLike[str], *, binary: bool) -> Iterator[TextIO | 
     except OSError as err:
         raise OSError(err.errno, err.strerror, str(target)) from err
     try:
-        with open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="") as stream:
+        opened = (
+            open(fd, "wb")  # noqa: SIM115 (closed by the with below)
+            if binary
+            else open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        )
+        with opened as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

@@ -28,15 +28,18 @@ class Problem:
         line: The 1-based line the row starts on.
         column: The column's name (CSV header or JSON key); ``""`` for the whole row.
         reason: What is wrong, in words.
+        where: For a file without lines (Parquet), where the row is, such as
+            ``"row group 0, row 5"``; it replaces the line in the message.
     """
 
     path: str
     line: int
     column: str
     reason: str
+    where: str = attrs.field(default="", kw_only=True)
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}"
+        where = f"{self.path}: {self.where}" if self.where else f"{self.path}:{self.line}"
         if self.column:
             where += f": column {self.column!r}"
         return f"{where}: {self.reason}"
@@ -83,10 +86,10 @@ class Problems:
             msg = f"max_errors must be at least 1: got {self.max_errors}"
             raise InvalidInputError(msg)
 
-    def add(self, line: int, column: str, reason: str) -> None:
-        """Note one problem."""
+    def add(self, line: int, column: str, reason: str, *, where: str = "") -> None:
+        """Note one problem (``where`` as in ``Problem``)."""
         if len(self.kept) < self.max_errors:
-            self.kept.append(Problem(self.path, line, column, reason))
+            self.kept.append(Problem(self.path, line, column, reason, where=where))
         else:
             self.more += 1
 

@@ -1,0 +1,783 @@
+"""The daily payout job: a day's ledger and yesterday's state in, records and state out.
+
+``run_day(program, ledger, state, day)`` computes one day of every holding, starting
+from the amounts ``state`` closed the day before with, and returns the records (the
+table of ``Program.table``) and the state at the end of the day. ``run_days`` does the
+same for a range of days. Chained runs give exactly the records of one long run: the
+state carries each holding's balance, its carry, and what is frozen in orders and
+waiting for redemption.
+
+``run_files`` is the job as the ``softstaking run`` command runs it, on files: it
+refuses a gap or a repeat, keeps the state before the run as ``STATE.prev`` (so that
+``rerun=True`` can recompute the last run from it), and writes the output and then the
+state, each atomically, so that a run stopped at any point leaves the previous state
+and output whole.
+
+Programs the state cannot chain exactly are refused (``UnchainableProgramError``): a
+compounding token (its balance would need every earlier payment with its payout time)
+and a payout schedule (weekly, monthly, windows: payments wait across days in a way the
+carry does not hold). A ``payout_delay`` is fine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from softstaking.columns.ledger import read_ledger as read_columns
+from softstaking.columns.output import build_table, records_of
+from softstaking.core.errors import InvalidInputError
+from softstaking.core.fixed import from_units
+from softstaking.core.instants import check_day, from_us, to_us
+from softstaking.core.timeline import BalanceEvent
+from softstaking.core.tokens import GUARD_DIGITS
+from softstaking.io.atomic import atomic_bytes, atomic_text
+from softstaking.io.ledger import read_ledger
+from softstaking.job.state import STATE_COLUMNS, State, read_state, state_format, write_state
+from softstaking.programs.eligibility import (
+    ORDER_FREEZE,
+    ORDER_RELEASE,
+    POCKET_KINDS,
+    REDEMPTION_CANCEL,
+    REDEMPTION_REQUEST,
+    REDEMPTION_SETTLE,
+)
+from softstaking.programs.holdings import Holding
+from softstaking.programs.program import DuplicateHoldingError, Program
+
+__all__ = [
+    "BATCH_ACCOUNTS",
+    "JobError",
+    "Summary",
+    "TokenTotals",
+    "UnchainableProgramError",
+    "output_format",
+    "prev_path",
+    "run_day",
+    "run_days",
+    "run_files",
+    "write_output",
+]
+
+BATCH_ACCOUNTS: Final = 100_000
+"""How many accounts ``run_days`` computes at a time (the progress bar's step)."""
+
+_AMOUNT_COLUMNS: Final = ("balance", "eligible", "gross", "carry", "forfeited")
+
+
+class UnchainableProgramError(InvalidInputError):
+    """The program has a feature that daily runs cannot chain exactly."""
+
+
+class JobError(InvalidInputError):
+    """A run that would break the chain of days: a gap, a repeat, or a bad re-run."""
+
+
+def check_chainable(program: Program) -> None:
+    """Refuse a program whose daily runs would not chain exactly.
+
+    Raises:
+        UnchainableProgramError: Naming the token and the feature.
+    """
+    for symbol, calc in program.calculators.items():
+        if calc.compound:
+            msg = (
+                f"token {symbol!r} compounds: the daily job cannot chain compounding runs "
+                "(each day's balance needs every earlier payment); run the whole range "
+                "with Program.run and credited= instead"
+            )
+            raise UnchainableProgramError(msg)
+        if calc.payout_schedule is not None:
+            msg = (
+                f"token {symbol!r} has a payout schedule: the daily job cannot chain it "
+                "(payments wait across days); use a payout_delay, or run the whole range"
+            )
+            raise UnchainableProgramError(msg)
+
+
+def _events(ledger: object) -> Any:
+    """The ledger as one table of account, token, at, delta and kind."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(ledger, pa.Table):
+        table = ledger
+    elif isinstance(ledger, pa.RecordBatch) or hasattr(ledger, "__arrow_c_stream__"):
+        table = pa.RecordBatchReader.from_stream(ledger).read_all()
+    elif isinstance(ledger, Iterable):
+        chunks = list(ledger)
+        if not chunks:
+            return pa.table(
+                {
+                    "account": pa.array([], pa.string()),
+                    "token": pa.array([], pa.string()),
+                    "at": pa.array([], pa.timestamp("us", tz="UTC")),
+                    "delta": pa.array([], pa.string()),
+                }
+            )
+        table = pa.concat_tables(chunks)
+    else:
+        msg = f"ledger must be a pyarrow Table or chunks of them, not {type(ledger).__name__}"
+        raise InvalidInputError(msg)
+    if "sub_account" in table.column_names:
+        sub = table.column("sub_account")
+        used = pc.and_(pc.is_valid(sub), pc.not_equal(sub.cast(pa.string()), ""))
+        if pc.any(used).as_py():
+            row = pc.index(used, True).as_py()
+            msg = (
+                f"ledger row {row}: sub_account {sub[row].as_py()!r}: the daily job does not "
+                "chain sub-accounts yet; sum them into the account, or run Program.run"
+            )
+            raise InvalidInputError(msg)
+        table = table.drop_columns(["sub_account"])
+    return table
+
+
+def _check_days(program: Program, events: Any, start: date, end: date) -> None:
+    """Refuse an event outside the run's days, in its token's calendar."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not events.num_rows:
+        return
+    token = events.column("token")
+    at = events.column("at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    for symbol in pc.unique(token).to_pylist():
+        if symbol is None:
+            continue
+        calc = program.calculator(symbol)
+        low = to_us(calc.calendar.start_of(start))
+        high = to_us(calc.calendar.start_of(end))
+        outside = pc.and_(
+            pc.equal(token, symbol), pc.or_(pc.less(at, low), pc.greater_equal(at, high))
+        )
+        if pc.any(outside).as_py():
+            row = pc.index(outside, True).as_py()
+            instant = from_us(at[row].as_py()).astimezone(calc.tz)
+            day = calc.calendar.day_of(instant)
+            last = end - timedelta(days=1)
+            msg = (
+                f"ledger row {row}: the {symbol} event at {instant.isoformat()} is on "
+                f"{day}, outside the run's days {start} to {last}: give each run only "
+                "its days' events"
+            )
+            raise JobError(msg)
+
+
+def _program_types(program: Program) -> dict[str, Any]:
+    """Each amount column's type for every token of the program, so days share a schema."""
+    import pyarrow as pa
+
+    top = max(calc.token.decimals for calc in program.calculators.values())
+
+    def kind(scale: int) -> Any:
+        return pa.decimal128(38, scale) if scale + 12 <= 38 else pa.decimal256(76, scale)
+
+    types = {name: kind(top + GUARD_DIGITS) for name in _AMOUNT_COLUMNS}
+    types["paid"] = kind(top)
+    return types
+
+
+def _normalized(table: Any, types: dict[str, Any]) -> Any:
+    """The table with its amount columns at the program's scales (exact casts)."""
+    import pyarrow as pa
+
+    for name, kind in types.items():
+        i = table.schema.get_field_index(name)
+        column = table.column(i)
+        if column.type != kind:
+            try:
+                column = column.cast(kind)
+            except pa.ArrowInvalid:  # too many digits for decimal128: widen
+                column = column.cast(pa.decimal256(76, kind.scale))
+            table = table.set_column(i, name, column)
+    return table
+
+
+def _text(units: Any, decimals: int) -> str:
+    """``units`` base units of a token with ``decimals`` as a plain decimal string.
+
+    Examples:
+        >>> _text(1234, 2), _text(5, 3), _text(0, 8), _text(-7, 0)
+        ('12.34', '0.005', '0', '-7')
+    """
+    value = int(units)
+    if not value:
+        return "0"
+    if not decimals:
+        return str(value)
+    digits = str(abs(value)).rjust(decimals + 1, "0")
+    return f"{'-' if value < 0 else ''}{digits[:-decimals]}.{digits[-decimals:]}"
+
+
+def _texts_of(values: Any, decimals: Any, *, zero: bool = False) -> Any:
+    """Each value's ``_text``; with ``zero`` (all known to be 0), the column at once."""
+    import numpy as np
+    import pyarrow as pa
+
+    if zero:
+        return pa.array(["0"]).take(pa.array(np.zeros(len(values), dtype="int64")))
+    fast = _arrow_texts(values, decimals)
+    if fast is not None:
+        return fast
+    return pa.array(
+        [_text(v, d) for v, d in zip(values.tolist(), decimals.tolist(), strict=True)],
+        pa.string(),
+    )
+
+
+def _arrow_texts(values: Any, decimals: Any) -> Any:
+    """``_texts_of`` in Arrow's string kernels, when every value fits in an int64 and is >= 0.
+
+    Returns None otherwise (then Python formats each value).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        ints = np.asarray(values, dtype="int64") if len(values) else np.empty(0, "int64")
+    except OverflowError:
+        return None
+    if len(ints) and ints.min() < 0:
+        return None
+    digits = pa.array(ints).cast(pa.string())
+    out = digits
+    for places in np.unique(decimals).tolist():
+        if not places:
+            continue
+        padded = pc.utf8_lpad(digits, width=places + 1, padding="0")
+        point = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(padded, 0, -places),
+            pc.utf8_slice_codeunits(padded, -places),
+            ".",
+        )
+        out = pc.if_else(pa.array(decimals == places), point, out)
+    return pc.if_else(pa.array(ints == 0), pa.scalar("0"), out)
+
+
+def _as_decimals(column: Any, scale: int) -> Any:
+    """Decimal strings as an Arrow decimal column at ``scale``, cast in C++ (exact).
+
+    Parsing strings one by one in Python costs more than the day's computation. A value
+    finer than ``scale`` or too large for the type stays a string: the column is left as
+    it is, and ``Program.table`` names the row.
+    """
+    import pyarrow as pa
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    kind = pa.decimal128(38, scale) if scale + 12 <= 38 else pa.decimal256(76, scale)
+    try:
+        return column.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return column
+
+
+def _segment_sums(values: Any, bounds: list[int]) -> Any:
+    """The sum of ``values`` between each pair of ``bounds``, as Python ints."""
+    import numpy as np
+
+    sums = np.zeros(len(values) + 1, dtype=object)
+    if len(values):
+        sums[1:] = np.cumsum(values)
+    index = np.asarray(bounds, dtype="int64")
+    out = sums[index[1:]] - sums[index[:-1]]
+    return out
+
+
+def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
+    program: Program,
+    events: Any,
+    state: Any,
+    start: date,
+    end: date,
+) -> tuple[Any, Any]:
+    """The records and the closing state of the holdings in ``events`` and ``state``."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    top = max(calc.token.decimals for calc in program.calculators.values())
+    openings = pa.table(
+        {
+            "account": state.column("account"),
+            "token": state.column("token"),
+            "opening": _as_decimals(state.column("balance"), top),
+            "carry": _as_decimals(state.column("carry"), top + GUARD_DIGITS),
+        }
+    )
+    if "delta" in events.column_names:
+        i = events.schema.get_field_index("delta")
+        events = events.set_column(i, "delta", _as_decimals(events.column(i), top))
+    roles = dict(program.kind_roles)
+    read = read_columns(
+        events,
+        openings,
+        token_of=lambda symbol: program.calculator(symbol).token,
+        special_kinds=POCKET_KINDS | set(roles),
+        duplicate_error=DuplicateHoldingError,
+    )
+    n = len(read.code)
+    pockets = any(
+        pc.any(pc.not_equal(state.column(name), "0")).as_py() for name in ("frozen", "waiting")
+    )
+    frozen = np.zeros(n, dtype=object)
+    waiting = np.zeros(n, dtype=object)
+    exponents = np.array([-t.decimals for t in read.tokens], dtype="int64")[read.code]
+    if pockets:
+        keys = pc.binary_join_element_wise(read.account, read.token, "\x1f")
+        state_keys = pc.binary_join_element_wise(
+            state.column("account"), state.column("token"), "\x1f"
+        )
+        where = pc.index_in(keys, value_set=state_keys).to_pylist()
+        frozen_text = state.column("frozen").to_pylist()
+        waiting_text = state.column("waiting").to_pylist()
+        for i, row in enumerate(where):
+            if row is not None:
+                exponent = int(exponents[i])
+                frozen[i] = int(Decimal(frozen_text[row]).scaleb(-exponent))
+                waiting[i] = int(Decimal(waiting_text[row]).scaleb(-exponent))
+    if pockets:
+        table = _pocket_table(program, read, frozen, waiting, start=start, end=end)
+    else:
+        table = program.table(events, start, end, openings=openings)
+
+    # The closing amounts: available, frozen and waiting after the day's events.
+    kinds = np.array([roles.get(k, k) for k in read.kind], dtype=object)
+    delta = read.delta
+    zero = np.zeros(len(delta), dtype=object)
+    settle = kinds == REDEMPTION_SETTLE
+    in_orders = (kinds == ORDER_FREEZE) | (kinds == ORDER_RELEASE)
+    in_wait = (kinds == REDEMPTION_REQUEST) | (kinds == REDEMPTION_CANCEL)
+    bounds = read.bounds()
+    balance = read.opening + _segment_sums(np.where(settle, zero, delta), bounds)
+    if read.special or pockets:
+        frozen = frozen + _segment_sums(np.where(in_orders, -delta, zero), bounds)
+        waiting = (
+            waiting
+            + _segment_sums(np.where(in_wait, -delta, zero), bounds)
+            + _segment_sums(np.where(settle, delta, zero), bounds)
+        )
+    days = (end - start).days
+    last = np.arange(n, dtype="int64") * days + (days - 1)
+    if days and table.num_rows != n * days:
+        msg = f"the run gave {table.num_rows} records for {n} holdings and {days} days"
+        raise AssertionError(msg)
+    if days:
+        carry = table.column("carry").take(pa.array(last)).cast(pa.string())
+        same = pc.all(pc.equal(table.column("account").take(pa.array(last)), read.account))
+        if n and not same.as_py():
+            msg = "the records are not in the order of the holdings"
+            raise AssertionError(msg)
+    else:
+        carry = _texts_of(read.carry, GUARD_DIGITS - exponents)
+    decimals = -exponents
+    plain = not (read.special or pockets)
+    closed = pa.table(
+        {
+            "account": read.account,
+            "token": read.token,
+            "balance": _texts_of(balance, decimals),
+            "carry": carry,
+            "frozen": _texts_of(frozen, decimals, zero=plain),
+            "waiting": _texts_of(waiting, decimals, zero=plain),
+        }
+    )
+    return table, closed.cast(pa.schema([(c, pa.string()) for c in STATE_COLUMNS]))
+
+
+def _pocket_table(
+    program: Program,
+    read: Any,
+    frozen: Any,
+    waiting: Any,
+    *,
+    start: date,
+    end: date,
+) -> Any:
+    """The records through ``Program.run``, for holdings with funds in orders or waiting."""
+    bounds = read.bounds()
+    tokens = read.tokens
+
+    def holdings() -> Iterable[Holding]:
+        accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
+        for i, (account, symbol) in enumerate(zip(accounts, symbols, strict=True)):
+            exponent = -tokens[read.code[i]].decimals
+            events = [
+                BalanceEvent(
+                    from_us(int(read.at[j])), from_units(read.delta[j], exponent), kind=read.kind[j]
+                )
+                for j in range(bounds[i], bounds[i + 1])
+            ]
+            yield Holding(
+                account,
+                symbol,
+                events,
+                opening=from_units(read.opening[i], exponent),
+                carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
+                frozen=from_units(frozen[i], exponent),
+                waiting=from_units(waiting[i], exponent),
+            )
+
+    rewards = (
+        (r.account, r.token, r.reward)
+        for r in program.run(holdings(), start, end, sorted_accounts=True)
+    )
+    zones = [program.calculators[t.symbol].tz for t in tokens]
+    return build_table(records_of(rewards, tokens, zones))
+
+
+def run_days(
+    program: Program,
+    ledger: object,
+    state: State,
+    start: date,
+    end: date,
+    *,
+    progress: Callable[[int], object] | None = None,
+    batch_accounts: int = BATCH_ACCOUNTS,
+) -> tuple[Any, State]:
+    """The records of the days in ``[start, end)`` and the state after them.
+
+    Args:
+        program: The program; refused if it cannot be chained (see the module).
+        ledger: The days' events: a ``pyarrow.Table``, an Arrow stream, or chunks of
+            tables as ``softstaking.io.read_ledger`` yields them; only events of the
+            run's days (in each token's calendar).
+        state: The state at the end of the day before ``start`` (or the empty state).
+        start: The first day.
+        end: The day after the last.
+        progress: Called with the number of accounts done after each batch.
+        batch_accounts: How many accounts to compute at a time.
+
+    Returns:
+        The records (as ``Program.table``, the amount columns at the scales of the
+        program's finest token, so every day has one schema), and the new state.
+
+    Raises:
+        JobError: If ``state`` is not at the day before ``start``, or an event lies
+            outside the run's days.
+        UnchainableProgramError: For a compounding token or a payout schedule.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first, last = check_day(start, name="start"), check_day(end, name="end")
+    if last <= first:
+        msg = f"the run needs at least one day: {first} to {last} holds none"
+        raise JobError(msg)
+    check_chainable(program)
+    if state.day is not None and state.day != first - timedelta(days=1):
+        raise JobError(_chain_message(state.day, first))
+    events = _events(ledger)
+    _check_days(program, events, first, last)
+    types = _program_types(program)
+    accounts = pc.unique(
+        pa.chunked_array(
+            events.column("account").cast(pa.string()).chunks
+            + state.table.column("account").chunks,
+            type=pa.string(),
+        )
+    )
+    accounts = accounts.take(pc.sort_indices(accounts))
+    tables, states = [], []
+    for low in range(0, max(len(accounts), 1), batch_accounts):
+        high = low + batch_accounts
+        if len(accounts) <= batch_accounts:
+            part_events, part_state = events, state.table
+        else:
+            part_events = _between(events, accounts, low, high)
+            part_state = _between(state.table, accounts, low, high)
+        table, closed = _batch(program, part_events, part_state, start=first, end=last)
+        tables.append(_normalized(table, types))
+        states.append(closed)
+        if progress is not None:
+            progress(min(high, len(accounts)) - low)
+    table = pa.concat_tables(tables, promote_options="permissive")
+    closed = pa.concat_tables(states)
+    return table, State(last - timedelta(days=1), closed)
+
+
+def _between(table: Any, accounts: Any, low: int, high: int) -> Any:
+    """The rows of ``table`` whose account is in ``accounts[low:high]`` (sorted)."""
+    import pyarrow.compute as pc
+
+    account = table.column("account").cast("string")
+    mask = pc.greater_equal(account, accounts[low])
+    if high < len(accounts):
+        mask = pc.and_(mask, pc.less(account, accounts[high]))
+    return table.filter(mask)
+
+
+def run_day(program: Program, ledger: object, state: State, day: date) -> tuple[Any, State]:
+    """The records of ``day`` and the state at its end; see ``run_days``.
+
+    Examples:
+        >>> from datetime import date
+        >>> from softstaking.io import read_ledger, read_program
+        >>> from softstaking.samples import kucoin_2019_path, sample_path
+        >>> import pyarrow as pa
+        >>> program = read_program(kucoin_2019_path())
+        >>> ledger = pa.concat_tables(read_ledger(sample_path("seed_ledger.csv")))
+        >>> day = date(2019, 7, 15)  # the first four rows are that day's
+        >>> table, state = run_day(program, ledger.slice(0, 4), State(), day)
+        >>> table.num_rows, state.day, len(state)
+        (4, datetime.date(2019, 7, 15), 4)
+    """
+    return run_days(program, ledger, state, day, day + timedelta(days=1))
+
+
+def _chain_message(at: date, first: date) -> str:
+    following = at + timedelta(days=1)
+    if first <= at:
+        return (
+            f"the state is at {at}, so {first} was already run: run {following} next, "
+            f"or re-run the last run with --rerun"
+        )
+    return (
+        f"the state is at {at}, so the next day to run is {following}, not {first}: "
+        f"run the days {following} to {first - timedelta(days=1)} first"
+    )
+
+
+@attrs.frozen
+class TokenTotals:
+    """One token's totals over a run.
+
+    Attributes:
+        paid: The sum of ``paid``.
+        carry: The sum of the carries at the end of the run.
+        forfeited: The sum of ``forfeited``.
+    """
+
+    paid: Decimal
+    carry: Decimal
+    forfeited: Decimal
+
+
+@attrs.frozen
+class Summary:
+    """What a run did, for the summary the command prints.
+
+    Attributes:
+        start: The first day.
+        end: The day after the last.
+        accounts: How many accounts the records cover.
+        records: How many records were written.
+        tokens: Each token's totals, by symbol.
+    """
+
+    start: date
+    end: date
+    accounts: int
+    records: int
+    tokens: dict[str, TokenTotals]
+
+
+def summarize(table: Any, state: State, start: date, end: date) -> Summary:
+    """The summary of a run's records and closing state."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    totals: dict[str, TokenTotals] = {}
+    if table.num_rows:
+        sums = table.group_by("token").aggregate([("paid", "sum"), ("forfeited", "sum")])
+        scale = max(t.scale for t in (table.schema.field("carry").type,))
+        closing = pa.table(
+            {
+                "token": state.table.column("token"),
+                "carry": _as_decimals(state.table.column("carry"), scale),
+            }
+        )
+        carries: dict[str, Decimal] = {}
+        if pa.types.is_decimal(closing.schema.field("carry").type):
+            for row in closing.group_by("token").aggregate([("carry", "sum")]).to_pylist():
+                carries[row["token"]] = row["carry_sum"]
+        else:  # a carry finer than the column: add the strings exactly
+            for token, carry in zip(
+                state.table.column("token").to_pylist(),
+                state.table.column("carry").to_pylist(),
+                strict=True,
+            ):
+                carries[token] = carries.get(token, Decimal(0)) + Decimal(carry)
+        for row in sums.sort_by("token").to_pylist():
+            totals[row["token"]] = TokenTotals(
+                row["paid_sum"], carries.get(row["token"], Decimal(0)), row["forfeited_sum"]
+            )
+    accounts = len(pc.unique(table.column("account"))) if table.num_rows else 0
+    return Summary(start, end, accounts, table.num_rows, totals)
+
+
+def output_format(path: str | os.PathLike[str]) -> str:
+    """``"parquet"``, ``"csv"`` or ``"jsonl"``, from the output's suffix.
+
+    Raises:
+        InvalidInputError: For any other suffix.
+    """
+    suffix = Path(path).suffix.lower()
+    found = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+    if suffix not in found:
+        msg = f"output {os.fspath(path)!r}: name it .parquet, .csv or .jsonl"
+        raise InvalidInputError(msg)
+    return found[suffix]
+
+
+def _texts(table: Any) -> tuple[list[str], list[list[str]]]:
+    """The table's columns as text: decimals exact, days ISO, instants with their offset."""
+    import pyarrow as pa
+
+    names = table.column_names
+    columns: list[list[str]] = []
+    for name in names:
+        column = table.column(name)
+        if pa.types.is_timestamp(column.type):
+            columns.append([value.isoformat() for value in column.to_pylist()])
+        elif pa.types.is_decimal(column.type):  # plain digits: Arrow would write 0E-28
+            columns.append([f"{value:f}" for value in column.to_pylist()])
+        else:
+            columns.append(column.cast(pa.string()).to_pylist())
+    return names, columns
+
+
+def write_output(table: Any, path: str | os.PathLike[str]) -> None:
+    """Write the records to ``path`` atomically: Parquet, CSV or JSON Lines by suffix."""
+    import csv
+    import json
+
+    import pyarrow.parquet as pq
+
+    fmt = output_format(path)
+    if fmt == "parquet":
+        with atomic_bytes(path) as stream:
+            pq.write_table(table, stream, compression="zstd")
+            _slow_hook()
+        return
+    names, columns = _texts(table)
+    with atomic_text(path) as stream:
+        if fmt == "csv":
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(names)
+            writer.writerows(zip(*columns, strict=True))
+        else:
+            for values in zip(*columns, strict=True):
+                stream.write(json.dumps(dict(zip(names, values, strict=True))) + "\n")
+        _slow_hook()
+
+
+def _slow_hook() -> None:
+    """For the tests only: sleep inside the write when ``SOFTSTAKING_TEST_SLOW_WRITE`` is set.
+
+    The tests kill a run there, with the temporary file half made, and check that the
+    previous output and state are whole.
+    """
+    seconds = os.environ.get("SOFTSTAKING_TEST_SLOW_WRITE")
+    if seconds:
+        import sys
+        import time
+
+        sys.stderr.write("softstaking: writing slowly (test hook)\n")
+        sys.stderr.flush()
+        time.sleep(float(seconds))
+
+
+def prev_path(state: str | os.PathLike[str]) -> Path:
+    """Where the state before the last run is kept: ``STATE.prev``."""
+    path = Path(state)
+    return path.with_name(path.name + ".prev")
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def _base_state(current: State, state_path: Path, start: date, end: date, *, rerun: bool) -> State:
+    """The state a run starts from: the current one, or with ``rerun`` the one before it."""
+    last = end - timedelta(days=1)
+    prev = prev_path(state_path)
+    if not rerun:
+        if current.day is not None and current.day != start - timedelta(days=1):
+            raise JobError(_chain_message(current.day, start))
+        return current
+    if current.day != last:
+        msg = (
+            f"--rerun recomputes the last run: the state {state_path} is at "
+            f"{current.day or 'no day yet'}, not {last}"
+        )
+        raise JobError(msg)
+    if not prev.exists():
+        msg = f"--rerun needs the state before the last run, {prev}, which is missing"
+        raise JobError(msg)
+    base = read_state(prev, format=state_format(state_path))
+    if base.day is not None and base.day != start - timedelta(days=1):
+        msg = (
+            f"--rerun: {prev} is at {base.day}, so the last run began on "
+            f"{base.day + timedelta(days=1)}, not {start}"
+        )
+        raise JobError(msg)
+    return base
+
+
+def run_files(
+    program: Program,
+    ledger: str | os.PathLike[str],
+    state: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    start: date,
+    end: date,
+    rerun: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> Summary:
+    """Run the days ``[start, end)`` from files: the job of ``softstaking run``.
+
+    Reads the state at ``state`` (none yet: the empty state) and the ledger, computes,
+    then writes the output and, unless re-running, copies the old state to
+    ``STATE.prev`` and writes the new one to ``state``: each write atomic, the state
+    last. Anything wrong with the input is found before anything is written.
+
+    With ``rerun``, the last run is recomputed from ``STATE.prev``: ``state`` must be
+    at ``end - 1`` and ``STATE.prev`` at ``start - 1`` (or empty, for the first run).
+    Given the same ledger, the output is the same bytes as the first time.
+
+    Raises:
+        JobError: A gap, a repeat, a re-run that is not of the last run, or an output
+            that is one of the inputs.
+    """
+    ledger_path, state_path, out_path = Path(ledger), Path(state), Path(output)
+    prev = prev_path(state_path)
+    fmt = state_format(state_path)
+    output_format(out_path)
+    for name, path in (("ledger", ledger_path), ("state", state_path), ("state.prev", prev)):
+        if _same(out_path, path):
+            msg = f"-o {out_path}: that is the {name} file; write the output to another file"
+            raise JobError(msg)
+    if _same(state_path, ledger_path):
+        msg = f"--state {state_path}: that is the ledger; keep the state in its own file"
+        raise JobError(msg)
+    current = read_state(state_path, format=fmt) if state_path.exists() else State()
+    base = _base_state(current, state_path, start, end, rerun=rerun)
+    chunks = list(read_ledger(ledger_path))
+    try:
+        table, new = run_days(program, chunks, base, start, end, progress=progress)
+    except InvalidInputError as err:  # "ledger row N": name the file too
+        located = InvalidInputError(f"{ledger_path}: {err}")
+        raise located from err
+    write_output(table, out_path)
+    if not rerun:
+        if state_path.exists():
+            with atomic_bytes(prev) as stream, state_path.open("rb") as old:
+                shutil.copyfileobj(old, stream)
+        else:
+            write_state(State(), prev, format=fmt)
+    write_state(new, state_path, format=fmt)
+    return summarize(table, new, start, end)
