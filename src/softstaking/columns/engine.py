@@ -18,7 +18,7 @@ otherwise each day is settled with ``core.fixed.settle_units``. Everything is ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
@@ -199,7 +199,7 @@ def _flat(rate: object) -> tuple[int, int] | None:
     return coefficient(rate)
 
 
-def compute(
+def compute(  # noqa: PLR0912 (chunks, tokens, columns)
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
@@ -233,6 +233,7 @@ def compute(
     bounds = np.asarray(ledger.bounds(), dtype="int64")
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
+    zeros: dict[int, Any] = {}
     for a in range(0, n_series if days else 0, per_chunk):
         z = min(a + per_chunk, n_series)
         cells = (z - a) * days
@@ -252,11 +253,18 @@ def compute(
                 for name, words in part.items():
                     if name not in chunk:
                         chunk[name] = np.zeros((cells, 4), dtype="<u8")
-                    chunk[name][rows] = words
+                    if words is not None:  # None: zeros
+                        chunk[name][rows] = words
             for name, d in part_digits.items():
                 digits[name] = max(digits[name], d)
         for name, column in columns.items():
-            column.add(chunk[name], digits[name])
+            words = chunk[name]
+            if words is None:
+                column.add_zeros(cells, zeros)
+            elif name == "eligible" and words is chunk["balance"]:
+                column.add_same(columns["balance"])
+            else:
+                column.add(words, digits[name])
     base = (start - _EPOCH).days
     which = np.repeat(np.arange(n_series), days)
     code = np.repeat(ledger.code, days)
@@ -310,7 +318,6 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
     calculator = plan.calculator
     token = calculator.token
     decimals = token.decimals
-    quantum = token.gross_quantum
     exponent = -(decimals + GUARD_DIGITS)
     step = 10**GUARD_DIGITS
     m = len(ss)
@@ -368,54 +375,41 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
     heads = np.flatnonzero(change.ravel())
     lengths = np.diff(np.append(heads, cells))
     min_units, cap_units = plan.min_units, plan.cap_units
-    min_holding, cap = calculator.min_holding, calculator.cap
+    first, flat, years = plan.first, plan.flat, plan.years
     factor = 10**plan.shift
-    ints: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    others: dict[tuple[Decimal, int], tuple[int, int, int, int]] = {}
+    # By (value, kind of day, whether the value is an int of base units): an int and a
+    # Decimal of tokens may be equal numbers and mean different balances.
+    others: dict[tuple[Any, int, bool], tuple[int, int, int, int]] = {}
     aprs: dict[Decimal, int] = {}
     apr_ids: dict[int, int] = {}
+
+    def apr_id(apr: Decimal) -> int:
+        apr_q = aprs.get(apr)
+        if apr_q is None:
+            apr_q = aprs[apr] = scaled(apr, APR_SCALE)
+        return apr_ids.setdefault(apr_q, len(apr_ids))
+
+    # A flat rate's apr is the day's rate, whatever the balance: one id per kind of day.
+    flat_apr = [apr_id(plan.rates[d]) if plan.flat[d] is not None else -1 for d in plan.first]
     run_balance, run_eligible, run_gross, run_apr = [], [], [], []
     for vid, k in zip(grid[heads].tolist(), kind[heads % days].tolist(), strict=True):
         value = values[vid]
-        key = (value, k)
-        cached = (ints if type(value) is int else others).get(key)
+        if type(value) is int and min_units <= value and (cap_units is None or value <= cap_units):
+            day_k = first[k]
+            coef = flat[day_k]
+            if coef is not None:  # the common case: a flat rate's gross in ints
+                units = flat_gross_units((value, -decimals), coef, years[day_k], exponent)
+                if units is not None:
+                    measured_q = value * step
+                    run_balance.append(measured_q)
+                    run_eligible.append(measured_q)
+                    run_gross.append(units)
+                    run_apr.append(flat_apr[k])
+                    continue
+        key = (value, k, type(value) is int)
+        cached = others.get(key)
         if cached is None:
-            day_k = plan.first[k]
-            rate, year, coef = plan.rates[day_k], plan.years[day_k], plan.flat[day_k]
-            units: int | None = None
-            if type(value) is int:
-                measured_q = value * step
-                if value < min_units:
-                    allowed, allowed_q = ZERO, 0
-                    if coef is not None:
-                        units = 0
-                elif cap_units is not None and value > cap_units:
-                    assert cap is not None
-                    allowed, allowed_q = cap, scaled(cap, -exponent)
-                else:
-                    allowed, allowed_q = Decimal(value).scaleb(-decimals, CONTEXT), measured_q
-                    if coef is not None:
-                        units = flat_gross_units((value, -decimals), coef, year, exponent)
-            else:
-                measured_q = scaled(value, -exponent)
-                if value < min_holding:
-                    allowed, allowed_q = ZERO, 0
-                elif cap is not None and value > cap:
-                    allowed, allowed_q = cap, scaled(cap, -exponent)
-                else:
-                    allowed, allowed_q = value, measured_q
-            if units is None or type(rate) is not Decimal:
-                result = day_gross(allowed, rate, year, quantum)
-                units = int(result.gross.scaleb(-exponent, CONTEXT))
-                apr = result.apr
-            else:
-                apr = rate
-            apr_q = aprs.get(apr)
-            if apr_q is None:
-                apr_q = aprs[apr] = scaled(apr, APR_SCALE)
-            apr_id = apr_ids.setdefault(apr_q, len(apr_ids))
-            cached = (measured_q, allowed_q, units, apr_id)
-            (ints if type(value) is int else others)[key] = cached
+            cached = others[key] = _run(plan, value, k, apr_id)
         run_balance.append(cached[0])
         run_eligible.append(cached[1])
         run_gross.append(cached[2])
@@ -427,12 +421,12 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
 
     out: dict[str, Any] = {}
     digits: dict[str, int] = {}
-    for name, run_values in (
-        ("balance", run_balance),
-        ("eligible", run_eligible),
-        ("gross", run_gross),
-    ):
-        out[name], digits[name] = spread(run_values)
+    out["balance"], digits["balance"] = spread(run_balance)
+    if run_eligible == run_balance:
+        out["eligible"], digits["eligible"] = out["balance"], digits["balance"]
+    else:
+        out["eligible"], digits["eligible"] = spread(run_eligible)
+    out["gross"], digits["gross"] = spread(run_gross)
     apr_values = list(apr_ids)
     out["apr"] = np.repeat(words_of(apr_values)[run_apr], lengths, axis=0)
     digits["apr"] = digits_of(apr_values)
@@ -442,6 +436,42 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
     else:
         _pay_days(out, digits, run_gross, lengths, carry_in, m, days, plan)
     return out, digits
+
+
+def _run(
+    plan: _Token, value: Any, k: int, apr_id: Callable[[Decimal], int]
+) -> tuple[int, int, int, int]:
+    """A run's balance and eligible balance, gross (gross quanta) and apr id, in Decimal.
+
+    For what the ints cannot promise: a tier model, a capped or ineligible balance, a
+    time-weighted average (a Decimal quotient), a product past ``flat_gross_units``.
+    """
+    calculator = plan.calculator
+    decimals = calculator.token.decimals
+    exponent = -(decimals + GUARD_DIGITS)
+    min_holding, cap = calculator.min_holding, calculator.cap
+    day_k = plan.first[k]
+    rate, year = plan.rates[day_k], plan.years[day_k]
+    if type(value) is int:
+        measured_q = value * 10**GUARD_DIGITS
+        if value < plan.min_units:
+            allowed, allowed_q = ZERO, 0
+        elif plan.cap_units is not None and value > plan.cap_units:
+            assert cap is not None
+            allowed, allowed_q = cap, scaled(cap, -exponent)
+        else:
+            allowed, allowed_q = Decimal(value).scaleb(-decimals, CONTEXT), measured_q
+    else:
+        measured_q = scaled(value, -exponent)
+        if value < min_holding:
+            allowed, allowed_q = ZERO, 0
+        elif cap is not None and value > cap:
+            allowed, allowed_q = cap, scaled(cap, -exponent)
+        else:
+            allowed, allowed_q = value, measured_q
+    result = day_gross(allowed, rate, year, calculator.token.gross_quantum)
+    units = int(result.gross.scaleb(-exponent, CONTEXT))
+    return measured_q, allowed_q, units, apr_id(result.apr)
 
 
 def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
@@ -488,7 +518,7 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     digits["paid"] = digits_of([*whole, max(whole) + factor])
     out["carry"] = limb_words(hi.ravel(), lo.ravel(), _LIMB, shift)
     digits["carry"] = len(str((step - 1) * factor))
-    out["forfeited"] = np.zeros((m * days, 4), dtype="<u8")
+    out["forfeited"] = None  # zeros
     digits["forfeited"] = 1
 
 

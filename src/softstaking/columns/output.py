@@ -391,6 +391,24 @@ class DecimalColumn:
         np.frombuffer(buffer, dtype="<u8").reshape(n, width)[:] = words[:, :width]
         self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
 
+    def add_same(self, other: DecimalColumn) -> None:
+        """Append the chunk ``other`` just added, sharing its buffer (Arrow's are immutable)."""
+        if other.wide and not self.wide:
+            self.wide = True
+            self.chunks = [c.cast(self._type()) for c in self.chunks]
+        last = other.chunks[-1]
+        self.chunks.append(last if other.wide == self.wide else last.cast(self._type()))
+
+    def add_zeros(self, n: int, zeros: dict[int, Any]) -> None:
+        """Append ``n`` zeros, sharing one zeroed buffer per size through ``zeros``."""
+        import pyarrow as pa
+
+        size = 8 * _WIDE * n  # wide enough for either type
+        buffer = zeros.get(size)
+        if buffer is None:
+            buffer = zeros[size] = pa.py_buffer(bytes(size))
+        self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
+
     def _type(self) -> Any:
         import pyarrow as pa
 
