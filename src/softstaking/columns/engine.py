@@ -377,8 +377,8 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
     min_units, cap_units = plan.min_units, plan.cap_units
     first, flat, years = plan.first, plan.flat, plan.years
     factor = 10**plan.shift
-    # By (value, kind of day, whether the value is an int of base units): an int and a
-    # Decimal of tokens may be equal numbers and mean different balances.
+    # By (value, kind of day, True): ints of base units only; a Decimal of tokens may
+    # be an equal number and mean another balance.
     others: dict[tuple[Any, int, bool], tuple[int, int, int, int]] = {}
     aprs: dict[Decimal, int] = {}
     apr_ids: dict[int, int] = {}
@@ -406,10 +406,13 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
                     run_gross.append(units)
                     run_apr.append(flat_apr[k])
                     continue
-        key = (value, k, type(value) is int)
-        cached = others.get(key)
-        if cached is None:
-            cached = others[key] = _run(plan, value, k, apr_id)
+        if type(value) is int:
+            key = (value, k, True)
+            cached = others.get(key)
+            if cached is None:
+                cached = others[key] = _run(plan, value, k, apr_id, flat_apr[k])
+        else:  # a time-weighted average: hashing a 100-digit Decimal costs more than it saves
+            cached = _run(plan, value, k, apr_id, flat_apr[k])
         run_balance.append(cached[0])
         run_eligible.append(cached[1])
         run_gross.append(cached[2])
@@ -439,12 +442,13 @@ def _token_part(  # noqa: PLR0912, PLR0915, PLR0917 (measure, runs, pay: one tok
 
 
 def _run(
-    plan: _Token, value: Any, k: int, apr_id: Callable[[Decimal], int]
+    plan: _Token, value: Any, k: int, apr_id: Callable[[Decimal], int], flat_id: int
 ) -> tuple[int, int, int, int]:
     """A run's balance and eligible balance, gross (gross quanta) and apr id, in Decimal.
 
     For what the ints cannot promise: a tier model, a capped or ineligible balance, a
     time-weighted average (a Decimal quotient), a product past ``flat_gross_units``.
+    ``flat_id`` is the apr id of a flat rate's day (its apr is the rate), else -1.
     """
     calculator = plan.calculator
     decimals = calculator.token.decimals
@@ -471,7 +475,7 @@ def _run(
             allowed, allowed_q = value, measured_q
     result = day_gross(allowed, rate, year, calculator.token.gross_quantum)
     units = int(result.gross.scaleb(-exponent, CONTEXT))
-    return measured_q, allowed_q, units, apr_id(result.apr)
+    return measured_q, allowed_q, units, flat_id if flat_id >= 0 else apr_id(result.apr)
 
 
 def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
