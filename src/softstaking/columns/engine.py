@@ -558,6 +558,9 @@ def _pay_days(  # noqa: PLR0917 (the parts of one token's chunk)
             paid.append(paid_q // step * factor)
             carry.append(owing)
     for name, values in (("paid", paid), ("carry", carry), ("forfeited", forfeited)):
+        if name == "forfeited" and not forfeit:
+            out[name], digits[name] = None, 1  # zeros
+            continue
         if factor != 1 and name != "paid":
             values = [v * factor for v in values]  # noqa: PLW2901
         out[name], digits[name] = words_of(values), digits_of(values)
