@@ -1,19 +1,21 @@
 """The integer engine: every day of every (account, token), in ints, a run of days at a time.
 
-For one token, the measured balance of each series (account) on each day is a matrix of
-Python ints in base units, built from the sorted events with a cumulative sum:
-``DailySnapshot`` reads the balance at each day's snapshot instant, ``MinimumBalance``
+The series (account, token) are worked on a chunk at a time, and within a chunk one
+token's series at a time. Each (series, day) gets an int64 value id: the series'
+opening or the balance after one of its events, forward-filled along the days.
+``DailySnapshot`` reads the balance at each day's snapshot instant; ``MinimumBalance``
 takes the lowest of the day's opening balance and the balance after each instant with
-events inside the day, ``TimeWeighted`` sums ``delta × (day end − instant)`` exactly in
-base units × microseconds and divides once, at the library's precision, as the
-calculator does (a day without events inside it measures its opening balance exactly).
+events inside the day, and ``TimeWeighted`` sums ``delta × (day end − instant)`` exactly
+in base units × microseconds and divides once, at the library's precision, as the
+calculator does: such a day gets an id of its own.
 
-Along each series the days then fall into runs with the same measured balance and rate;
-the gross of a run is computed once, with ``core.fixed.day_gross``, the calculator's own
-rounding. Paying is done in ints for the whole matrix: with no minimum payout above one
-base unit, the carry after day ``i`` is the running sum of carry-in and gross modulo
-one base unit, so that ``paid``, ``carry`` and ``forfeited`` are array arithmetic;
-otherwise each day is settled with ``core.fixed.settle_units``. Everything is exact.
+Along each series the days then fall into runs with the same value id and kind of day
+(rate and year); the gross of a run is computed once, with
+``core.fixed.flat_gross_units`` for a flat rate where it answers, else with
+``core.fixed.day_gross``. With no minimum payout above one base unit (and
+``Dust.CARRY``), paying is int64 limb arithmetic over the chunk; otherwise each day is
+settled as ``core.fixed.settle_units`` settles it. The decimal columns are written from
+integer words into Arrow's memory (``output.DecimalColumn``). Everything is exact.
 """
 
 from __future__ import annotations
