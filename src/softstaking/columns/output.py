@@ -47,7 +47,19 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
     Objects = npt.NDArray[np.object_]
 
-__all__ = ["APR_SCALE", "COLUMNS", "Records", "build_table", "records_of", "scaled"]
+__all__ = [
+    "APR_SCALE",
+    "COLUMNS",
+    "DecimalColumn",
+    "Records",
+    "add_words",
+    "build_table",
+    "digits_of",
+    "limb_words",
+    "records_of",
+    "scaled",
+    "words_of",
+]
 
 APR_SCALE = 28
 """The decimal places of the ``apr`` column."""
@@ -267,3 +279,150 @@ def records_of(
         forfeited=objects(columns[6]),
         payout_us=np.array(payouts, dtype="int64"),
     )
+
+
+_WIDE = 4
+"""Words (64 bits each) of a decimal256 value; the engine works at this width."""
+
+_M32 = (1 << 32) - 1
+
+
+def words_of(values: Sequence[int]) -> Any:
+    """Python ints as an ``(n, 4)`` array of little-endian two's-complement 64-bit words."""
+    import numpy as np
+
+    size = 8 * _WIDE
+    packed = b"".join([v.to_bytes(size, "little", signed=True) for v in values])
+    return np.frombuffer(packed, dtype="<u8").reshape(-1, _WIDE)
+
+
+def add_words(a: Any, b: Any) -> Any:
+    """``a + b`` modulo ``2**256``, row by row, for ``(n, 4)`` arrays of words."""
+    import numpy as np
+
+    out = np.empty_like(a)
+    carry = np.zeros(len(a), dtype=bool)
+    for i in range(_WIDE):
+        s = a[:, i] + b[:, i] + carry
+        carry = (s < a[:, i]) | ((s == a[:, i]) & carry)
+        out[:, i] = s
+    return out
+
+
+def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
+    """``(hi × 10**base_digits + lo) × 10**shift`` as ``(n, 4)`` words.
+
+    ``hi`` and ``lo`` are non-negative int64 arrays below ``2**34`` (``base_digits``
+    at most 10), and the result below ``2**255``.
+    """
+    import numpy as np
+
+    n = len(hi)
+    hi, lo = hi.astype("<u8"), lo.astype("<u8")
+    if shift == 0 and base_digits == 10:  # hi × 5**10 × 2**10 + lo, in two words
+        x = hi * np.uint64(5**10)  # below 2**58
+        low = x << np.uint64(10)
+        total = low + lo
+        out = np.zeros((n, _WIDE), dtype="<u8")
+        out[:, 0] = total
+        out[:, 1] = (x >> np.uint64(54)) + (total < low)
+        return out
+    limbs = np.zeros((n, 2 * _WIDE), dtype="<u8")  # 32-bit limbs in 64-bit slots
+
+    def multiply(k: int) -> None:  # k below 2**30: every product fits in 64 bits
+        carry = np.zeros(n, dtype="<u8")
+        factor = np.uint64(k)
+        for i in range(2 * _WIDE):
+            t = limbs[:, i] * factor + carry
+            limbs[:, i] = t & np.uint64(_M32)
+            carry = t >> np.uint64(32)
+
+    limbs[:, 0] = hi & np.uint64(_M32)
+    limbs[:, 1] = hi >> np.uint64(32)
+    for k in _tens(base_digits):
+        multiply(k)
+    limbs[:, 0] += lo & np.uint64(_M32)
+    limbs[:, 1] += lo >> np.uint64(32)
+    multiply(1)  # carries
+    for k in _tens(shift):
+        multiply(k)
+    words: Any = limbs[:, 0::2] | (limbs[:, 1::2] << np.uint64(32))
+    return words
+
+
+def _tens(digits: int) -> list[int]:
+    """Factors below ``2**30`` whose product is ``10**digits``."""
+    out = [10**9] * (digits // 9)
+    if digits % 9:
+        out.append(10 ** (digits % 9))
+    return out
+
+
+class DecimalColumn:
+    """A decimal column built a chunk of rows at a time, in Arrow's memory pool.
+
+    It is a ``decimal128(38, scale)`` while the scale leaves ``integer_digits`` left of
+    the point and every value has at most 38 digits, a ``decimal256(76, scale)``
+    otherwise: the chunks written narrow so far are then cast (exactly) to the wide type.
+    """
+
+    def __init__(self, name: str, scale: int, integer_digits: int = INTEGER_DIGITS) -> None:
+        self.name, self.scale = name, scale
+        self.wide = scale + integer_digits > 38
+        self.chunks: list[Any] = []
+
+    def add(self, words: Any, digits: int) -> None:
+        """Append rows given as ``(n, 4)`` words, whose values have at most ``digits``."""
+        import numpy as np
+        import pyarrow as pa
+
+        if max(digits, self.scale) > 76:
+            msg = (
+                f"column {self.name!r} needs {max(digits, self.scale)} digits, more than an "
+                "Arrow decimal (76) holds"
+            )
+            raise InvalidInputError(msg)
+        if digits > 38 and not self.wide:
+            self.wide = True
+            self.chunks = [c.cast(self._type()) for c in self.chunks]
+        width = _WIDE if self.wide else 2
+        n = len(words)
+        buffer = pa.allocate_buffer(8 * width * n)
+        np.frombuffer(buffer, dtype="<u8").reshape(n, width)[:] = words[:, :width]
+        self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
+
+    def add_same(self, other: DecimalColumn) -> None:
+        """Append the chunk ``other`` just added, sharing its buffer (Arrow's are immutable)."""
+        if other.wide and not self.wide:
+            self.wide = True
+            self.chunks = [c.cast(self._type()) for c in self.chunks]
+        last = other.chunks[-1]
+        self.chunks.append(last if other.wide == self.wide else last.cast(self._type()))
+
+    def add_zeros(self, n: int, zeros: dict[int, Any]) -> None:
+        """Append ``n`` zeros, sharing one zeroed buffer per size through ``zeros``."""
+        import pyarrow as pa
+
+        size = 8 * _WIDE * n  # wide enough for either type
+        buffer = zeros.get(size)
+        if buffer is None:
+            buffer = zeros[size] = pa.py_buffer(bytes(size))
+        self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
+
+    def _type(self) -> Any:
+        import pyarrow as pa
+
+        return pa.decimal256(76, self.scale) if self.wide else pa.decimal128(38, self.scale)
+
+    def finish(self) -> Any:
+        """The column: a chunked array of the chunks as written (no copy)."""
+        import pyarrow as pa
+
+        return pa.chunked_array(self.chunks, self._type())
+
+
+def digits_of(values: Sequence[int]) -> int:
+    """The most digits of any of ``values``."""
+    if not values:
+        return 1
+    return len(str(max(abs(max(values)), abs(min(values)))))

@@ -414,7 +414,7 @@ class Program:
         if not read.special:
             after = check_balances(read)
             if self._engine_runs(calculators):
-                return build_table(compute(read, calculators, first, last, after))
+                return compute(read, calculators, first, last, after)
         rewards = (
             (r.account, r.token, r.reward)
             for r in self.run(self._holdings(read), first, last, sorted_accounts=True)

@@ -1,0 +1,92 @@
+"""The engine's integer words: decimal columns written from ints, never from Decimals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from softstaking import Holding, InvalidInputError, Program
+from softstaking.columns import engine
+from softstaking.columns.output import DecimalColumn, add_words, limb_words, words_of
+from tests.test_table import assert_same, expected_rows, programs_and_ledgers
+
+WIDE = st.integers(-(2**255), 2**255 - 1)
+
+
+def _ints(words: np.ndarray) -> list[int]:
+    return [int.from_bytes(row.tobytes(), "little", signed=True) for row in words]
+
+
+@given(st.lists(WIDE, max_size=20))
+def test_words_of_are_twos_complement(values: list[int]) -> None:
+    """Negative values and values past 2**127 survive the bytes path."""
+    assert _ints(words_of(values)) == values
+
+
+@given(st.lists(st.tuples(WIDE, WIDE), max_size=20))
+def test_add_words_adds_modulo_2_256(pairs: list[tuple[int, int]]) -> None:
+    a, b = words_of([p[0] for p in pairs]), words_of([p[1] for p in pairs])
+    wrap = 2**256
+    want = [((x + y + wrap // 2) % wrap) - wrap // 2 for x, y in pairs]
+    assert _ints(add_words(a, b)) == want
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 10**10 - 1), st.integers(0, 10**10 - 1)), max_size=20),
+    st.integers(0, 50),
+)
+def test_limb_words(limbs: list[tuple[int, int]], shift: int) -> None:
+    """Two 10-digit limbs, scaled by a power of ten: the fast (shift 0) and general paths."""
+    hi = np.array([h for h, _ in limbs], dtype="int64")
+    lo = np.array([x for _, x in limbs], dtype="int64")
+    want = [(h * 10**10 + x) * 10**shift for h, x in limbs]
+    assert _ints(limb_words(hi, lo, 10, shift)) == want
+
+
+def test_a_column_widens_to_decimal256_when_a_value_needs_it() -> None:
+    column = DecimalColumn("gross", 20)
+    column.add(words_of([-5, 7]), 1)
+    big = -(10**60)
+    column.add(words_of([big]), len(str(-big)))
+    zeros: dict[int, object] = {}
+    column.add_zeros(2, zeros)
+    out = column.finish()
+    assert out.type == pa.decimal256(76, 20)
+    assert out.to_pylist() == [
+        Decimal("-5E-20"),
+        Decimal("7E-20"),
+        Decimal(big).scaleb(-20),
+        Decimal(0).scaleb(-20),
+        Decimal(0).scaleb(-20),
+    ]
+    same = DecimalColumn("eligible", 20)
+    same.add(words_of([1]), 1)
+    same.add_same(column)  # the wide chunk: the narrow one is cast
+    assert same.finish().type == pa.decimal256(76, 20)
+
+
+def test_a_column_refuses_more_than_76_digits() -> None:
+    with pytest.raises(InvalidInputError, match="77 digits"):
+        DecimalColumn("gross", 20).add(words_of([1]), 77)
+
+
+@given(programs_and_ledgers(engine=True))
+def test_the_engine_equals_run_in_small_chunks(
+    case: tuple[Program, pa.Table, pa.Table, list[Holding], date],
+) -> None:
+    """Chunks of one or two series, mixing tokens, give Program.run's records."""
+    program, ledger, openings, holdings, start = case
+    end = start + timedelta(days=7)
+    old = engine._CHUNK_CELLS
+    engine._CHUNK_CELLS = 10
+    try:
+        table = program.table(ledger, start, end, openings=openings)
+    finally:
+        engine._CHUNK_CELLS = old
+    assert_same(table, expected_rows(program, holdings, start, end))
