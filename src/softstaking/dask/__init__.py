@@ -9,7 +9,7 @@ library imports this package, so that ``import softstaking`` never loads Dask.
 * ``distribute_days``: pool-share distribution over a Dask DataFrame of holdings, the
   same shares as the single-process ``softstaking.distribute_days``.
 
-See [Scaling out](../scaling.md).
+See the "Scaling out" page of the documentation.
 """
 
 from __future__ import annotations

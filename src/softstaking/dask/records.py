@@ -20,6 +20,7 @@ from softstaking.core.errors import InvalidInputError, InvalidTypeError, SoftSta
 from softstaking.core.instants import check_day, to_us
 from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.dask.layout import as_given, by_account, check_frame
+from softstaking.programs.eligibility import POCKET_KINDS
 from softstaking.programs.program import Program
 
 if TYPE_CHECKING:
@@ -198,9 +199,15 @@ def _closing_part(
         events,
         to_arrow(opened, name="openings") if opened is not None else None,
         token_of=lambda symbol: program.calculator(symbol).token,
-        special_kinds=frozenset(),
+        special_kinds=POCKET_KINDS | set(program.kind_roles),
         duplicate_error=InvalidInputError,
     )
+    if read.special:
+        msg = (
+            "the closing state of a ledger with pocket kinds (order_freeze and the others "
+            "of POCKET_KINDS, or a kind of kind_roles) is not computed yet; use the records"
+        )
+        raise InvalidInputError(msg)
     unit, fine = _scales(program)
     boundary = {
         t.symbol: to_us(program.calculators[t.symbol].calendar.start_of(end)) for t in read.tokens
