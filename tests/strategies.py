@@ -632,3 +632,80 @@ def job_scenarios(
                 at = low + timedelta(seconds=second)
                 rows.append((account, symbol, at, of_units(amount, calc.token), kind))
     return program, rows, first, days
+
+
+# Every public value type, for the pickling test (tests/test_pickle.py).
+
+from typing import cast  # noqa: E402  (appended: the file is append-only)
+
+from softstaking import (  # noqa: E402  (appended: the file is append-only)
+    AccountReward,
+    Allocation,
+    DayCalendar,
+    LayeredSchedule,
+    PoolDay,
+    ReportedPayout,
+    distribute,
+    distribute_days,
+)
+
+
+def day_calendars() -> st.SearchStrategy[DayCalendar]:
+    """Calendars in any zone with any day offset."""
+    return st.builds(lambda tz, offset: DayCalendar(tz, day_offset=offset), zones(), day_offsets())
+
+
+def day_windows() -> st.SearchStrategy[DayWindow]:
+    """One day's window in any calendar."""
+    return st.builds(lambda cal, day: cal.window(day), day_calendars(), first_days())
+
+
+def account_rewards() -> st.SearchStrategy[AccountReward]:
+    """An account's record of one token and day."""
+    return st.builds(
+        lambda account, record: AccountReward(account, "USDT", record),
+        account_ids(),
+        reward_records(),
+    )
+
+
+@st.composite
+def allocations(draw: st.DrawFn) -> Allocation:
+    """One pool shared among holders, some perhaps below the minimum."""
+    token = draw(tokens())
+    return distribute(
+        draw(pools(token)),
+        draw(holdings(decimals=token.decimals)),
+        token=token,
+        min_holding=draw(st.sampled_from(["0", "1"])),
+    )
+
+
+@st.composite
+def pool_days(draw: st.DrawFn) -> PoolDay:
+    """One day of a multi-day distribution."""
+    token = draw(tokens())
+    day = draw(first_days())
+    held = draw(holdings(decimals=token.decimals))
+    return distribute_days({day: draw(pools(token))}, {day: held}, token=token)[0]
+
+
+def intraday_schedules() -> st.SearchStrategy[IntradayAprSchedule | LayeredSchedule]:
+    """The schedules of calculators whose rates change within days, alone or layered."""
+    return calculator_runs(intraday=True).map(
+        lambda run: cast("IntradayAprSchedule | LayeredSchedule", run[0].schedule)
+    )
+
+
+def layered_schedules() -> st.SearchStrategy[LayeredSchedule]:
+    """A daily schedule under a schedule whose rates change within days."""
+    return intraday_schedules().map(
+        lambda s: s if isinstance(s, LayeredSchedule) else AprSchedule.constant("0.01") + s
+    )
+
+
+def reported_payouts() -> st.SearchStrategy[ReportedPayout]:
+    """A platform's reported payment of one day."""
+    return st.builds(
+        ReportedPayout, st.dates(date(2000, 1, 1), date(2040, 12, 31)), units(Token("T", 6))
+    )

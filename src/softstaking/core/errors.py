@@ -18,8 +18,22 @@ __all__ = [
 ]
 
 
+def _rebuild(kind: type[BaseException], args: tuple[object, ...]) -> BaseException:
+    """An error of ``kind`` with ``args``, without calling its ``__init__`` (for pickle)."""
+    error = kind.__new__(kind, *args)
+    error.args = args
+    return error
+
+
 class SoftStakingError(Exception):
-    """Base class of every error the library raises on bad input."""
+    """Base class of every error the library raises on bad input.
+
+    Every one pickles, with its attributes and notes, so that an error raised on a
+    cluster's worker reaches the caller as the same error.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__ or None)
 
 
 class InvalidInputError(SoftStakingError, ValueError):

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from types import MappingProxyType
 
 import attrs
 
@@ -27,6 +26,7 @@ from softstaking.core.amounts import EXACT, ZERO, AmountLike, to_amount
 from softstaking.core.days import DayCalendar
 from softstaking.core.errors import InvalidInputError, InvalidTypeError
 from softstaking.core.fixed import from_units, to_units
+from softstaking.core.frozen import FrozenMap
 from softstaking.core.instants import check_day
 from softstaking.core.policies import AccrualPolicy, check_measured
 from softstaking.core.rounding import Dust
@@ -40,7 +40,7 @@ _DAY = timedelta(days=1)
 
 
 def _empty_shares() -> Mapping[str, Decimal]:
-    return MappingProxyType({})
+    return FrozenMap({})
 
 
 @attrs.frozen
@@ -199,7 +199,7 @@ def distribute(
     paid = Decimal(units).scaleb(exp, EXACT)
     return Allocation(
         amount,
-        MappingProxyType(shares),
+        FrozenMap(shares),
         excluded,
         total,
         EXACT.subtract(amount, paid),

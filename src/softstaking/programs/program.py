@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -24,6 +23,7 @@ from softstaking.core.amounts import ZERO
 from softstaking.core.calculator import RewardCalculator, _instance_of
 from softstaking.core.errors import InvalidInputError, InvalidTypeError, SoftStakingError
 from softstaking.core.fixed import from_units
+from softstaking.core.frozen import FrozenMap
 from softstaking.core.instants import check_day, from_us
 from softstaking.core.records import DailyReward
 from softstaking.core.timeline import BalanceEvent, BalanceTimeline
@@ -100,7 +100,7 @@ def _to_kind_roles(value: Mapping[str, str]) -> Mapping[str, str]:
             )
             raise InvalidInputError(msg)
         out[kind] = role
-    return MappingProxyType(out)
+    return FrozenMap(out)
 
 
 def _to_calculators(
@@ -126,7 +126,7 @@ def _to_calculators(
     if not out:
         msg = "Program needs the rules of at least one token"
         raise InvalidInputError(msg)
-    return MappingProxyType(out)
+    return FrozenMap(out)
 
 
 @attrs.frozen
