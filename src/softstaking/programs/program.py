@@ -345,7 +345,10 @@ class Program:
         ``TimeWeighted`` (or ``SnapshotAverage``) balance and eligible balance,
         which the calculator keeps to 100 significant digits, and a tier model's
         blended ``apr``; the gross and everything after it are computed from the
-        unrounded values, so they equal ``run`` exactly.
+        unrounded values, so they equal ``run`` exactly. The tokens of one table share
+        the finest token's scale, so a value that would need more than the 76 digits an
+        Arrow decimal holds (say 10**20 of a 0-decimal token beside a 36-decimal token)
+        raises ``InvalidInputError``; run such tokens in separate tables.
 
         The integer engine (``softstaking.columns.engine``) computes the table when
         every token's calculator has a daily ``AprSchedule`` (any rate: a Decimal or a
