@@ -195,7 +195,8 @@ def test_daily_runs_chained_by_closing_equal_one_run(
         symbol: pd.Timestamp(calc.calendar.start_of(mid))
         for symbol, calc in program.calculators.items()
     }
-    before = ledger["at"] < ledger["token"].map(boundary)
+    # to_datetime: an empty ledger maps to an empty column of text, not of instants.
+    before = ledger["at"] < pd.to_datetime(ledger["token"].map(boundary), utc=True)
     with dask.config.set(scheduler="sync"):
         first = sd.run(
             _frame(ledger[before], parts, seed),

@@ -55,12 +55,18 @@ class TestDemo:
             "2019-07-15",
             "50000",
             "0.0680",
-            "9.31506849315068493150684931506849315068",
+            "9.315068493150684932~",  # shown to the base unit, half-even, marked
             "9.315068493150684931",
         ]
         # 19 July: 0.005 IOTX × 6.88 % / 365 = 0.00000094246575…, under the 0.000001 floor:
         # nothing is paid and it all carries.
         assert days[4].split()[4] == "0"
+
+    def test_demo_fits_a_terminal_and_says_what_it_rounded(self) -> None:
+        """The demo's lines stay readable (gross and carry to the base unit, marked ~)."""
+        lines = _softstaking("demo").splitlines()
+        assert max(len(line) for line in lines) <= 130
+        assert lines[-1].startswith("~ shown to 18 decimals")
 
     def test_help_lists_demo(self) -> None:
         """`--help` names the demo command and shows an example."""

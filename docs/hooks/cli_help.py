@@ -15,7 +15,7 @@ from typing import Any
 from softstaking import cli
 
 MARKER = "<!-- softstaking --help -->"
-COMMANDS = ("demo", "compute", "explain", "reconcile", "reconcile-program", "distribute", "apy")
+COMMANDS = ("demo", "compute", "explain", "reconcile", "reconcile-program", "distribute", "run", "apy")
 WIDTH = "88"
 
 

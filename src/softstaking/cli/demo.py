@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TextIO
 
 from softstaking.cli.options import EXIT_OK, add_subparser
+from softstaking.core.amounts import CONTEXT
 from softstaking.core.records import DailyReward
+from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.samples import seed_rewards
 
 __all__ = ["add_parser", "run", "write_table"]
@@ -37,17 +40,28 @@ def run(_: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def write_table(records: list[DailyReward], out: TextIO) -> None:
-    """Print one aligned line per record, every amount exact in fixed-point notation."""
+def _shown(amount: Decimal, places: int) -> str:
+    """``amount`` to ``places`` decimals, half-even, marked ``~`` if that dropped digits."""
+    shown = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN, CONTEXT)
+    return f"{shown:f}" + ("" if shown == amount else "~")
+
+
+def write_table(records: list[DailyReward], out: TextIO, *, places: int = 18) -> None:
+    """Print one aligned line per record, readable in a terminal.
+
+    ``gross`` and ``carry`` are kept to twenty digits below the base unit; the table
+    shows them to ``places`` decimals (the seed token's base unit), marked ``~`` where
+    that rounds, and says so below. ``softstaking compute`` writes every digit.
+    """
     header = ("day", "balance", "apr", "gross", "paid", "carry", "payout_at")
     rows = [header] + [
         (
             r.day.isoformat(),
             f"{r.balance:f}",
             f"{r.apr:f}",
-            f"{r.gross:f}",
+            _shown(r.gross, places),
             f"{r.paid:f}",
-            f"{r.carry:f}",
+            _shown(r.carry, places),
             r.payout_at.isoformat(),
         )
         for r in records
@@ -59,3 +73,8 @@ def write_table(records: list[DailyReward], out: TextIO) -> None:
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         out.write("  ".join(cells).rstrip() + "\n")
+    if any("~" in cell for row in rows for cell in row):
+        out.write(
+            f"\n~ shown to {places} decimals; the library keeps gross and carry to 1E-"
+            f"{places + GUARD_DIGITS}, and softstaking compute writes every digit.\n"
+        )
