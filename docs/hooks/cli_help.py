@@ -15,7 +15,16 @@ from typing import Any
 from softstaking import cli
 
 MARKER = "<!-- softstaking --help -->"
-COMMANDS = ("demo", "compute", "explain", "reconcile", "reconcile-program", "distribute", "run", "apy")
+COMMANDS = (
+    "demo",
+    "compute",
+    "explain",
+    "reconcile",
+    "reconcile-program",
+    "distribute",
+    "run",
+    "apy",
+)
 WIDTH = "88"
 
 
