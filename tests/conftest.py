@@ -3,7 +3,9 @@
 The default profile keeps the suite fast. Run more examples on demand with
 ``HYPOTHESIS_PROFILE=thorough python -m pytest``. tools/mutation.py uses the
 ``mutation`` profile: the same examples on every run (so that scores repeat), no example
-database, and tests may run more than once in one process, as mutmut runs them.
+database, and tests may run more than once in one process, as mutmut runs them. Under CI
+(``CI`` set, as ``.ci/run`` is run) the ``ci`` profile runs the same examples on every
+run, so that a green run on a developer's machine is the run CI makes.
 """
 
 from __future__ import annotations
@@ -27,4 +29,7 @@ settings.register_profile(
     database=None,
     suppress_health_check=[HealthCheck.differing_executors],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+)
