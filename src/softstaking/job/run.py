@@ -34,9 +34,7 @@ import attrs
 from softstaking.columns.ledger import read_ledger as read_columns
 from softstaking.columns.output import build_table, records_of
 from softstaking.core.errors import InvalidInputError
-from softstaking.core.fixed import from_units
 from softstaking.core.instants import check_day, from_us, to_us
-from softstaking.core.timeline import BalanceEvent
 from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.io.atomic import atomic_bytes, atomic_text
 from softstaking.io.ledger import read_ledger
@@ -49,8 +47,7 @@ from softstaking.programs.eligibility import (
     REDEMPTION_REQUEST,
     REDEMPTION_SETTLE,
 )
-from softstaking.programs.holdings import Holding
-from softstaking.programs.program import DuplicateHoldingError, Program
+from softstaking.programs.program import DuplicateHoldingError, Program, ledger_holdings
 
 __all__ = [
     "BATCH_ACCOUNTS",
@@ -404,32 +401,15 @@ def _pocket_table(
     end: date,
 ) -> Any:
     """The records through ``Program.run``, for holdings with funds in orders or waiting."""
-    bounds = read.bounds()
     tokens = read.tokens
-
-    def holdings() -> Iterable[Holding]:
-        accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
-        for i, (account, symbol) in enumerate(zip(accounts, symbols, strict=True)):
-            exponent = -tokens[read.code[i]].decimals
-            events = [
-                BalanceEvent(
-                    from_us(int(read.at[j])), from_units(read.delta[j], exponent), kind=read.kind[j]
-                )
-                for j in range(bounds[i], bounds[i + 1])
-            ]
-            yield Holding(
-                account,
-                symbol,
-                events,
-                opening=from_units(read.opening[i], exponent),
-                carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
-                frozen=from_units(frozen[i], exponent),
-                waiting=from_units(waiting[i], exponent),
-            )
-
     rewards = (
         (r.account, r.token, r.reward)
-        for r in program.run(holdings(), start, end, sorted_accounts=True)
+        for r in program.run(
+            ledger_holdings(read, frozen=frozen, waiting=waiting),
+            start,
+            end,
+            sorted_accounts=True,
+        )
     )
     zones = [program.calculators[t.symbol].tz for t in tokens]
     return build_table(records_of(rewards, tokens, zones))

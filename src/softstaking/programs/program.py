@@ -9,7 +9,7 @@ of accounts holds one account's records at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
@@ -40,7 +40,13 @@ from softstaking.programs.holdings import Holding, merge_subaccounts
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["AccountReward", "DuplicateHoldingError", "Program", "UnknownTokenError"]
+__all__ = [
+    "AccountReward",
+    "DuplicateHoldingError",
+    "Program",
+    "UnknownTokenError",
+    "ledger_holdings",
+]
 
 
 class UnknownTokenError(InvalidInputError):
@@ -420,7 +426,7 @@ class Program:
                 return compute(read, calculators, first, last, after)
         rewards = (
             (r.account, r.token, r.reward)
-            for r in self.run(self._holdings(read), first, last, sorted_accounts=True)
+            for r in self.run(ledger_holdings(read), first, last, sorted_accounts=True)
         )
         return build_table(records_of(rewards, read.tokens, [c.tz for c in calculators]))
 
@@ -430,25 +436,36 @@ class Program:
             return False
         return all(unsupported(calc) is None for calc in calculators)
 
-    def _holdings(self, read: Ledger) -> Iterator[Holding]:
-        """The holdings a read ledger describes, in its order (by account, then token)."""
-        bounds = read.bounds()
-        accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
-        for i, (account, symbol) in enumerate(zip(accounts, symbols, strict=True)):
-            token = read.tokens[read.code[i]]
-            exponent = -token.decimals
-            events = [
-                BalanceEvent(
-                    from_us(int(read.at[j])),
-                    from_units(read.delta[j], exponent),
-                    kind=read.kind[j],
-                )
-                for j in range(bounds[i], bounds[i + 1])
-            ]
-            yield Holding(
-                account,
-                symbol,
-                events,
-                opening=from_units(read.opening[i], exponent),
-                carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
+
+def ledger_holdings(
+    read: Ledger,
+    *,
+    frozen: Sequence[int] | None = None,
+    waiting: Sequence[int] | None = None,
+) -> Iterator[Holding]:
+    """The holdings a read ledger describes, in its order (by account, then token).
+
+    ``frozen`` and ``waiting``, when given, are each holding's opening amounts in open
+    orders and waiting for redemption, in base units, in the ledger's holding order.
+    """
+    bounds = read.bounds()
+    accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
+    for i, (account, symbol) in enumerate(zip(accounts, symbols, strict=True)):
+        exponent = -read.tokens[read.code[i]].decimals
+        events = [
+            BalanceEvent(
+                from_us(int(read.at[j])),
+                from_units(read.delta[j], exponent),
+                kind=read.kind[j],
             )
+            for j in range(bounds[i], bounds[i + 1])
+        ]
+        yield Holding(
+            account,
+            symbol,
+            events,
+            opening=from_units(read.opening[i], exponent),
+            carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
+            frozen=0 if frozen is None else from_units(frozen[i], exponent),
+            waiting=0 if waiting is None else from_units(waiting[i], exponent),
+        )
