@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from softstaking import Holding, InvalidInputError, Program
 from softstaking.columns import engine
-from softstaking.columns.output import DecimalColumn, add_words, limb_words, words_of
+from softstaking.columns.output import (
+    DecimalColumn,
+    add_words,
+    limb_words,
+    parts_words,
+    words_of,
+)
 from tests.test_table import assert_same, expected_rows, programs_and_ledgers
 
 WIDE = st.integers(-(2**255), 2**255 - 1)
@@ -47,6 +53,29 @@ def test_limb_words(limbs: list[tuple[int, int]], shift: int) -> None:
     lo = np.array([x for _, x in limbs], dtype="int64")
     want = [(h * 10**10 + x) * 10**shift for h, x in limbs]
     assert _ints(limb_words(hi, lo, 10, shift)) == want
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2**63 - 1), st.integers(0, 10**10 - 1), st.integers(0, 2**40)),
+        max_size=20,
+    ),
+    st.integers(0, 20),
+)
+def test_parts_words(parts: list[tuple[int, int, int]], shift: int) -> None:
+    """Three int64 parts of base 10**10, scaled by a power of ten, as Horner's rule says."""
+    columns = [np.array([p[i] for p in parts], dtype="int64") for i in range(3)]
+    want = [((a * 10**10 + b) * 10**10 + c) * 10**shift for a, b, c in parts]
+    assert _ints(parts_words(columns, 10, shift)) == want
+
+
+def test_parts_words_at_the_top_of_decimal256() -> None:
+    """The largest whole and a shift that takes the value near 2**255 keep every bit."""
+    whole = np.array([2**63 - 1, 0, 1], dtype="int64")
+    rest = np.array([10**10 - 1, 0, 0], dtype="int64")
+    got = _ints(parts_words([whole, rest, rest], 10, 37))
+    assert got == [((2**63 - 1) * 10**20 + (10**10 - 1) * 10**10 + 10**10 - 1) * 10**37, 0, 10**57]
+    assert max(got) < 2**255
 
 
 def test_a_column_widens_to_decimal256_when_a_value_needs_it() -> None:

@@ -35,6 +35,7 @@ from softstaking import (
     Token,
     UnknownTokenError,
 )
+from softstaking.columns import engine
 from softstaking.columns.output import APR_SCALE
 from softstaking.core.tokens import GUARD_DIGITS
 from tests.strategies import (
@@ -244,12 +245,28 @@ def programs_and_ledgers(
     return program, ledger_of(shuffled), opening_table, holdings, start
 
 
-@given(programs_and_ledgers(engine=True))
+@pytest.mark.parametrize("int64_path", [True, False], ids=["int64", "python-ints"])
+@given(case=programs_and_ledgers(engine=True))
 def test_the_engine_equals_run(
+    int64_path: bool,
     case: tuple[Program, pa.Table, pa.Table, list[Holding], date],
 ) -> None:
-    """The integer engine's table equals Program.run, record for record."""
+    """The integer engine's table equals Program.run, record for record, on either path.
+
+    With ``int64_path`` the engine works in int64 arrays wherever the numbers fit (and
+    in Python ints elsewhere); without it, in Python ints throughout.
+    """
     program, ledger, openings, holdings, start = case
+    engine._VECTOR = int64_path
+    try:
+        _check_engine(program, ledger, openings, holdings, start)
+    finally:
+        engine._VECTOR = True
+
+
+def _check_engine(
+    program: Program, ledger: pa.Table, openings: pa.Table, holdings: list[Holding], start: date
+) -> None:
     assert program._engine_runs(list(program.calculators.values()))
     end = start + timedelta(days=DAYS)
     expected = expected_rows(program, holdings, start, end)

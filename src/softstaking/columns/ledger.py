@@ -5,8 +5,9 @@ A ledger is a table of balance events, one a row: ``account`` and ``token`` (str
 integer; never a float) and optionally ``kind`` (a string). Openings are a table of
 ``account``, ``token``, ``opening`` and optionally ``carry``. ``read_ledger`` checks
 both, sorts the events by account, token and instant (keeping the ledger's order among
-events at the same instant) and keeps every amount as a Python int: balances in the
-token's base units, carries in its gross quanta. Errors name the ledger's row, counted
+events at the same instant) and keeps every amount as an integer (int64 where they all
+fit, else Python ints): balances in the token's base units, carries in its gross
+quanta. Errors name the ledger's row, counted
 from 0 in the order given.
 """
 
@@ -34,10 +35,14 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
     Objects = npt.NDArray[np.object_]
+    Amounts = npt.NDArray[Any]  # int64, or object (Python ints) where one does not fit
 
 __all__ = ["Ledger", "read_ledger", "to_arrow"]
 
 DEFAULT_KIND = "transfer"
+
+_SMALL = 2**62
+"""Amounts below this in magnitude are kept as int64 (sums of two still fit)."""
 
 
 def to_arrow(data: object, *, name: str) -> Any:
@@ -113,8 +118,8 @@ def _instants(column: Any, where: str) -> Ints:
     return out
 
 
-def _decimal_ints(array: Any) -> Objects:
-    """The unscaled integers of an Arrow decimal array, as Python ints."""
+def _decimal_ints(array: Any) -> Amounts:
+    """The unscaled integers of an Arrow decimal array: int64 if they all fit, else ints."""
     import numpy as np
     import pyarrow as pa
 
@@ -122,21 +127,20 @@ def _decimal_ints(array: Any) -> Objects:
         array = array.cast(pa.decimal128(38, array.type.scale))
     n = len(array)
     if n == 0:
-        return np.empty(0, dtype=object)
+        return np.empty(0, dtype="int64")
     width = array.type.byte_width // 8
     words = np.frombuffer(array.buffers()[1], dtype="<i8")
     words = words[array.offset * width : (array.offset + n) * width].reshape(n, width)
     low = words[:, 0]
     if (words[:, 1:] == (low >> 63)[:, None]).all():  # every value fits in 64 bits
-        small: Objects = low.astype(object)
-        return small
+        return low.copy()
     out: Objects = words[:, width - 1].astype(object)
     for i in range(width - 2, -1, -1):
         out = (out << 64) | words[:, i].view(np.uint64).astype(object)
     return out
 
 
-def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
+def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     column: Any,
     exponents: Ints,
     *,
@@ -145,7 +149,7 @@ def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
     rows: Ints,
     unit: Callable[[int], str],
     allow_negative: bool,
-) -> Objects:
+) -> Amounts:
     """Each value as a whole number of ``10**exponents[i]``; refuses floats and finer values.
 
     ``rows`` are the rows' positions in the table as given, for messages; ``unit(i)``
@@ -176,10 +180,15 @@ def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
                     raise InvalidInputError(msg) from None
                 raise
         return out
+    raw: Amounts
     if pa.types.is_decimal(kind):
         raw, scale = _decimal_ints(array), kind.scale
     elif pa.types.is_integer(kind):
-        raw, scale = array.to_numpy(zero_copy_only=False).astype(object), 0
+        raw, scale = array.to_numpy(zero_copy_only=False), 0
+        if raw.dtype == np.uint64 and len(raw) and int(raw.max()) >= 2**63:
+            raw = raw.astype(object)
+        else:
+            raw = raw.astype("int64")
     else:
         msg = f"{where} column {name!r} must hold decimals or decimal strings, not {kind}"
         raise InvalidTypeError(msg)
@@ -187,10 +196,14 @@ def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
         negative = np.flatnonzero(raw < 0)
         if negative.size:
             i = int(negative[0])
-            msg = f"{where} row {rows[i]}: {name} {from_units(raw[i], -scale):f} is negative"
+            msg = f"{where} row {rows[i]}: {name} {from_units(int(raw[i]), -scale):f} is negative"
             raise InvalidInputError(msg)
     shifts = -scale - exponents
-    out = np.empty(len(raw), dtype=object)
+    if raw.dtype != object and len(raw):
+        top = int(np.abs(raw).max()) * 10 ** max(0, int(shifts.max()))
+        if top >= _SMALL:  # a scaled value may not fit int64
+            raw = raw.astype(object)
+    out = np.empty(len(raw), dtype=raw.dtype)
     for shift in np.unique(shifts).tolist():
         mask = shifts == shift
         part = raw[mask]
@@ -201,11 +214,19 @@ def _amounts(  # noqa: PLR0912 (one branch per Arrow type)
         finer = np.flatnonzero(part % factor != 0)
         if finer.size:
             i = int(np.flatnonzero(mask)[finer[0]])
-            value = from_units(raw[i], -scale)
+            value = from_units(int(raw[i]), -scale)
             msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
             raise InvalidInputError(msg)
         out[mask] = part // factor
     return out
+
+
+def _placed(into: Amounts, where: Ints, values: Amounts) -> Amounts:
+    """``into`` with ``values`` at ``where``: object arrays if either holds Python ints."""
+    if values.dtype == object and into.dtype != object:
+        into = into.astype(object)
+    into[where] = values
+    return into
 
 
 def _sorted_keys(table: Any, where: str, keys: tuple[str, ...]) -> tuple[Any, Any, Ints]:
@@ -244,7 +265,9 @@ class Ledger:
     """A checked ledger: its series (one per account and token) and their events.
 
     Series are ordered by account, then token; events by series, then instant, then
-    their row in the ledger. Amounts are Python ints in object arrays.
+    their row in the ledger. Amounts are int64 arrays where every value is below
+    ``2**62`` in magnitude, else object arrays of Python ints: read them with
+    ``int()`` or ``.tolist()``.
 
     Attributes:
         account: Each series' account (an Arrow string array).
@@ -265,11 +288,11 @@ class Ledger:
     token: Any
     code: Ints
     tokens: tuple[Token, ...]
-    opening: Objects
-    carry: Objects
+    opening: Amounts
+    carry: Amounts
     series: Ints
     at: Ints
-    delta: Objects
+    delta: Amounts
     row: Ints
     kind: list[str]
     special: bool
@@ -397,8 +420,8 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
     s_code = _token_codes(s_token, np.arange(n_series), where, token_of, known)
     decimals = np.array([t.decimals for t in tokens], dtype="int64")
 
-    opening = np.zeros(n_series, dtype=object)
-    carry = np.zeros(n_series, dtype=object)
+    opening: Amounts = np.zeros(n_series, dtype="int64")
+    carry: Amounts = np.zeros(n_series, dtype="int64")
     if o_table is not None:
         o_series = series_of_key[len(first) :]
         o_code = s_code[o_series]
@@ -411,24 +434,32 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
             t = tokens[o_code[i]]
             return f"{t}'s gross quantum {t.gross_quantum:f}"
 
-        opening[o_series] = _amounts(
-            _column(o_table, "opening", "openings").take(o_rows),
-            -decimals[o_code],
-            name="opening",
-            where="openings",
-            rows=o_rows,
-            unit=base_unit,
-            allow_negative=False,
-        )
-        if "carry" in o_table.column_names:
-            carry[o_series] = _amounts(
-                _column(o_table, "carry", "openings").take(o_rows),
-                -decimals[o_code] - GUARD_DIGITS,
-                name="carry",
+        opening = _placed(
+            opening,
+            o_series,
+            _amounts(
+                _column(o_table, "opening", "openings").take(o_rows),
+                -decimals[o_code],
+                name="opening",
                 where="openings",
                 rows=o_rows,
-                unit=gross_quantum,
+                unit=base_unit,
                 allow_negative=False,
+            ),
+        )
+        if "carry" in o_table.column_names:
+            carry = _placed(
+                carry,
+                o_series,
+                _amounts(
+                    _column(o_table, "carry", "openings").take(o_rows),
+                    -decimals[o_code] - GUARD_DIGITS,
+                    name="carry",
+                    where="openings",
+                    rows=o_rows,
+                    unit=gross_quantum,
+                    allow_negative=False,
+                ),
             )
 
     def event_unit(i: int) -> str:

@@ -56,6 +56,7 @@ __all__ = [
     "build_table",
     "digits_of",
     "limb_words",
+    "parts_words",
     "records_of",
     "scaled",
     "words_of",
@@ -317,37 +318,75 @@ def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
     """
     import numpy as np
 
-    n = len(hi)
-    hi, lo = hi.astype("<u8"), lo.astype("<u8")
     if shift == 0 and base_digits == 10:  # hi × 5**10 × 2**10 + lo, in two words
+        hi, lo = hi.astype("<u8"), lo.astype("<u8")
         x = hi * np.uint64(5**10)  # below 2**58
         low = x << np.uint64(10)
         total = low + lo
-        out = np.zeros((n, _WIDE), dtype="<u8")
+        out = np.zeros((len(hi), _WIDE), dtype="<u8")
         out[:, 0] = total
         out[:, 1] = (x >> np.uint64(54)) + (total < low)
         return out
-    limbs = np.zeros((n, 2 * _WIDE), dtype="<u8")  # 32-bit limbs in 64-bit slots
+    return parts_words([hi, lo], base_digits, shift)
+
+
+def parts_words(parts: Sequence[Ints], base_digits: int, shift: int) -> Any:
+    """``((p[0] × 10**base_digits + p[1]) × 10**base_digits + …) × 10**shift`` as words.
+
+    Each part is an array of non-negative int64 values; the result, an ``(n, 4)`` array
+    of words, must be below ``2**255``. The value is built in 32-bit limbs held in
+    64-bit slots, a multiplication by a factor below ``2**30`` at a time, over only as
+    many limbs as the value can need so far.
+    """
+    import numpy as np
+
+    n = len(parts[0])
+    out = np.zeros((n, _WIDE), dtype="<u8")
+    if n == 0:
+        return out
+    limbs = np.zeros((2 * _WIDE, n), dtype="<u8")
+    mask, thirty_two = np.uint64(_M32), np.uint64(32)
+    bound = 0  # above every value so far
+
+    def active() -> int:
+        return min(2 * _WIDE, bound.bit_length() // 32 + 1)
 
     def multiply(k: int) -> None:  # k below 2**30: every product fits in 64 bits
+        nonlocal bound
+        bound *= k
         carry = np.zeros(n, dtype="<u8")
         factor = np.uint64(k)
-        for i in range(2 * _WIDE):
-            t = limbs[:, i] * factor + carry
-            limbs[:, i] = t & np.uint64(_M32)
-            carry = t >> np.uint64(32)
+        for i in range(active()):
+            t = limbs[i] * factor + carry
+            limbs[i] = t & mask
+            carry = t >> thirty_two
 
-    limbs[:, 0] = hi & np.uint64(_M32)
-    limbs[:, 1] = hi >> np.uint64(32)
-    for k in _tens(base_digits):
-        multiply(k)
-    limbs[:, 0] += lo & np.uint64(_M32)
-    limbs[:, 1] += lo >> np.uint64(32)
-    multiply(1)  # carries
+    def add(part: Any) -> None:
+        nonlocal bound
+        top = int(part.max())
+        if top == 0:
+            return
+        bound += top
+        u = part.astype("<u8")
+        limbs[0] += u & mask
+        limbs[1] += u >> thirty_two
+        carry = np.zeros(n, dtype="<u8")
+        for i in range(active()):  # carries: each limb back below 2**32
+            t = limbs[i] + carry
+            limbs[i] = t & mask
+            carry = t >> thirty_two
+
+    for j, part in enumerate(parts):
+        if j:
+            for k in _tens(base_digits):
+                multiply(k)
+        add(part)
+        bound += 1
     for k in _tens(shift):
         multiply(k)
-    words: Any = limbs[:, 0::2] | (limbs[:, 1::2] << np.uint64(32))
-    return words
+    for w in range(_WIDE):
+        out[:, w] = limbs[2 * w] | (limbs[2 * w + 1] << thirty_two)
+    return out
 
 
 def _tens(digits: int) -> list[int]:
@@ -373,9 +412,33 @@ class DecimalColumn:
 
     def add(self, words: Any, digits: int) -> None:
         """Append rows given as ``(n, 4)`` words, whose values have at most ``digits``."""
+        self.add_parts(len(words), [(None, words)], digits)
+
+    def add_parts(self, n: int, parts: Sequence[tuple[Any, Any]], digits: int) -> None:
+        """Append ``n`` rows put together from ``parts``: ``(rows, words)`` each.
+
+        ``words`` are ``(len(rows), 4)`` words for those rows (None: zeros); ``rows``
+        None means every row, in order. Each value has at most ``digits`` digits. The
+        words are copied once, into the column's own buffer, at its width.
+        """
         import numpy as np
         import pyarrow as pa
 
+        self._check(digits)
+        width = _WIDE if self.wide else 2
+        if len(parts) == 1 and parts[0][0] is None and parts[0][1] is not None:
+            words = parts[0][1]
+            out = words if width == _WIDE else np.ascontiguousarray(words[:, :width])
+        else:
+            out = np.empty((n, width), dtype="<u8")
+            for rows, words in parts:
+                where = slice(None) if rows is None else rows
+                out[where] = 0 if words is None else words[:, :width]
+        buffer = pa.py_buffer(out)
+        self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
+
+    def _check(self, digits: int) -> None:
+        """Refuse more digits than Arrow holds; widen to decimal256 for more than 38."""
         if max(digits, self.scale) > 76:
             msg = (
                 f"column {self.name!r} needs {max(digits, self.scale)} digits, more than an "
@@ -385,11 +448,6 @@ class DecimalColumn:
         if digits > 38 and not self.wide:
             self.wide = True
             self.chunks = [c.cast(self._type()) for c in self.chunks]
-        width = _WIDE if self.wide else 2
-        n = len(words)
-        buffer = pa.allocate_buffer(8 * width * n)
-        np.frombuffer(buffer, dtype="<u8").reshape(n, width)[:] = words[:, :width]
-        self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
 
     def add_same(self, other: DecimalColumn) -> None:
         """Append the chunk ``other`` just added, sharing its buffer (Arrow's are immutable)."""

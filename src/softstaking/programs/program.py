@@ -455,7 +455,7 @@ def ledger_holdings(
         events = [
             BalanceEvent(
                 from_us(int(read.at[j])),
-                from_units(read.delta[j], exponent),
+                from_units(int(read.delta[j]), exponent),
                 kind=read.kind[j],
             )
             for j in range(bounds[i], bounds[i + 1])
@@ -464,8 +464,8 @@ def ledger_holdings(
             account,
             symbol,
             events,
-            opening=from_units(read.opening[i], exponent),
-            carry=from_units(read.carry[i], exponent - GUARD_DIGITS),
+            opening=from_units(int(read.opening[i]), exponent),
+            carry=from_units(int(read.carry[i]), exponent - GUARD_DIGITS),
             frozen=0 if frozen is None else from_units(frozen[i], exponent),
             waiting=0 if waiting is None else from_units(waiting[i], exponent),
         )
