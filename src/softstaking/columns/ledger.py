@@ -13,9 +13,9 @@ from 0 in the order given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     Objects = npt.NDArray[np.object_]
     Amounts = npt.NDArray[Any]  # int64, or object (Python ints) where one does not fit
 
-__all__ = ["Ledger", "read_ledger", "to_arrow"]
+__all__ = ["Kinds", "Ledger", "read_ledger", "to_arrow"]
 
 DEFAULT_KIND = "transfer"
 
@@ -294,7 +294,7 @@ class Ledger:
     at: Ints
     delta: Amounts
     row: Ints
-    kind: list[str]
+    kind: Sequence[str]
     special: bool
 
     def bounds(self) -> list[int]:
@@ -303,6 +303,33 @@ class Ledger:
 
         out: list[int] = np.searchsorted(self.series, np.arange(len(self.code) + 1)).tolist()
         return out
+
+
+class Kinds(Sequence[str]):
+    """The events' kinds, read from their Arrow column only when first asked for.
+
+    The engine needs a kind only to name an event in an error; turning millions of
+    Arrow strings into Python strings up front would cost more than the day's sums.
+    """
+
+    def __init__(self, column: Any) -> None:
+        self._column = column
+        self._list: list[str] | None = None
+
+    def _values(self) -> list[str]:
+        if self._list is None:
+            self._list = self._column.to_pylist()
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._values()[index]
 
 
 def _token_codes(
@@ -372,7 +399,7 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
         if kind_column.null_count:
             kind_column = pc.fill_null(kind_column, DEFAULT_KIND)
         kind_column = _strings(kind_column, "kind", where).take(order)
-        kinds = kind_column.to_pylist()
+        kinds: Kinds | list[str] = Kinds(kind_column)
         special = bool(special_kinds) and bool(
             pc.any(pc.is_in(kind_column, value_set=pa.array(sorted(special_kinds)))).as_py()
         )
@@ -380,27 +407,18 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
         kinds = [DEFAULT_KIND] * len(rows)
         special = False
 
-    # Openings, sorted, and the union of both tables' (account, token) keys.
+    # The union of both tables' (account, token) keys, sorted once (stably: the
+    # ledger's keys first, then the openings' in their order).
     o_account = pa.array([], pa.string())
     o_token = pa.array([], pa.string())
-    o_rows: Ints = np.empty(0, dtype="int64")
     o_table = None
     if openings is not None:
         o_where = "openings"
         _column(openings, "opening", o_where)
-        o_account, o_token, o_order = _sorted_keys(openings, o_where, ("account", "token"))
-        o_rows = o_order.astype("int64")
-        o_starts = _starts(o_account, o_token)
-        twice = np.flatnonzero(~o_starts)
-        if twice.size:
-            i = int(twice[0])
-            msg = (
-                f"openings row {o_rows[i]}: account {o_account[i].as_py()!r} holds "
-                f"{o_token[i].as_py()!r} twice"
-            )
-            raise duplicate_error(msg)
-        _token_codes(o_token, o_rows, o_where, token_of, known)
+        o_account = _strings(_column(openings, "account", o_where), "account", o_where)
+        o_token = _strings(_column(openings, "token", o_where), "token", o_where)
         o_table = openings
+    n_first = len(first)
     keys = pa.table(
         {
             "account": pa.concat_arrays([account.take(first), o_account]),
@@ -411,8 +429,19 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
     s_account = keys.column("account").take(key_order).combine_chunks()
     s_token = keys.column("token").take(key_order).combine_chunks()
     s_new = _starts(s_account, s_token)
+    ordered = key_order.to_numpy()
+    twice = np.flatnonzero(~s_new[1:] & (ordered[1:] >= n_first) & (ordered[:-1] >= n_first))
+    if twice.size:  # two openings of one key, side by side: the later row is the repeat
+        i = int(twice[0]) + 1
+        msg = (
+            f"openings row {int(ordered[i]) - n_first}: account {s_account[i].as_py()!r} "
+            f"holds {s_token[i].as_py()!r} twice"
+        )
+        raise duplicate_error(msg)
+    if o_table is not None:
+        _token_codes(o_token, np.arange(len(o_token)), "openings", token_of, known)
     series_of_key = np.empty(len(keys), dtype="int64")
-    series_of_key[key_order.to_numpy()] = np.cumsum(s_new) - 1
+    series_of_key[ordered] = np.cumsum(s_new) - 1
     unique = np.flatnonzero(s_new)
     s_account, s_token = s_account.take(unique), s_token.take(unique)
     n_series = len(unique)
@@ -423,8 +452,9 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
     opening: Amounts = np.zeros(n_series, dtype="int64")
     carry: Amounts = np.zeros(n_series, dtype="int64")
     if o_table is not None:
-        o_series = series_of_key[len(first) :]
+        o_series = series_of_key[n_first:]
         o_code = s_code[o_series]
+        o_rows = np.arange(len(o_series), dtype="int64")
 
         def base_unit(i: int) -> str:
             t = tokens[o_code[i]]
@@ -438,7 +468,7 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
             opening,
             o_series,
             _amounts(
-                _column(o_table, "opening", "openings").take(o_rows),
+                _column(o_table, "opening", "openings"),
                 -decimals[o_code],
                 name="opening",
                 where="openings",
@@ -452,7 +482,7 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
                 carry,
                 o_series,
                 _amounts(
-                    _column(o_table, "carry", "openings").take(o_rows),
+                    _column(o_table, "carry", "openings"),
                     -decimals[o_code] - GUARD_DIGITS,
                     name="carry",
                     where="openings",
@@ -482,7 +512,7 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
         tokens=tokens,
         opening=opening,
         carry=carry,
-        series=series_of_key[: len(first)][series_of_row] if len(rows) else series_of_row,
+        series=series_of_key[:n_first][series_of_row] if len(rows) else series_of_row,
         at=at,
         delta=delta,
         row=rows,

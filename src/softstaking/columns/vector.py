@@ -295,10 +295,8 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
 
     ``vids`` and ``kinds`` are the value id and kind of day of each run of days,
     ``lengths`` its days; ids below ``len(plain)`` are plain balances (ints), the others
-    ``special`` values. A run of a plain balance within the minimum holding and the cap,
-    on a day of a flat rate, is computed by ``flat_gross``; any other run as the
-    general path computes it (``aprs.run``). ``carry`` is each series' carry in. None
-    where an amount does not fit int64 (``LIMIT``).
+    ``special`` values. ``carry`` is each series' carry in. None where an amount does
+    not fit int64 (``LIMIT``).
     """
     import numpy as np
 
@@ -309,7 +307,48 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
     carry_in = split_ints(carry)
     if ints is None or carry_in is None:
         return None
-    n, m = len(vids), len(carry_in.whole)
+    runs = _runs(plan, ints, special, vids, kinds, aprs)
+    if runs is None:
+        return None
+    balance, eligible, gross, run_apr = runs
+    m = len(carry_in.whole)
+    shift = plan.shift
+
+    def spread(split: Split) -> tuple[Any, int]:
+        if split.hi.any() or split.lo.any():
+            words = parts_words(split.parts(), LIMB, shift)
+        else:  # whole base units: one part, scaled by the gross quanta of a unit too
+            words = parts_words([split.whole], LIMB, GUARD_DIGITS + shift)
+        if len(words) < m * days:  # else every run is one day
+            words = np.repeat(words, lengths, axis=0)
+        return words, _digits(split, shift)
+
+    out: dict[str, Any] = {}
+    digits: dict[str, int] = {}
+    out["balance"], digits["balance"] = spread(balance)
+    if eligible.same(balance):
+        out["eligible"], digits["eligible"] = out["balance"], digits["balance"]
+    else:
+        out["eligible"], digits["eligible"] = spread(eligible)
+    out["gross"], digits["gross"] = spread(gross)
+    out["apr"], digits["apr"] = aprs.words(run_apr, lengths)
+    if not _pay(out, digits, plan, gross, lengths, carry_in, days):
+        return None
+    return out, digits
+
+
+def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
+    plan: Plan, ints: Ints, special: list[Any], vids: Ints, kinds: Ints, aprs: Aprs
+) -> tuple[Split, Split, Split, Ints] | None:
+    """Each run's balance, eligible balance, gross and apr id; None past ``LIMIT``.
+
+    A run of a plain balance (an id below ``len(ints)``) within the minimum holding and
+    the cap, on a day of a flat rate, is computed by ``flat_gross``; any other run as
+    the general path computes it (``aprs.run``).
+    """
+    import numpy as np
+
+    n = len(vids)
     is_plain = vids < len(ints)
     units = np.where(is_plain, ints[np.where(is_plain, vids, 0)], 0)
     fast = is_plain & (units >= plan.min_units)
@@ -339,26 +378,7 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
         run_apr[slow] = [r[3] for r in runs]
     if n and max(int(balance.whole.max()), int(gross.whole.max())) >= LIMIT:
         return None
-    shift = plan.shift
-
-    def spread(split: Split) -> tuple[Any, int]:
-        words = parts_words(split.parts(), LIMB, shift)
-        if len(words) < m * days:  # else every run is one day
-            words = np.repeat(words, lengths, axis=0)
-        return words, _digits(split, shift)
-
-    out: dict[str, Any] = {}
-    digits: dict[str, int] = {}
-    out["balance"], digits["balance"] = spread(balance)
-    if eligible.same(balance):
-        out["eligible"], digits["eligible"] = out["balance"], digits["balance"]
-    else:
-        out["eligible"], digits["eligible"] = spread(eligible)
-    out["gross"], digits["gross"] = spread(gross)
-    out["apr"], digits["apr"] = aprs.words(run_apr, lengths)
-    if not _pay(out, digits, plan, gross, lengths, carry_in, days):
-        return None
-    return out, digits
+    return balance, eligible, gross, run_apr
 
 
 def _pay(  # noqa: PLR0917 (the parts of one token's chunk)
