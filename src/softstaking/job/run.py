@@ -47,7 +47,12 @@ from softstaking.programs.eligibility import (
     REDEMPTION_REQUEST,
     REDEMPTION_SETTLE,
 )
-from softstaking.programs.program import DuplicateHoldingError, Program, ledger_holdings
+from softstaking.programs.program import (
+    DuplicateHoldingError,
+    Program,
+    ledger_holdings,
+    table_of_read,
+)
 
 __all__ = [
     "BATCH_ACCOUNTS",
@@ -345,7 +350,7 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
     if pockets:
         table = _pocket_table(program, read, frozen, waiting, start=start, end=end)
     else:
-        table = program.table(events, start, end, openings=openings)
+        table = table_of_read(program, read, start, end)  # the ledger is read once
 
     # The closing amounts: available, frozen and waiting after the day's events.
     kinds = np.array([roles.get(k, k) for k in read.kind], dtype=object)

@@ -46,6 +46,7 @@ __all__ = [
     "Program",
     "UnknownTokenError",
     "ledger_holdings",
+    "table_of_read",
 ]
 
 
@@ -413,28 +414,38 @@ class Program:
             special_kinds=POCKET_KINDS | set(self.kind_roles),
             duplicate_error=DuplicateHoldingError,
         )
-        calculators = [self.calculators[token.symbol] for token in read.tokens]
-        for calc in calculators:
-            try:  # a bad range or a missing rate is the token's, not an account's
-                calc.daily_rewards(_EMPTY, first, last)
-            except SoftStakingError as error:
-                error.add_note(f"in the rules of {calc.token.symbol!r}")
-                raise
-        if not read.special:
-            after = check_balances(read)
-            if self._engine_runs(calculators):
-                return compute(read, calculators, first, last, after)
-        rewards = (
-            (r.account, r.token, r.reward)
-            for r in self.run(ledger_holdings(read), first, last, sorted_accounts=True)
-        )
-        return build_table(records_of(rewards, read.tokens, [c.tz for c in calculators]))
+        return table_of_read(self, read, first, last)
 
     def _engine_runs(self, calculators: list[RewardCalculator]) -> bool:
         """Whether the integer engine computes a table (see ``table``)."""
         if self.deposits is not EarningStart.ON_ARRIVAL:
             return False
         return all(unsupported(calc) is None for calc in calculators)
+
+
+def table_of_read(program: Program, read: Ledger, start: date, end: date) -> pa.Table:
+    """``program.table`` of a ledger already read (``columns.ledger.read_ledger``).
+
+    For callers that read the ledger for their own needs too, such as the payout job:
+    it is then read once. ``read`` must have been read with the program's tokens, its
+    ``POCKET_KINDS`` and kinds of ``kind_roles`` as special kinds, as ``table`` does.
+    """
+    calculators = [program.calculators[token.symbol] for token in read.tokens]
+    for calc in calculators:
+        try:  # a bad range or a missing rate is the token's, not an account's
+            calc.daily_rewards(_EMPTY, start, end)
+        except SoftStakingError as error:
+            error.add_note(f"in the rules of {calc.token.symbol!r}")
+            raise
+    if not read.special:
+        after = check_balances(read)
+        if program._engine_runs(calculators):
+            return compute(read, calculators, start, end, after)
+    rewards = (
+        (r.account, r.token, r.reward)
+        for r in program.run(ledger_holdings(read), start, end, sorted_accounts=True)
+    )
+    return build_table(records_of(rewards, read.tokens, [c.tz for c in calculators]))
 
 
 def ledger_holdings(
