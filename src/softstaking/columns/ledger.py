@@ -13,7 +13,7 @@ from 0 in the order given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
 
@@ -323,6 +323,9 @@ class Kinds(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._column)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
 
     @overload
     def __getitem__(self, index: int) -> str: ...

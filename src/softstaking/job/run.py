@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import attrs
 
+from softstaking.columns.ledger import Ledger
 from softstaking.columns.ledger import read_ledger as read_columns
 from softstaking.columns.output import build_table, records_of
 from softstaking.core.errors import InvalidInputError
@@ -283,11 +284,29 @@ def _as_decimals(column: Any, scale: int) -> Any:
         return column
 
 
-def _segment_sums(values: Any, bounds: list[int]) -> Any:
-    """The sum of ``values`` between each pair of ``bounds``, as Python ints."""
+def _pocket_moves(read: Ledger, roles: dict[str, str]) -> tuple[Any, Any, Any]:
+    """Which events settle a redemption, move funds in or out of orders, or of a wait."""
     import numpy as np
 
-    sums = np.zeros(len(values) + 1, dtype=object)
+    if not read.special:  # only plain transfers in the ledger
+        none = np.zeros(len(read.delta), dtype=bool)
+        return none, none, none
+    kinds = np.array([roles.get(k, k) for k in read.kind], dtype=object)
+    settle = kinds == REDEMPTION_SETTLE
+    in_orders = (kinds == ORDER_FREEZE) | (kinds == ORDER_RELEASE)
+    in_wait = (kinds == REDEMPTION_REQUEST) | (kinds == REDEMPTION_CANCEL)
+    return settle, in_orders, in_wait
+
+
+def _segment_sums(values: Any, bounds: list[int]) -> Any:
+    """The sum of ``values`` between each pair of ``bounds``.
+
+    Object arrays sum as Python ints; int64 arrays in int64, so every running sum of
+    them must fit (the caller checks).
+    """
+    import numpy as np
+
+    sums = np.zeros(len(values) + 1, dtype=values.dtype)
     if len(values):
         sums[1:] = np.cumsum(values)
     index = np.asarray(bounds, dtype="int64")
@@ -353,12 +372,11 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
         table = table_of_read(program, read, start, end)  # the ledger is read once
 
     # The closing amounts: available, frozen and waiting after the day's events.
-    kinds = np.array([roles.get(k, k) for k in read.kind], dtype=object)
     delta = read.delta
-    zero = np.zeros(len(delta), dtype=object)
-    settle = kinds == REDEMPTION_SETTLE
-    in_orders = (kinds == ORDER_FREEZE) | (kinds == ORDER_RELEASE)
-    in_wait = (kinds == REDEMPTION_REQUEST) | (kinds == REDEMPTION_CANCEL)
+    if delta.dtype != object and len(delta) * int(np.abs(delta).max(initial=0)) >= 2**63:
+        delta = delta.astype(object)  # a running sum might not fit int64
+    zero = np.zeros(len(delta), dtype=delta.dtype)
+    settle, in_orders, in_wait = _pocket_moves(read, roles)
     bounds = read.bounds()
     balance = read.opening + _segment_sums(np.where(settle, zero, delta), bounds)
     if read.special or pockets:
@@ -642,7 +660,7 @@ def write_output(table: Any, path: str | os.PathLike[str]) -> None:
     fmt = output_format(path)
     if fmt == "parquet":
         with atomic_bytes(path) as stream:
-            pq.write_table(table, stream, compression="zstd")
+            pq.write_table(table, stream, compression="zstd", compression_level=1)
             _slow_hook()
         return
     names, columns = _texts(table)

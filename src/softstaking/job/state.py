@@ -193,7 +193,7 @@ def write_state(state: State, path: str | os.PathLike[str], *, format: str | Non
             {_VERSION_KEY: str(_VERSION).encode(), _DAY_KEY: day}
         )
         with atomic_bytes(path) as stream:
-            pq.write_table(table, stream, compression="zstd")
+            pq.write_table(table, stream, compression="zstd", compression_level=1)
         return
     head = {"softstaking_state": _VERSION, "day": day.decode() or None}
     with atomic_text(path) as stream:
