@@ -146,7 +146,8 @@ def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> St
     where = os.fspath(path)
     if (format or state_format(path)) == "parquet":
         try:
-            table = pq.read_table(path)
+            # ParquetFile, not read_table: that imports pyarrow.dataset, and pandas.
+            table = pq.ParquetFile(path).read()
         except pa.ArrowInvalid as err:
             msg = f"{where}: not a Parquet state file ({err})"
             raise InvalidInputError(msg) from None
