@@ -5,7 +5,8 @@ Run by hand, never as a test::
     .venv/bin/python benchmarks/bench_vs_pandas.py                      # 10,000 x 365
     .venv/bin/python benchmarks/bench_vs_pandas.py --accounts 1000 --days 90 --rounds 1
 
-N accounts of an 18-decimal token at a constant APR of 7.12 %, over D days, with about
+N accounts of an 18-decimal token (``--decimals`` for another) at a constant APR of
+7.12 %, over D days, with about
 one event per account per week (deposits and withdrawals at random instants). Both sides
 get the ledger in memory: pandas as a DataFrame of floats, ``Program.table`` as an Arrow
 table of decimals (the same values). The pandas side is what a pandas user would write:
@@ -44,7 +45,9 @@ START = date(2025, 1, 1)
 DAY_US = 86_400_000_000
 
 
-def make_ledger(accounts: int, days: int, seed: int) -> tuple[pa.Table, pa.Table]:
+def make_ledger(
+    accounts: int, days: int, seed: int, token_decimals: int = 18
+) -> tuple[pa.Table, pa.Table]:
     """Events (about one per account per week) and openings, as Arrow tables of decimals."""
     rng = np.random.default_rng(seed)
     n = accounts * max(1, days // 7)
@@ -59,7 +62,7 @@ def make_ledger(accounts: int, days: int, seed: int) -> tuple[pa.Table, pa.Table
 
     def decimals(values: Any) -> pa.Array:
         text = pa.array([f"{v / 10**6:.6f}" for v in values.tolist()], pa.string())
-        return text.cast(pa.decimal128(38, 18))
+        return text.cast(pa.decimal128(38, token_decimals))
 
     ledger = pa.table(
         {
@@ -135,8 +138,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        default=18,
+        choices=range(6, 19),
+        metavar="6..18",
+        help="the token's decimals (the amounts have 6 either way)",
+    )
     args = parser.parse_args(argv)
-    ledger, openings = make_ledger(args.accounts, args.days, args.seed)
+    ledger, openings = make_ledger(args.accounts, args.days, args.seed, args.decimals)
     events = pd.DataFrame(
         {
             "account": ledger.column("account").to_numpy(),
@@ -152,14 +163,16 @@ def main(argv: list[str] | None = None) -> None:
     end = START + timedelta(days=args.days)
     print(
         f"{args.accounts:,} accounts x {args.days} days = {records:,} records; "
-        f"{ledger.num_rows:,} events; 18 decimals; APR {APR}; best of {args.rounds} rounds"
+        f"{ledger.num_rows:,} events; {args.decimals} decimals; APR {APR}; "
+        f"best of {args.rounds} rounds"
     )
     for name, policy in (
         ("DailySnapshot(00:00)", DailySnapshot()),
         ("TimeWeighted", TimeWeighted()),
     ):
         weighted = isinstance(policy, TimeWeighted)
-        program = Program([RewardCalculator(Token("ETH", 18), AprSchedule.constant(APR), policy)])
+        token = Token("ETH", args.decimals)
+        program = Program([RewardCalculator(token, AprSchedule.constant(APR), policy)])
 
         def ours(program: Program = program) -> Any:
             return program.table(ledger, START, end, openings=openings)
