@@ -491,3 +491,19 @@ class TestBatches:
         )
         assert not getattr(raised.value, "__notes__", [])
         assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+@given(job_scenarios(), st.integers(1, 3))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_batches_of_accounts_give_the_records_and_state_of_one(
+    scenario: tuple[Program, list[tuple[str, str, datetime, Decimal, str]], date, int],
+    batch_accounts: int,
+) -> None:
+    """Accounts computed a few at a time (tokens in different zones too): the same tables."""
+    program, rows, first, days = scenario
+    end = first + timedelta(days=days)
+    ledger = _ledger(rows)
+    whole, state = run_days(program, ledger, State(), first, end)
+    cut, cut_state = run_days(program, ledger, State(), first, end, batch_accounts=batch_accounts)
+    assert cut.equals(whole)
+    assert cut_state.table.equals(state.table)

@@ -36,7 +36,7 @@ import attrs
 
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.ledger import read_ledger as read_columns
-from softstaking.columns.output import build_table, records_of
+from softstaking.columns.output import build_table, records_of, zone_name
 from softstaking.core.errors import InvalidInputError, SoftStakingError
 from softstaking.core.instants import check_day, from_us, to_us
 from softstaking.core.tokens import GUARD_DIGITS
@@ -188,7 +188,12 @@ def _check_days(program: Program, events: Any, start: date, end: date) -> None:
 
 
 def _program_types(program: Program) -> dict[str, Any]:
-    """Each amount column's type for every token of the program, so days share a schema."""
+    """Each amount column's type for every token of the program, so days share a schema.
+
+    So does ``payout_at``: in the zone of every token of the program when they share
+    one, else in UTC (as ``Program.table`` writes it for a ledger of every token), so
+    that days and batches holding some of the tokens have the same type.
+    """
     import pyarrow as pa
 
     top = max(calc.token.decimals for calc in program.calculators.values())
@@ -198,11 +203,17 @@ def _program_types(program: Program) -> dict[str, Any]:
 
     types = {name: kind(top + GUARD_DIGITS) for name in _AMOUNT_COLUMNS}
     types["paid"] = kind(top)
+    names = sorted({zone_name(c.tz) or "" for c in program.calculators.values()})
+    zone = names[0] if len(names) == 1 and names[0] else "UTC"
+    types["payout_at"] = pa.timestamp("us", tz=zone)
     return types
 
 
 def _normalized(table: Any, types: dict[str, Any]) -> Any:
-    """The table with its amount columns at the program's scales (exact casts)."""
+    """The table at the program's types: amounts at its scales, ``payout_at`` in its zone.
+
+    Both casts are exact: the same amounts, the same instants.
+    """
     import pyarrow as pa
 
     for name, kind in types.items():
@@ -383,6 +394,8 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
         table = _pocket_table(program, read, frozen, waiting, start=start, end=end)
     else:
         table = table_of_read(program, read, start, end)  # the ledger is read once
+    # At the program's types, whatever tokens the batch holds: the carry's text below too.
+    table = _normalized(table, _program_types(program))
 
     # The closing amounts: available, frozen and waiting after the day's events.
     delta = read.delta
@@ -564,7 +577,8 @@ def run_batch(  # noqa: PLR0917 (called positionally, as starmap calls it)
             so, as the whole ledger would have named it.
 
     Returns:
-        The records at the program's scales, and the state table of the holdings.
+        The records at the program's types (``_program_types``), and the state table
+        of the holdings, its carries written at the program's finest scale.
     """
     try:
         table, closed = _batch(program, events, state, start=start, end=end)
@@ -575,7 +589,7 @@ def run_batch(  # noqa: PLR0917 (called positionally, as starmap calls it)
                 _LEDGER_ROW.sub(lambda m: f"ledger row {rows[int(m.group(1))].as_py()}", text),
             )
         raise
-    return _normalized(table, _program_types(program)), closed
+    return table, closed
 
 
 def run_day(program: Program, ledger: object, state: State, day: date) -> tuple[Any, State]:
