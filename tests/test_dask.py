@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -52,16 +51,10 @@ PROGRAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    """A local cluster of two worker processes, one thread each, for this module."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
+@pytest.fixture
+def client(dask_client: Any) -> Any:
+    """The session's local cluster of two worker processes (tests/conftest.py)."""
+    return dask_client
 
 
 @st.composite
@@ -314,13 +307,14 @@ def test_write_parquet_leaves_nothing_on_error(client: Any, tmp_path: Path) -> N
     ledger, _ = _example_ledger()
     good = sd.rewards(_frame(ledger, 3, 0), PROGRAMS["engine"], D0, D0 + timedelta(days=1))
     target = tmp_path / "records"
-    sd.write_parquet(good, target)
+    with client.as_current():
+        sd.write_parquet(good, target)
     back = pd.read_parquet(target)
     assert len(back) == len(ledger.groupby(["account", "token"]))
     bad = ledger.copy()
     bad.loc[0, "token"] = "DOGE"
     records = sd.rewards(_frame(bad, 3, 0), PROGRAMS["engine"], D0, D0 + timedelta(days=1))
-    with pytest.raises(UnknownTokenError):
+    with pytest.raises(UnknownTokenError), client.as_current():
         sd.write_parquet(records, tmp_path / "bad")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]
 
@@ -417,7 +411,8 @@ def test_pool_shares_on_the_cluster(client: Any) -> None:
     held = {D0: {f"u{i:02d}": Decimal(1) for i in range(30)}}
     pools = {D0: Decimal("0.00000100")}
     expected = distribute_days(pools, held, token=BTC_TOKEN)[0].allocation.shares
-    totals, shares = sd.distribute_days(pools, _holdings_frame(held, 4, 3), token=BTC_TOKEN)
+    with client.as_current():
+        totals, shares = sd.distribute_days(pools, _holdings_frame(held, 4, 3), token=BTC_TOKEN)
     got = client.compute(shares, sync=True)
     assert dict(zip(got["account"], got["share"], strict=True)) == dict(expected)
     assert totals[0].shared == Decimal("0.00000100")
