@@ -26,13 +26,15 @@ from hypothesis import strategies as st
 
 distributed = pytest.importorskip("distributed")
 
+import dask  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet  # noqa: E402
 
-from softstaking import Program  # noqa: E402
+from softstaking import InvalidInputError, Program  # noqa: E402
 from softstaking import dask as sd  # noqa: E402
 from softstaking.cli import main  # noqa: E402
 from softstaking.dask import job as dask_job  # noqa: E402
+from softstaking.io import read_program  # noqa: E402
 from softstaking.job import State, run_day  # noqa: E402
 from softstaking.samples import kucoin_2019_path, sample_path  # noqa: E402
 from tests.strategies import job_scenarios  # noqa: E402
@@ -326,3 +328,33 @@ def test_chained_days_on_the_cluster_equal_one_process(
         assert got.equals(records)
         assert there.day == here.day
         assert there.table.equals(here.table)
+
+
+def test_an_unreachable_scheduler_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No scheduler at the address: exit 2, one message naming the address, nothing written."""
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = _run(tmp_path, _sample_days(tmp_path)[0], DAY1, "out.csv", "--scheduler",
+                    "tcp://127.0.0.1:1")  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "softstaking run: error: cannot reach the Dask scheduler at tcp://127.0.0.1:1: "
+    )
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"ledger-{d}.csv" for d in DAYS]
+
+
+def test_where_to_compute_is_checked_before_anything_is_read(tmp_path: Path) -> None:
+    """Neither or both of workers and scheduler, or no worker: refused at once."""
+    for where in ({}, {"workers": 2, "scheduler": "tcp://h:8786"}, {"workers": 0}):
+        with pytest.raises(InvalidInputError, match="worker"), dask_job.cluster(**where):
+            pass
+        with pytest.raises(InvalidInputError, match="worker"):
+            sd.run_files(
+                read_program(PROGRAM),
+                tmp_path / "no-ledger.csv", tmp_path / "s.parquet", tmp_path / "o.csv",
+                start=DAY1, end=DAY1 + timedelta(days=1), **where,
+            )  # fmt: skip
+    assert not list(tmp_path.iterdir())

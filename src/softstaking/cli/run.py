@@ -61,7 +61,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     days.add_argument("--end", type=parse_day, help="the day after the last of a range")
     job.add_argument("--rerun", action="store_true", help="recompute the last run from STATE.prev")
     dask = job.add_argument_group(
-        "on a Dask cluster (the dask extra), with the same results: one of"
+        "on a Dask cluster, to the same results (one of them; needs softstaking[dask])"
     ).add_mutually_exclusive_group()
     dask.add_argument(
         "--workers",

@@ -49,6 +49,15 @@ def _distributed() -> Any:
     return distributed
 
 
+def _check_where(workers: int | None, scheduler: str | None) -> None:
+    if (workers is None) == (scheduler is None):
+        msg = "give the number of workers of a local cluster, or a scheduler's address"
+        raise InvalidInputError(msg)
+    if workers is not None and workers < 1:
+        msg = f"a local cluster needs 1 worker or more, not {workers}"
+        raise InvalidInputError(msg)
+
+
 @contextlib.contextmanager
 def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: of a new local cluster, or of the cluster at ``scheduler``.
@@ -60,17 +69,12 @@ def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iter
 
     Raises:
         ImportError: Without the ``dask`` extra.
-        InvalidInputError: If both or neither are given, ``workers`` is below 1, or
-            the scheduler cannot be reached.
+        InvalidInputError: If both or neither are given, or ``workers`` is below 1.
+        ConnectionError: If the scheduler cannot be reached (an ``OSError``).
     """
     distributed = _distributed()
-    if (workers is None) == (scheduler is None):
-        msg = "give the number of workers of a local cluster, or a scheduler's address"
-        raise InvalidInputError(msg)
+    _check_where(workers, scheduler)
     if workers is not None:
-        if workers < 1:
-            msg = f"a local cluster needs 1 worker or more, not {workers}"
-            raise InvalidInputError(msg)
         with (
             distributed.LocalCluster(
                 n_workers=workers,
@@ -87,7 +91,7 @@ def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iter
         client = distributed.Client(scheduler, set_as_default=False)
     except OSError as error:  # refused, unknown host, timed out
         msg = f"cannot reach the Dask scheduler at {scheduler}: {error}"
-        raise InvalidInputError(msg) from None
+        raise ConnectionError(msg) from None
     with client:
         yield client
 
@@ -120,7 +124,7 @@ def map_batches(client: Any, *, display: bool = False) -> BatchMap:
 
     The batches' inputs are scattered to the workers and their results gathered in
     order; the error of the first failing batch is raised (the others cancelled), as
-    one process would raise it. With ``display``, Dask's progress bar
+    one process computing the batches in turn would raise it. With ``display``, Dask's progress bar
     (``distributed.progress``) is drawn on stderr until every batch is done.
     """
     distributed = _distributed()
@@ -215,10 +219,13 @@ def run_files(
 
     Raises:
         ImportError: Without the ``dask`` extra, before anything is read.
-        InvalidInputError: As ``softstaking.job.run_files``, and for a scheduler that
-            cannot be reached.
+        InvalidInputError: As ``softstaking.job.run_files``; or, without ``client``,
+            if both or neither of ``workers`` and ``scheduler`` are given.
+        ConnectionError: If the scheduler cannot be reached; nothing is written.
     """
     _distributed()
+    if client is None:
+        _check_where(workers, scheduler)
 
     def days(*args: Any, **kwargs: Any) -> tuple[Any, State]:
         on = functools.partial(run_days, *args, partitions=partitions, display=display, **kwargs)
