@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +28,7 @@ from softstaking import (  # noqa: E402
     DailySnapshot,
     Dust,
     EarningStart,
+    InvalidInputError,
     NegativeBalanceError,
     Program,
     RewardCalculator,
@@ -52,16 +53,10 @@ PROGRAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    """A local cluster of two worker processes, one thread each, for this module."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
+@pytest.fixture
+def client(dask_client: Any) -> Any:
+    """The session's local cluster of two worker processes (tests/conftest.py)."""
+    return dask_client
 
 
 @st.composite
@@ -314,13 +309,14 @@ def test_write_parquet_leaves_nothing_on_error(client: Any, tmp_path: Path) -> N
     ledger, _ = _example_ledger()
     good = sd.rewards(_frame(ledger, 3, 0), PROGRAMS["engine"], D0, D0 + timedelta(days=1))
     target = tmp_path / "records"
-    sd.write_parquet(good, target)
+    with client.as_current():
+        sd.write_parquet(good, target)
     back = pd.read_parquet(target)
     assert len(back) == len(ledger.groupby(["account", "token"]))
     bad = ledger.copy()
     bad.loc[0, "token"] = "DOGE"
     records = sd.rewards(_frame(bad, 3, 0), PROGRAMS["engine"], D0, D0 + timedelta(days=1))
-    with pytest.raises(UnknownTokenError):
+    with pytest.raises(UnknownTokenError), client.as_current():
         sd.write_parquet(records, tmp_path / "bad")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]
 
@@ -417,7 +413,8 @@ def test_pool_shares_on_the_cluster(client: Any) -> None:
     held = {D0: {f"u{i:02d}": Decimal(1) for i in range(30)}}
     pools = {D0: Decimal("0.00000100")}
     expected = distribute_days(pools, held, token=BTC_TOKEN)[0].allocation.shares
-    totals, shares = sd.distribute_days(pools, _holdings_frame(held, 4, 3), token=BTC_TOKEN)
+    with client.as_current():
+        totals, shares = sd.distribute_days(pools, _holdings_frame(held, 4, 3), token=BTC_TOKEN)
     got = client.compute(shares, sync=True)
     assert dict(zip(got["account"], got["share"], strict=True)) == dict(expected)
     assert totals[0].shared == Decimal("0.00000100")
@@ -431,3 +428,99 @@ def test_importing_loads_no_dask() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+# A ledger claimed laid out by account, and pocket kinds in the closing state.
+
+
+def _pieces(data: pd.DataFrame, cuts: list[int]) -> dd.DataFrame:
+    bounds = [0, *cuts, len(data)]
+    return dd.concat(
+        [
+            dd.from_pandas(data.iloc[a:b], npartitions=1, sort=False)
+            for a, b in itertools.pairwise(bounds)
+        ]
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(opened=False), st.data())
+def test_a_split_account_claimed_partitioned_is_refused_naming_it(
+    data: tuple[pd.DataFrame, pd.DataFrame], draw: st.DataObject
+) -> None:
+    """partitioned=True over any cut of the rows: never wrong records.
+
+    Either the records of one machine, or an error naming the smallest split account.
+    """
+    ledger, _ = data
+    n = len(ledger)
+    cuts = (
+        sorted(set(draw.draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=3)))) if n > 1 else []
+    )
+    bounds = [0, *cuts, n]
+    where: dict[str, set[int]] = {}
+    for part, (a, b) in enumerate(itertools.pairwise(bounds)):
+        for account in ledger["account"].iloc[a:b]:
+            where.setdefault(str(account), set()).add(part)
+    split = sorted(a for a, parts in where.items() if len(parts) > 1)
+    program = PROGRAMS["engine"]
+    end = D0 + timedelta(days=3)
+    records = sd.rewards(_pieces(ledger, cuts), program, D0, end, partitioned=True)
+    with dask.config.set(scheduler="sync"):
+        if not split:
+            assert _rows(records.compute()) == _single(program, ledger, None, D0, end)
+            return
+        with pytest.raises(InvalidInputError) as raised:
+            records.compute()
+    first = sorted(where[split[0]])
+    assert str(raised.value).startswith(
+        f"partitioned=True, but account {split[0]!r} is in ledger partition {first[0]} "
+        f"and in ledger partition {first[1]}: "
+    )
+
+
+def test_openings_in_another_partition_are_refused_on_the_cluster(client: Any) -> None:
+    """An account's openings in partition 1 and its ledger rows in 0: refused, named."""
+    at = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    ledger = pd.DataFrame(
+        {"account": ["a", "b"], "token": ["USDT"] * 2, "at": [at] * 2, "delta": ["1", "2"]}
+    )
+    openings = pd.DataFrame(
+        {"account": ["b", "a"], "token": ["USDT"] * 2, "opening": ["5", "7"], "carry": ["0", "0"]}
+    )
+    run = sd.run(
+        _pieces(ledger, [1]), PROGRAMS["engine"], D0, D0 + timedelta(days=1),
+        openings=_pieces(openings, [1]), partitioned=True,
+    )  # fmt: skip
+    with pytest.raises(InvalidInputError, match=r"account 'a' is in ledger partition 0 and in "
+                       r"openings partition 1: "):  # fmt: skip
+        client.compute([run.records, run.closing], sync=True)
+    laid_out = sd.run(
+        _pieces(ledger, [1]), PROGRAMS["engine"], D0, D0 + timedelta(days=1),
+        openings=_pieces(openings.iloc[::-1], [1]), partitioned=True,
+    )  # fmt: skip
+    _, closing = client.compute([laid_out.records, laid_out.closing], sync=True)
+    opened = dict(zip(closing["account"], closing["opening"], strict=True))
+    assert opened == {"a": Decimal(7 + 1), "b": Decimal(5 + 2)}
+
+
+def test_the_closing_state_refuses_pocket_kinds_naming_the_holding() -> None:
+    """run()'s closing has no frozen or waiting column: a freeze is refused, the records kept."""
+    at = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    ledger = pd.DataFrame(
+        {
+            "account": ["alice", "bob", "bob"],
+            "token": ["USDT"] * 3,
+            "at": [at, at, at + timedelta(hours=1)],
+            "delta": ["100", "50", "-20"],
+            "kind": ["deposit", "deposit", "order_freeze"],
+        }
+    )
+    program = PROGRAMS["engine"]
+    end = D0 + timedelta(days=1)
+    run = sd.run(dd.from_pandas(ledger, npartitions=2), program, D0, end)
+    with dask.config.set(scheduler="sync"):
+        assert _rows(run.records.compute()) == _single(program, ledger, None, D0, end)
+        with pytest.raises(InvalidInputError, match=r"^account 'bob', token 'USDT': a "
+                           r"order_freeze event, .* use softstaking.dask.run_days"):  # fmt: skip
+            run.closing.compute()

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,13 @@ from typing import Any
 import attrs
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from softstaking import Program, WeeklyPayouts
+from softstaking import NegativeBalanceError, Program, WeeklyPayouts
 from softstaking.cli import main
 from softstaking.io import read_ledger, read_program
 from softstaking.job import (
@@ -39,6 +40,7 @@ from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import job_scenarios
 
 DAY1 = date(2019, 7, 15)
+UTC8_ZONE = timezone(timedelta(hours=8))
 UTC_US = pa.timestamp("us", tz="UTC")
 PROGRAM = str(kucoin_2019_path())
 
@@ -415,3 +417,93 @@ def test_closing_amounts_are_written_as_python_writes_them(
     values = np.array([v for v, _ in pairs], dtype=object)
     decimals = np.array([d for _, d in pairs], dtype="int64")
     assert _arrow_texts(values, decimals).to_pylist() == [_text(v, d) for v, d in pairs]
+
+
+class TestBatches:
+    def _overdraft(self) -> pa.Table:
+        at = datetime(2019, 7, 15, 10, tzinfo=UTC8_ZONE)
+        return _ledger(
+            [
+                ("alice", "IOTX", at, Decimal(5), "deposit"),
+                ("bob", "IOTX", at, Decimal(10), "deposit"),
+                ("carol", "IOTX", at, Decimal(7), "deposit"),
+                ("bob", "IOTX", at + timedelta(hours=1), Decimal(-20), "withdrawal"),
+            ]
+        )
+
+    @pytest.mark.parametrize("batch_accounts", [1, 2, 100])
+    def test_an_error_in_a_batch_names_the_row_of_the_whole_ledger(
+        self, batch_accounts: int
+    ) -> None:
+        """However the accounts are batched, the overdraft is row 3, the one the ledger has."""
+        program = read_program(PROGRAM)
+        with pytest.raises(NegativeBalanceError, match=r"^ledger row 3 \(withdrawal") as raised:
+            run_days(
+                program,
+                self._overdraft(),
+                State(),
+                DAY1,
+                DAY1 + timedelta(1),
+                batch_accounts=batch_accounts,
+            )
+        assert "account 'bob'" in "\n".join(raised.value.__notes__)
+
+    @pytest.mark.parametrize("batches", [1, 2, 3, 5])
+    def test_any_number_of_batches_gives_the_same_records_and_state(self, batches: int) -> None:
+        """Cutting the accounts into batches changes nothing in the records or the state."""
+        program = read_program(PROGRAM)
+        ledger = pa.concat_tables(read_ledger(sample_path("seed_ledger.csv"))).slice(0, 4)
+        whole = run_day(program, ledger, State(), DAY1)
+        seen: list[int] = []
+        cut = run_days(
+            program,
+            ledger,
+            State(),
+            DAY1,
+            DAY1 + timedelta(1),
+            batches=batches,
+            progress=seen.append,
+        )
+        assert cut[0].equals(whole[0])
+        assert cut[1].table.equals(whole[1].table)
+        accounts = len(set(ledger.column("account").to_pylist()))
+        assert sum(seen) == accounts
+        assert len(seen) == min(batches, accounts)
+
+    def test_run_files_names_the_file_the_row_and_the_holding_in_one_message(
+        self, tmp_path: Path
+    ) -> None:
+        """The error keeps its class; its one message holds the file, the row and the holding."""
+        path = tmp_path / "ledger.csv"
+        pa.csv.write_csv(self._overdraft(), path)
+        with pytest.raises(NegativeBalanceError) as raised:
+            run_files(
+                read_program(PROGRAM),
+                path,
+                tmp_path / "s.parquet",
+                tmp_path / "o.csv",
+                start=DAY1,
+                end=DAY1 + timedelta(1),
+            )
+        assert str(raised.value) == (
+            f"{path}: ledger row 3 (withdrawal of -20.00000000 at 2019-07-15T03:00:00+00:00) "
+            "would take the balance to -10.00000000; in the holding of 'IOTX' by account 'bob'"
+        )
+        assert not getattr(raised.value, "__notes__", [])
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+@given(job_scenarios(), st.integers(1, 3))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_batches_of_accounts_give_the_records_and_state_of_one(
+    scenario: tuple[Program, list[tuple[str, str, datetime, Decimal, str]], date, int],
+    batch_accounts: int,
+) -> None:
+    """Accounts computed a few at a time (tokens in different zones too): the same tables."""
+    program, rows, first, days = scenario
+    end = first + timedelta(days=days)
+    ledger = _ledger(rows)
+    whole, state = run_days(program, ledger, State(), first, end)
+    cut, cut_state = run_days(program, ledger, State(), first, end, batch_accounts=batch_accounts)
+    assert cut.equals(whole)
+    assert cut_state.table.equals(state.table)

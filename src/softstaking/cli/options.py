@@ -50,6 +50,7 @@ __all__ = [
     "parse_duration",
     "parse_label",
     "parse_output",
+    "parse_workers",
     "parse_zone",
     "progress",
     "read_timeline",
@@ -158,6 +159,14 @@ def parse_output(text: str) -> str:
         msg = f"{text!r} is not a file name: give a path, or - for stdout"
         raise argparse.ArgumentTypeError(msg)
     return text
+
+
+def parse_workers(text: str) -> int:
+    """A number of worker processes: a whole number of 1 or more."""
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
+        msg = f"the number of worker processes must be a whole number of 1 or more: got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def add_program(parser: argparse.ArgumentParser, *, ends: bool = True) -> None:

@@ -10,10 +10,18 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from softstaking.cli.options import EXIT_OK, add_subparser, parse_day, parse_output
+from softstaking.cli.options import (
+    EXIT_OK,
+    add_subparser,
+    parse_day,
+    parse_label,
+    parse_output,
+    parse_workers,
+)
 from softstaking.core.errors import InvalidInputError
 from softstaking.io import read_program
 from softstaking.job import Summary, run_files
+from softstaking.programs.program import Program
 
 __all__ = ["add_parser", "run"]
 
@@ -31,11 +39,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "kept as STATE.prev). A gap or a repeated day is refused; --rerun recomputes "
         "the last run from STATE.prev, to the same bytes. Both files are written "
         "atomically, the state last: a run stopped at any point leaves the previous "
-        "ones whole. A summary goes to stderr.",
+        "ones whole. A summary goes to stderr. With --workers or --scheduler, the "
+        "accounts are computed on a Dask cluster, to the same bytes.",
         examples="  softstaking run program.toml ledger-2019-07-15.csv --state state.parquet "
         "--day 2019-07-15 -o payouts-2019-07-15.parquet\n"
         "  softstaking run program.toml ledger.parquet --state state.parquet "
-        "--start 2019-07-15 --end 2019-07-18 -o payouts.csv\n",
+        "--start 2019-07-15 --end 2019-07-18 -o payouts.csv\n"
+        "  softstaking run program.toml ledger.parquet --state state.parquet "
+        "--day 2019-07-15 -o payouts.parquet --workers 8\n",
     )
     job.add_argument("program", help="the program file (TOML)")
     job.add_argument("ledger", help="the days' balance events: CSV, JSON Lines or Parquet")
@@ -49,6 +60,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     days.add_argument("--start", type=parse_day, help="the first day of a range")
     days.add_argument("--end", type=parse_day, help="the day after the last of a range")
     job.add_argument("--rerun", action="store_true", help="recompute the last run from STATE.prev")
+    dask = job.add_argument_group(
+        "on a Dask cluster, to the same results (one of them; needs softstaking[dask])"
+    ).add_mutually_exclusive_group()
+    dask.add_argument(
+        "--workers",
+        type=parse_workers,
+        metavar="N",
+        help="compute on a local cluster of N worker processes (one thread each), "
+        "started for the run and closed after it",
+    )
+    dask.add_argument(
+        "--scheduler",
+        type=parse_label,
+        metavar="ADDRESS",
+        help="compute on the running cluster whose scheduler is at ADDRESS, such as "
+        "tcp://10.0.0.1:8786",
+    )
     job.add_argument(
         "-o",
         "--output",
@@ -82,6 +110,34 @@ def _report(summary: Summary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _on_dask(
+    args: argparse.Namespace, program: Program, start: date, end: date, *, display: bool
+) -> Summary:
+    """The run on a Dask cluster: ``softstaking.dask.run_files``, Dask's progress bar."""
+    from softstaking.dask.job import EXTRA_MESSAGE  # noqa: PLC0415 (only when asked)
+    from softstaking.dask.job import run_files as run_on_dask  # noqa: PLC0415
+
+    option = "--workers" if args.workers is not None else "--scheduler"
+    try:
+        return run_on_dask(
+            program,
+            args.ledger,
+            args.state,
+            args.output,
+            start=start,
+            end=end,
+            rerun=args.rerun,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            display=display,
+        )
+    except ImportError as err:
+        if "softstaking[dask]" not in str(err):
+            raise
+        msg = f"{option} {EXTRA_MESSAGE}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the command; returns the exit code."""
     del out
@@ -92,24 +148,31 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     program = read_program(Path(args.program))
     from pyarrow import ArrowException  # noqa: PLC0415 (the arrow extra, when run)
 
-    quiet = not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-    with tqdm(
-        desc="accounts", unit=" accounts", file=sys.stderr, disable=quiet, leave=False
-    ) as bar:
-        try:
-            summary = run_files(
-                program,
-                args.ledger,
-                args.state,
-                args.output,
-                start=start,
-                end=end,
-                rerun=args.rerun,
-                progress=bar.update,
-            )
-        except ArrowException as err:  # a file pyarrow cannot read, named by it
-            msg = f"{args.ledger}: {err}"
-            raise InvalidInputError(msg) from None
+    terminal = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+    try:
+        if args.workers is not None or args.scheduler is not None:
+            summary = _on_dask(args, program, start, end, display=terminal)
+        else:
+            with tqdm(
+                desc="accounts",
+                unit=" accounts",
+                file=sys.stderr,
+                disable=not terminal,
+                leave=False,
+            ) as bar:
+                summary = run_files(
+                    program,
+                    args.ledger,
+                    args.state,
+                    args.output,
+                    start=start,
+                    end=end,
+                    rerun=args.rerun,
+                    progress=bar.update,
+                )
+    except ArrowException as err:  # a file pyarrow cannot read, named by it
+        msg = f"{args.ledger}: {err}"
+        raise InvalidInputError(msg) from None
     if sys.stderr is not None:
         sys.stderr.write(_report(summary))
     return EXIT_OK

@@ -17,7 +17,15 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     import pandas as pd
 
-__all__ = ["BUCKET", "ORDER", "as_given", "bucket_of", "by_account", "check_frame"]
+__all__ = [
+    "BUCKET",
+    "ORDER",
+    "as_given",
+    "bucket_of",
+    "by_account",
+    "check_frame",
+    "check_laid_out",
+]
 
 BUCKET = "_softstaking_bucket"
 """The helper column ``by_account`` adds: the account's bucket."""
@@ -95,3 +103,74 @@ def by_account(frame: dd.DataFrame, partitions: int) -> dd.DataFrame:
     meta = _with_bucket(frame._meta, partitions)
     with_bucket = frame.map_partitions(_with_bucket, partitions, meta=meta)
     return with_bucket.shuffle(on=BUCKET, npartitions=partitions)
+
+
+def _accounts(
+    frame: pd.DataFrame, name: str, partition_info: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """The accounts of one partition, each once, with its number and a name for it."""
+    import pandas as pd
+
+    number = int(partition_info["number"]) if partition_info else 0
+    accounts = pd.unique(frame["account"].astype(object).to_numpy())
+    return pd.DataFrame(
+        {
+            "account": pd.Series(accounts, dtype=object),
+            "part": pd.Series([number] * len(accounts), dtype="int64"),
+            "where": pd.Series([f"{name} partition {number}"] * len(accounts), dtype=object),
+        }
+    )
+
+
+def _split(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The accounts of ``pairs`` in more than one partition, each with two of its places."""
+    places = pairs.sort_values(["account", "part", "where"], kind="stable")
+    places = places.drop_duplicates(["account", "part"])
+    split = places[places.duplicated("account", keep=False)]
+    return split.groupby("account", sort=True).head(2)
+
+
+def _refuse(splits: list[pd.DataFrame]) -> bool:
+    """True when no account is split; else the error naming the first one (by id)."""
+    found: list[tuple[str, int, str]] = sorted(
+        (str(account), int(part), str(where))
+        for frame in splits
+        for account, part, where in zip(
+            frame["account"].tolist(), frame["part"].tolist(), frame["where"].tolist(), strict=True
+        )
+    )
+    if not found:
+        return True
+    account = found[0][0]
+    places = [where for a, _, where in found if a == account]
+    msg = (
+        f"partitioned=True, but account {account!r} is in {places[0]} and in {places[1]}: "
+        "an account's ledger rows and openings must all be in one partition, of the same "
+        "number in the ledger and the openings; lay them out by account, or leave "
+        "partitioned=False to have them shuffled"
+    )
+    raise InvalidInputError(msg)
+
+
+def check_laid_out(ledger: dd.DataFrame, openings: dd.DataFrame | None) -> Any:
+    """A lazy check that no account is split across the partitions of ``ledger``.
+
+    Nor between a partition of the ledger and another-numbered one of ``openings``.
+    Each partition's account ids (not its rows) are shuffled by account, so that each
+    account's partitions meet in one place: a shuffle as large as the accounts, not
+    the ledger.
+
+    Returns:
+        A ``dask.delayed`` value: True, or, when computed, ``InvalidInputError``
+        naming the first split account (by id) and two of its partitions.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    meta = _accounts(ledger._meta, "ledger")
+    pairs = ledger.map_partitions(_accounts, "ledger", meta=meta)
+    if openings is not None:
+        pairs = dd.concat([pairs, openings.map_partitions(_accounts, "openings", meta=meta)])
+    shuffled = pairs.shuffle(on="account", npartitions=ledger.npartitions)
+    splits = shuffled.map_partitions(_split, meta=meta)
+    return dask.delayed(_refuse)(splits.to_delayed())

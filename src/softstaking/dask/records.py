@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import attrs
 from softstaking.core.errors import InvalidInputError, InvalidTypeError, SoftStakingError
 from softstaking.core.instants import check_day, to_us
 from softstaking.core.tokens import GUARD_DIGITS
-from softstaking.dask.layout import as_given, by_account, check_frame
+from softstaking.dask.layout import as_given, by_account, check_frame, check_laid_out
 from softstaking.programs.eligibility import POCKET_KINDS
 from softstaking.programs.program import Program
 
@@ -150,16 +151,22 @@ def _locate(
     error.add_note(note)
 
 
-def _records_part(
+def _records_part(  # noqa: PLR0917 (map_partitions passes them by position)
     ledger: pd.DataFrame,
     openings: pd.DataFrame | None,
     program: Program,
     start: date,
     end: date,
+    checked: object = True,
     *,
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """One partition's records: ``Program.table`` over its rows, in the program's schema."""
+    """One partition's records: ``Program.table`` over its rows, in the program's schema.
+
+    ``checked`` is the result of ``check_laid_out`` (or True): taking it makes every
+    partition wait for the check, which raises if an account is split.
+    """
+    del checked
     schema = record_schema(program)
     if len(ledger) == 0 and (openings is None or len(openings) == 0):
         return _frame(schema.empty_table(), schema, "records")
@@ -202,17 +209,13 @@ def _closing_part(
         special_kinds=POCKET_KINDS | set(program.kind_roles),
         duplicate_error=InvalidInputError,
     )
+    bounds = read.bounds()
     if read.special:
-        msg = (
-            "the closing state of a ledger with pocket kinds (order_freeze and the others "
-            "of POCKET_KINDS, or a kind of kind_roles) is not computed yet; use the records"
-        )
-        raise InvalidInputError(msg)
+        _refuse_pockets(read, bounds, POCKET_KINDS | set(program.kind_roles))
     unit, fine = _scales(program)
     boundary = {
         t.symbol: to_us(program.calculators[t.symbol].calendar.start_of(end)) for t in read.tokens
     }
-    bounds = read.bounds()
     accounts, symbols = read.account.to_pylist(), read.token.to_pylist()
     final = end - timedelta(days=1)
     wide = decimal.Context(prec=80)
@@ -252,6 +255,22 @@ def _closing_part(
     return _frame(table, schema, "closing state")
 
 
+def _refuse_pockets(read: Any, bounds: list[int], kinds: Collection[str]) -> None:
+    """Refuse a closing state that would lose what is frozen or waiting, naming the holding."""
+    import bisect
+
+    row = next(i for i, kind in enumerate(read.kind) if kind in kinds)
+    holding = bisect.bisect_right(bounds, row) - 1
+    msg = (
+        f"account {read.account[holding].as_py()!r}, token {read.token[holding].as_py()!r}: "
+        f"a {read.kind[row]} event, and the closing state of run() has no frozen or "
+        "waiting amounts to carry it into the next run; its records are right, but for "
+        "chained runs of a ledger with pocket kinds use softstaking.dask.run_days (or "
+        "softstaking run --workers), whose state holds them"
+    )
+    raise InvalidInputError(msg)
+
+
 def _units_array(units: list[int], kind: pa.DataType) -> pa.Array:
     """Ints counted in ``10**-kind.scale`` as a decimal array of ``kind``, exactly."""
     import pyarrow as pa
@@ -275,7 +294,10 @@ class DaskRun:
             ``Program.table`` (``record_meta``).
         closing: One row per account and token: ``opening``, the balance at the end
             of the run (the next run's opening), and ``carry``, the last record's carry
-            (``closing_meta``). It is what the next run takes as ``openings``.
+            (``closing_meta``). It is what the next run takes as ``openings``. A ledger
+            with pocket kinds (``order_freeze`` and the others) has no closing state
+            here: computing it raises ``InvalidInputError`` naming the holding (use
+            ``softstaking.dask.run_days``, whose state holds frozen and waiting amounts).
     """
 
     records: dd.DataFrame
@@ -311,7 +333,9 @@ def run(
             account: every account's rows in one partition, and, with openings, an
             account's openings in the partition of the same number as its ledger rows.
             Otherwise both are shuffled by a hash of the account (the ledger keeps its
-            number of partitions). A wrong ``True`` gives wrong records, unchecked.
+            number of partitions). A wrong ``True`` is refused when the records are
+            computed: the account ids of each partition (not its rows) are shuffled
+            to find an account in two partitions.
 
     Returns:
         The lazy records and closing state.
@@ -319,7 +343,8 @@ def run(
     Raises:
         InvalidTypeError: If the ledger or openings is not a Dask DataFrame, or
             ``program`` not a ``Program``.
-        InvalidInputError: If a column is missing. Errors of the rows themselves
+        InvalidInputError: If a column is missing; when computed, if ``partitioned``
+            but an account is split, naming it. Errors of the rows themselves
             (``UnknownTokenError``, ``NegativeBalanceError``, ...) are those of
             ``Program.table``, raised when the result is computed, with a note naming
             the partition.
@@ -335,6 +360,7 @@ def run(
         else None
     )
     parts = led.npartitions
+    checked: Any = True
     if not partitioned:
         led = by_account(led, parts)
         opn = by_account(opn, parts) if opn is not None else None
@@ -344,9 +370,11 @@ def run(
             f"{parts}; they must match, account by account"
         )
         raise InvalidInputError(msg)
+    else:  # a promise, checked before any partition is computed
+        checked = check_laid_out(led, opn)
     args = (led,) if opn is None else (led, opn)
     records = _map(
-        _records_part, args, opn is None, program, first, last, meta=record_meta(program)
+        _records_part, args, opn is None, program, first, last, checked, meta=record_meta(program)
     )
     closing = _map(
         _closing_part, (*args, records), opn is None, program, last, meta=closing_meta(program)

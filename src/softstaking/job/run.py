@@ -21,7 +21,10 @@ carry does not hold). A ``payout_delay`` is fine.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -33,8 +36,8 @@ import attrs
 
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.ledger import read_ledger as read_columns
-from softstaking.columns.output import build_table, records_of
-from softstaking.core.errors import InvalidInputError
+from softstaking.columns.output import build_table, records_of, zone_name
+from softstaking.core.errors import InvalidInputError, SoftStakingError
 from softstaking.core.instants import check_day, from_us, to_us
 from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.io.atomic import atomic_bytes, atomic_text
@@ -57,12 +60,15 @@ from softstaking.programs.program import (
 
 __all__ = [
     "BATCH_ACCOUNTS",
+    "BatchMap",
+    "DaysRunner",
     "JobError",
     "Summary",
     "TokenTotals",
     "UnchainableProgramError",
     "output_format",
     "prev_path",
+    "run_batch",
     "run_day",
     "run_days",
     "run_files",
@@ -73,6 +79,13 @@ BATCH_ACCOUNTS: Final = 100_000
 """How many accounts ``run_days`` computes at a time (the progress bar's step)."""
 
 _AMOUNT_COLUMNS: Final = ("balance", "eligible", "gross", "carry", "forfeited")
+
+BatchMap = Callable[[Callable[..., Any], Iterable[tuple[Any, ...]]], Iterable[Any]]
+"""How ``run_days`` computes its batches: like ``itertools.starmap``, the results in order.
+
+The default computes them one after the other in this process; ``softstaking.dask``
+computes them on the workers of a cluster.
+"""
 
 
 class UnchainableProgramError(InvalidInputError):
@@ -175,7 +188,12 @@ def _check_days(program: Program, events: Any, start: date, end: date) -> None:
 
 
 def _program_types(program: Program) -> dict[str, Any]:
-    """Each amount column's type for every token of the program, so days share a schema."""
+    """Each amount column's type for every token of the program, so days share a schema.
+
+    So does ``payout_at``: in the zone of every token of the program when they share
+    one, else in UTC (as ``Program.table`` writes it for a ledger of every token), so
+    that days and batches holding some of the tokens have the same type.
+    """
     import pyarrow as pa
 
     top = max(calc.token.decimals for calc in program.calculators.values())
@@ -185,11 +203,17 @@ def _program_types(program: Program) -> dict[str, Any]:
 
     types = {name: kind(top + GUARD_DIGITS) for name in _AMOUNT_COLUMNS}
     types["paid"] = kind(top)
+    names = sorted({zone_name(c.tz) or "" for c in program.calculators.values()})
+    zone = names[0] if len(names) == 1 and names[0] else "UTC"
+    types["payout_at"] = pa.timestamp("us", tz=zone)
     return types
 
 
 def _normalized(table: Any, types: dict[str, Any]) -> Any:
-    """The table with its amount columns at the program's scales (exact casts)."""
+    """The table at the program's types: amounts at its scales, ``payout_at`` in its zone.
+
+    Both casts are exact: the same amounts, the same instants.
+    """
     import pyarrow as pa
 
     for name, kind in types.items():
@@ -370,6 +394,8 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
         table = _pocket_table(program, read, frozen, waiting, start=start, end=end)
     else:
         table = table_of_read(program, read, start, end)  # the ledger is read once
+    # At the program's types, whatever tokens the batch holds: the carry's text below too.
+    table = _normalized(table, _program_types(program))
 
     # The closing amounts: available, frozen and waiting after the day's events.
     delta = read.delta
@@ -447,6 +473,8 @@ def run_days(
     *,
     progress: Callable[[int], object] | None = None,
     batch_accounts: int = BATCH_ACCOUNTS,
+    batches: int = 1,
+    map_batches: BatchMap | None = None,
 ) -> tuple[Any, State]:
     """The records of the days in ``[start, end)`` and the state after them.
 
@@ -459,7 +487,12 @@ def run_days(
         start: The first day.
         end: The day after the last.
         progress: Called with the number of accounts done after each batch.
-        batch_accounts: How many accounts to compute at a time.
+        batch_accounts: How many accounts to compute at a time, at most.
+        batches: How many batches to cut the accounts into, at least (fewer when
+            there are fewer accounts): the pieces of work of a cluster.
+        map_batches: Computes the batches (``run_batch`` over each batch's
+            arguments), such as ``softstaking.dask`` on a cluster's workers; by
+            default one after the other here. The result does not depend on it.
 
     Returns:
         The records (as ``Program.table``, the amount columns at the scales of the
@@ -482,7 +515,6 @@ def run_days(
         raise JobError(_chain_message(state.day, first))
     events = _events(ledger)
     _check_days(program, events, first, last)
-    types = _program_types(program)
     accounts = pc.unique(
         pa.chunked_array(
             events.column("account").cast(pa.string()).chunks
@@ -491,33 +523,73 @@ def run_days(
         )
     )
     accounts = accounts.take(pc.sort_indices(accounts))
+    size = max(1, min(batch_accounts, -(-len(accounts) // max(batches, 1))))
+    lows = range(0, max(len(accounts), 1), size)
+
+    def parts() -> Iterable[tuple[Any, ...]]:
+        for low in lows:
+            if len(accounts) <= size:
+                yield program, events, state.table, first, last, None
+            else:
+                part_events, rows = _between(events, accounts, low, low + size)
+                part_state, _ = _between(state.table, accounts, low, low + size)
+                yield program, part_events, part_state, first, last, rows
+
     tables, states = [], []
-    for low in range(0, max(len(accounts), 1), batch_accounts):
-        high = low + batch_accounts
-        if len(accounts) <= batch_accounts:
-            part_events, part_state = events, state.table
-        else:
-            part_events = _between(events, accounts, low, high)
-            part_state = _between(state.table, accounts, low, high)
-        table, closed = _batch(program, part_events, part_state, start=first, end=last)
-        tables.append(_normalized(table, types))
+    results = (map_batches or itertools.starmap)(run_batch, parts())
+    for low, (table, closed) in zip(lows, results, strict=True):
+        tables.append(table)
         states.append(closed)
         if progress is not None:
-            progress(min(high, len(accounts)) - low)
+            progress(min(low + size, len(accounts)) - low)
     table = pa.concat_tables(tables, promote_options="permissive")
     closed = pa.concat_tables(states)
     return table, State(last - timedelta(days=1), closed)
 
 
-def _between(table: Any, accounts: Any, low: int, high: int) -> Any:
-    """The rows of ``table`` whose account is in ``accounts[low:high]`` (sorted)."""
+def _between(table: Any, accounts: Any, low: int, high: int) -> tuple[Any, Any]:
+    """The rows of ``table`` whose account is in ``accounts[low:high]`` (sorted), and where."""
     import pyarrow.compute as pc
 
     account = table.column("account").cast("string")
     mask = pc.greater_equal(account, accounts[low])
     if high < len(accounts):
         mask = pc.and_(mask, pc.less(account, accounts[high]))
-    return table.filter(mask)
+    return table.filter(mask), pc.indices_nonzero(mask)
+
+
+_LEDGER_ROW: Final = re.compile(r"\bledger row (\d+)")
+
+
+def run_batch(  # noqa: PLR0917 (called positionally, as starmap calls it)
+    program: Program, events: Any, state: Any, start: date, end: date, rows: Any = None
+) -> tuple[Any, Any]:
+    """One batch of ``run_days``: the records and closing state of some accounts' holdings.
+
+    Args:
+        program: The program.
+        events: The events of the batch's accounts (checked by ``run_days``).
+        state: The rows of the state of the batch's accounts (a ``pyarrow.Table``).
+        start: The first day.
+        end: The day after the last.
+        rows: Each event's row in the whole ledger (an Arrow array), or None when
+            ``events`` is the whole ledger: a ledger row an error names is renumbered
+            so, as the whole ledger would have named it.
+
+    Returns:
+        The records at the program's types (``_program_types``), and the state table
+        of the holdings, its carries written at the program's finest scale.
+    """
+    try:
+        table, closed = _batch(program, events, state, start=start, end=end)
+    except SoftStakingError as error:
+        text = str(error)
+        if rows is not None and len(error.args) == 1 and text == error.args[0]:
+            error.args = (
+                _LEDGER_ROW.sub(lambda m: f"ledger row {rows[int(m.group(1))].as_py()}", text),
+            )
+        raise
+    return table, closed
 
 
 def run_day(program: Program, ledger: object, state: State, day: date) -> tuple[Any, State]:
@@ -730,6 +802,20 @@ def _base_state(current: State, state_path: Path, start: date, end: date, *, rer
     return base
 
 
+DaysRunner = Callable[..., tuple[Any, State]]
+"""What computes the days for ``run_files``: ``run_days``, or one with its signature."""
+
+
+def _located(error: InvalidInputError, ledger: Path) -> InvalidInputError:
+    """``error`` in one message: the ledger file first, its notes (the holding) after."""
+    notes = getattr(error, "__notes__", [])
+    located = copy.copy(error)  # the same class, through SoftStakingError.__reduce__
+    located.args = ("; ".join([f"{ledger}: {error}", *notes]),)
+    if notes:
+        del located.__notes__
+    return located
+
+
 def run_files(
     program: Program,
     ledger: str | os.PathLike[str],
@@ -740,6 +826,7 @@ def run_files(
     end: date,
     rerun: bool = False,
     progress: Callable[[int], object] | None = None,
+    days: DaysRunner | None = None,
 ) -> Summary:
     """Run the days ``[start, end)`` from files: the job of ``softstaking run``.
 
@@ -752,9 +839,15 @@ def run_files(
     at ``end - 1`` and ``STATE.prev`` at ``start - 1`` (or empty, for the first run).
     Given the same ledger, the output is the same bytes as the first time.
 
+    ``days`` computes the days in place of ``run_days`` (called as it is, with the
+    ledger's chunks): ``softstaking.dask.run_files`` passes one that computes them on
+    a cluster, with the same checks and files around it.
+
     Raises:
         JobError: A gap, a repeat, a re-run that is not of the last run, or an output
             that is one of the inputs.
+        InvalidInputError: Bad input, the message naming the ledger file and, where
+            there is one, the row and the holding (the error's class is kept).
     """
     ledger_path, state_path, out_path = Path(ledger), Path(state), Path(output)
     prev = prev_path(state_path)
@@ -771,10 +864,9 @@ def run_files(
     base = _base_state(current, state_path, start, end, rerun=rerun)
     chunks = list(read_ledger(ledger_path))
     try:
-        table, new = run_days(program, chunks, base, start, end, progress=progress)
-    except InvalidInputError as err:  # "ledger row N": name the file too
-        located = InvalidInputError(f"{ledger_path}: {err}")
-        raise located from err
+        table, new = (days or run_days)(program, chunks, base, start, end, progress=progress)
+    except InvalidInputError as err:  # "ledger row N": name the file and the holding too
+        raise _located(err, ledger_path) from err
     write_output(table, out_path)
     if not rerun:
         if state_path.exists():
