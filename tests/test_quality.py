@@ -75,3 +75,31 @@ class TestLayers:
         )
         assert done.returncode != 0
         assert f"softstaking.core.tokens -> softstaking.{higher}" in done.stdout
+
+
+def test_import_softstaking_defers_what_a_run_may_not_need() -> None:
+    """``import softstaking`` defers the modules a run may not need, and loses no name.
+
+    Reconcile, distribution, apy, explain and the engine load on first use; every
+    public name still resolves, and ``dir`` lists it.
+    """
+    code = (
+        "import sys, softstaking\n"
+        "deferred = ['softstaking.apy', 'softstaking.programs.reconcile',\n"
+        "            'softstaking.programs.distribution', 'softstaking.core.explain',\n"
+        "            'softstaking.columns.engine', 'pyarrow', 'numpy', 'pandas']\n"
+        "loaded = [m for m in deferred if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "missing = [n for n in softstaking.__all__ if not hasattr(softstaking, n)]\n"
+        "assert not missing, missing\n"
+        "assert set(softstaking.__all__) <= set(dir(softstaking))\n"
+        "assert softstaking.reconcile.__module__ == 'softstaking.programs.reconcile'\n"
+        "try:\n"
+        "    softstaking.no_such_name\n"
+        "except AttributeError as error:\n"
+        "    assert 'no_such_name' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -4,16 +4,9 @@ Examples:
     >>> from softstaking import RewardCalculator, Token, AprSchedule, TimeWeighted
 """
 
-from softstaking.apy import (
-    apr_from_apy,
-    apr_from_daily_rates,
-    apr_from_daily_reward,
-    apy_from_apr,
-    as_percent,
-    reg_dd_apy_earned_percent,
-    reg_dd_apy_percent,
-    round_percent,
-)
+import importlib
+from typing import TYPE_CHECKING
+
 from softstaking.core.amounts import PUBLIC_CONTEXT as CONTEXT
 from softstaking.core.amounts import AmountLike
 from softstaking.core.calculator import RewardCalculator
@@ -28,7 +21,6 @@ from softstaking.core.errors import (
     NegativeBalanceError,
     SoftStakingError,
 )
-from softstaking.core.explain import explain_day
 from softstaking.core.intraday import IntradayAprSchedule, LayeredSchedule, Schedule
 from softstaking.core.payouts import (
     DailyPayouts,
@@ -63,13 +55,6 @@ from softstaking.core.schedules import AprSchedule
 from softstaking.core.sweep import BalanceView
 from softstaking.core.timeline import BalanceEvent, BalanceTimeline
 from softstaking.core.tokens import Token
-from softstaking.programs.distribution import (
-    Allocation,
-    PoolDay,
-    distribute,
-    distribute_days,
-    measure_holdings,
-)
 from softstaking.programs.eligibility import EarningStart
 from softstaking.programs.holdings import Holding, SubAccount
 from softstaking.programs.program import (
@@ -78,13 +63,75 @@ from softstaking.programs.program import (
     Program,
     UnknownTokenError,
 )
-from softstaking.programs.reconcile import (
-    DayCheck,
-    DayStatus,
-    Reconciliation,
-    ReportedPayout,
-    reconcile,
-)
+
+if TYPE_CHECKING:  # imported on first use (``__getattr__``): a faster ``import softstaking``
+    from softstaking.apy import (
+        apr_from_apy,
+        apr_from_daily_rates,
+        apr_from_daily_reward,
+        apy_from_apr,
+        as_percent,
+        reg_dd_apy_earned_percent,
+        reg_dd_apy_percent,
+        round_percent,
+    )
+    from softstaking.core.explain import explain_day
+    from softstaking.programs.distribution import (
+        Allocation,
+        PoolDay,
+        distribute,
+        distribute_days,
+        measure_holdings,
+    )
+    from softstaking.programs.reconcile import (
+        DayCheck,
+        DayStatus,
+        Reconciliation,
+        ReportedPayout,
+        reconcile,
+    )
+
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "apr_from_apy",
+            "apr_from_daily_rates",
+            "apr_from_daily_reward",
+            "apy_from_apr",
+            "as_percent",
+            "reg_dd_apy_earned_percent",
+            "reg_dd_apy_percent",
+            "round_percent",
+        ),
+        "softstaking.apy",
+    ),
+    "explain_day": "softstaking.core.explain",
+    **dict.fromkeys(
+        ("Allocation", "PoolDay", "distribute", "distribute_days", "measure_holdings"),
+        "softstaking.programs.distribution",
+    ),
+    **dict.fromkeys(
+        ("DayCheck", "DayStatus", "Reconciliation", "ReportedPayout", "reconcile"),
+        "softstaking.programs.reconcile",
+    ),
+}
+"""Public names whose modules load on first use, by module."""
+
+
+def __getattr__(name: str) -> object:
+    """Load a public name of ``_LAZY`` from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'softstaking' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CONTEXT",

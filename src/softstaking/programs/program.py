@@ -16,9 +16,6 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from softstaking.columns.engine import check_balances, compute, unsupported
-from softstaking.columns.ledger import Ledger, read_ledger, to_arrow
-from softstaking.columns.output import build_table, records_of
 from softstaking.core.amounts import ZERO
 from softstaking.core.calculator import RewardCalculator, _instance_of
 from softstaking.core.errors import InvalidInputError, InvalidTypeError, SoftStakingError
@@ -39,6 +36,8 @@ from softstaking.programs.holdings import Holding, merge_subaccounts
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from softstaking.columns.ledger import Ledger
 
 __all__ = [
     "AccountReward",
@@ -405,6 +404,8 @@ class Program:
             [Decimal('0.000000'), Decimal('0.100000')]
         """
         first, last = check_day(start, name="start"), check_day(end, name="end")
+        from softstaking.columns.ledger import read_ledger, to_arrow  # noqa: PLC0415 (lazy)
+
         events = to_arrow(ledger, name="ledger")
         opened = to_arrow(openings, name="openings") if openings is not None else None
         read = read_ledger(
@@ -420,6 +421,8 @@ class Program:
         """Whether the integer engine computes a table (see ``table``)."""
         if self.deposits is not EarningStart.ON_ARRIVAL:
             return False
+        from softstaking.columns.engine import unsupported  # noqa: PLC0415 (lazy)
+
         return all(unsupported(calc) is None for calc in calculators)
 
 
@@ -430,6 +433,9 @@ def table_of_read(program: Program, read: Ledger, start: date, end: date) -> pa.
     it is then read once. ``read`` must have been read with the program's tokens, its
     ``POCKET_KINDS`` and kinds of ``kind_roles`` as special kinds, as ``table`` does.
     """
+    from softstaking.columns.engine import check_balances, compute  # noqa: PLC0415 (lazy)
+    from softstaking.columns.output import build_table, records_of  # noqa: PLC0415 (lazy)
+
     calculators = [program.calculators[token.symbol] for token in read.tokens]
     for calc in calculators:
         try:  # a bad range or a missing rate is the token's, not an account's
