@@ -20,7 +20,7 @@ integer words into Arrow's memory (``output.DecimalColumn``). Everything is exac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     Objects = npt.NDArray[np.object_]
     Amounts = npt.NDArray[Any]  # int64, or object (Python ints)
 
-__all__ = ["check_balances", "compute", "unsupported"]
+__all__ = ["batches", "check_balances", "compute", "unsupported"]
 
 _EPOCH = date(1970, 1, 1)
 
@@ -131,19 +131,25 @@ _VECTOR = True
 Tests turn it off to hold the general path, in Python ints, to the same results."""
 
 
-def compute(
+def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
     end: date,
     after: Amounts,
-) -> Any:
-    """Every series' records for the days in ``[start, end)``, as a ``pyarrow.Table``.
+    *,
+    widen: bool = False,
+) -> tuple[Any, Iterator[Any]]:
+    """Every series' records for the days in ``[start, end)``: a schema and its batches.
 
     ``calculators[i]`` holds the rules of ``ledger.tokens[i]``, each one the engine runs
     (``unsupported`` is None); ``after`` is ``check_balances(ledger)``. The series are
-    worked on a chunk at a time, each token's part of a chunk a run of days at a time,
-    and every decimal column is written from integers into Arrow's memory.
+    worked on a chunk at a time (about ``_CHUNK_CELLS`` rows), each token's part of a
+    chunk a run of days at a time, and each chunk is a ``pyarrow.RecordBatch`` whose
+    decimal columns are written from integers. The schema's decimal types follow the
+    scales (``output``); a value too wide for its column's ``decimal128`` raises
+    ``InvalidInputError``, unless ``widen``: that batch's column is then a
+    ``decimal256`` (``compute`` makes the whole column so).
     """
     import numpy as np
     import pyarrow as pa
@@ -153,23 +159,45 @@ def compute(
     widest = max([t.decimals for t in ledger.tokens] or [0])
     fine = widest + GUARD_DIGITS
     plans = [plan_of(c, start, end, widest) for c in calculators]
-    columns = {
-        "balance": DecimalColumn("balance", fine),
-        "eligible": DecimalColumn("eligible", fine),
-        "apr": DecimalColumn("apr", APR_SCALE, integer_digits=10),
-        "gross": DecimalColumn("gross", fine),
-        "paid": DecimalColumn("paid", widest),
-        "carry": DecimalColumn("carry", fine),
-        "forfeited": DecimalColumn("forfeited", fine),
+    scales = {
+        "balance": fine,
+        "eligible": fine,
+        "apr": APR_SCALE,
+        "gross": fine,
+        "paid": widest,
+        "carry": fine,
+        "forfeited": fine,
     }
+    payouts = np.zeros((len(plans), days), dtype="int64")
+    for t, token_plan in enumerate(plans):
+        delay = token_plan.calculator.payout_delay // timedelta(microseconds=1)
+        payouts[t] = token_plan.ends + delay
+    names = sorted({zone_name(c.tz) or "" for c in calculators})
+    instant = pa.timestamp("us", tz=names[0] if len(names) == 1 and names[0] else "UTC")
+
+    def columns() -> dict[str, DecimalColumn]:
+        return {
+            name: DecimalColumn(name, scale, integer_digits=10 if name == "apr" else 12)
+            for name, scale in scales.items()
+        }
+
+    schema = pa.schema(
+        [
+            ("account", pa.string()),
+            ("token", pa.string()),
+            ("day", pa.date32()),
+            *((name, column.arrow_type()) for name, column in columns().items()),
+            ("payout_at", instant),
+        ]
+    )
     bounds = np.asarray(ledger.bounds(), dtype="int64")
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
-    zeros: dict[int, Any] = {}
-    for a in range(0, n_series if days else 0, per_chunk):
-        z = min(a + per_chunk, n_series)
+    base = (start - _EPOCH).days
+
+    def chunk(a: int, z: int) -> Any:
         cells = (z - a) * days
-        digits = dict.fromkeys(columns, 1)
+        digits = dict.fromkeys(scales, 1)
         codes = ledger.code[a:z]
         present = np.unique(codes).tolist()
         parts: list[tuple[Ints | None, dict[str, Any]]] = []
@@ -182,34 +210,62 @@ def compute(
             parts.append((None if rows is None else rows.ravel(), part))
             for name, d in part_digits.items():
                 digits[name] = max(digits[name], d)
+        decimals = columns()
+        for column in decimals.values():
+            column.fixed = not widen
         same = all(part["eligible"] is part["balance"] for _, part in parts)
-        for name, column in columns.items():
+        for name, column in decimals.items():
             if name == "eligible" and same:
-                column.add_same(columns["balance"])
+                column.add_same(decimals["balance"])
             elif all(part[name] is None for _, part in parts):
-                column.add_zeros(cells, zeros)
+                column.add_zeros(cells, {})
             else:
                 column.add_parts(cells, [(rows, part[name]) for rows, part in parts], digits[name])
         del parts
-    base = (start - _EPOCH).days
-    which = np.repeat(np.arange(n_series), days)
-    code = np.repeat(ledger.code, days)
-    payouts = np.zeros((len(plans), days), dtype="int64")
-    for t, token_plan in enumerate(plans):
-        delay = token_plan.calculator.payout_delay // timedelta(microseconds=1)
-        payouts[t] = token_plan.ends + delay
-    day_index = np.tile(np.arange(days), n_series)
-    names = sorted({zone_name(c.tz) or "" for c in calculators})
-    tz = names[0] if len(names) == 1 and names[0] else "UTC"
-    once = days == 1  # a row per series: no need to repeat the keys
-    table = {
-        "account": ledger.account if once else ledger.account.take(which),
-        "token": ledger.token if once else ledger.token.take(which),
-        "day": pa.array((day_index + base).astype("int32"), pa.int32()).cast(pa.date32()),
-        **{name: column.finish() for name, column in columns.items()},
-        "payout_at": pa.array(payouts[code, day_index], pa.int64()).cast(pa.timestamp("us", tz=tz)),
-    }
-    return pa.table(table)
+        day_index = np.tile(np.arange(days), z - a)
+        if days == 1:  # a row per series: the keys as they are
+            account, token = ledger.account.slice(a, z - a), ledger.token.slice(a, z - a)
+        else:
+            which = pa.array(np.repeat(np.arange(a, z), days))
+            account, token = ledger.account.take(which), ledger.token.take(which)
+        payout_us = payouts[np.repeat(codes, days), day_index]
+        arrays = {
+            "account": account,
+            "token": token,
+            "day": pa.array((day_index + base).astype("int32"), pa.int32()).cast(pa.date32()),
+            **{name: column.finish().chunk(0) for name, column in decimals.items()},
+            "payout_at": pa.array(payout_us, pa.int64()).cast(instant),
+        }
+        return pa.RecordBatch.from_pydict(arrays)
+
+    def chunks() -> Iterator[Any]:
+        for a in range(0, n_series if days else 0, per_chunk):
+            yield chunk(a, min(a + per_chunk, n_series))
+
+    return schema, chunks()
+
+
+def compute(
+    ledger: Ledger,
+    calculators: Sequence[RewardCalculator],
+    start: date,
+    end: date,
+    after: Amounts,
+) -> Any:
+    """Every series' records for the days in ``[start, end)``, as a ``pyarrow.Table``.
+
+    The batches of ``batches``, widened where a value needs it: a decimal column that
+    needs a ``decimal256`` in one batch is one in every batch (an exact cast).
+    """
+    import pyarrow as pa
+
+    schema, chunks = batches(ledger, calculators, start, end, after, widen=True)
+    parts = list(chunks)
+    for batch in parts:
+        for i, field in enumerate(batch.schema):
+            if field.type != schema.field(i).type:  # widened
+                schema = schema.set(i, field)
+    return pa.Table.from_batches([b.cast(schema) for b in parts], schema=schema)
 
 
 def _grid(plan: Plan, m: int, loc: Ints, at: Ints, days: int) -> Ints:

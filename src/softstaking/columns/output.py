@@ -408,7 +408,12 @@ class DecimalColumn:
     def __init__(self, name: str, scale: int, integer_digits: int = INTEGER_DIGITS) -> None:
         self.name, self.scale = name, scale
         self.wide = scale + integer_digits > 38
+        self.fixed = False  # True: a decimal128 column refuses to widen
         self.chunks: list[Any] = []
+
+    def arrow_type(self) -> Any:
+        """The column's Arrow type so far."""
+        return self._type()
 
     def add(self, words: Any, digits: int) -> None:
         """Append rows given as ``(n, 4)`` words, whose values have at most ``digits``."""
@@ -446,6 +451,13 @@ class DecimalColumn:
             )
             raise InvalidInputError(msg)
         if digits > 38 and not self.wide:
+            if self.fixed:
+                msg = (
+                    f"column {self.name!r} needs {digits} digits, more than its "
+                    f"decimal128(38, {self.scale}) holds: the batches of a stream keep one "
+                    "schema; Program.table widens such a column to decimal256"
+                )
+                raise InvalidInputError(msg)
             self.wide = True
             self.chunks = [c.cast(self._type()) for c in self.chunks]
 
