@@ -8,9 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from tqdm import tqdm
-
-from softstaking.cli.options import EXIT_OK, add_subparser, parse_day, parse_output
+from softstaking.cli.options import EXIT_OK, add_subparser, parse_day, parse_output, progress_bar
 from softstaking.core.errors import InvalidInputError
 from softstaking.io import read_program
 from softstaking.job import Summary, run_files
@@ -92,10 +90,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     program = read_program(Path(args.program))
     from pyarrow import ArrowException  # noqa: PLC0415 (the arrow extra, when run)
 
-    quiet = not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-    with tqdm(
-        desc="accounts", unit=" accounts", file=sys.stderr, disable=quiet, leave=False
-    ) as bar:
+    with progress_bar("accounts", " accounts") as bar:
         try:
             summary = run_files(
                 program,
