@@ -4,8 +4,8 @@
 from the amounts ``state`` closed the day before with, and returns the records (the
 table of ``Program.table``) and the state at the end of the day. ``run_days`` does the
 same for a range of days. Chained runs give exactly the records of one long run: the
-state carries each holding's balance, its carry, and what is frozen in orders and
-waiting for redemption.
+state carries each holding's balance, its carry, what is frozen in orders and waiting
+for redemption, and with compounding what has been credited and the payouts pending.
 
 ``run_files`` is the job as the ``softstaking run`` command runs it, on files: it
 refuses a gap or a repeat, keeps the state before the run as ``STATE.prev`` (so that
