@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from softstaking import InvalidInputError, Program
+from softstaking import AprSchedule, InvalidInputError, Program, RewardCalculator, Token
 from softstaking.cli import main
 from softstaking.io import read_ledger, read_program
 from softstaking.job import (
@@ -40,7 +40,7 @@ from softstaking.job import (
 )
 from softstaking.job.run import _arrow_texts, _text
 from softstaking.samples import kucoin_2019_path, sample_path
-from tests.strategies import chained_job_scenarios
+from tests.strategies import WIDE, chained_job_scenarios
 
 DAY1 = date(2019, 7, 15)
 UTC_US = pa.timestamp("us", tz="UTC")
@@ -123,11 +123,12 @@ def _assert_payments_split_at_the_end(
             for (account, token, _), r in records.items()
             if (account, token) == (row["account"], row["token"]) and r["paid"]
         ]
-        credited = sum((amount for at, amount in paid if at <= closing), Decimal(0))
-        later: dict[datetime, Decimal] = {}
-        for at, amount in paid:
-            if at > closing:
-                later[at] = later.get(at, Decimal(0)) + amount
+        credited, later = Decimal(0), dict[datetime, Decimal]()
+        for at, amount in paid:  # in WIDE: a sum of 30 digits is exact
+            if at <= closing:
+                credited = WIDE.add(credited, amount)
+            else:
+                later[at] = WIDE.add(later.get(at, Decimal(0)), amount)
         assert Decimal(row["credited"]) == credited, row
         assert [(at.astimezone(UTC), a) for at, a in read_pending(row["pending"])] == sorted(
             later.items()
@@ -341,6 +342,36 @@ class TestChainable:
         state = read_state(tmp_path / "state.jsonl")
         assert state.table.equals(read_state(tmp_path / "range.jsonl").table)
         _assert_payments_split_at_the_end(read_program(program), records, state, date(2019, 7, 18))
+
+
+class TestLargeAmounts:
+    def test_amounts_of_more_digits_than_a_decimal_context_chain_exactly(self) -> None:
+        """Frozen, credited and pending amounts of 30+ digits go through the state exactly."""
+        big = RewardCalculator(
+            Token("BIG", 18),
+            AprSchedule.constant("0.05"),
+            compound=True,
+            payout_delay=timedelta(hours=36),
+        )
+        program = Program([big])
+        noon = datetime(2024, 1, 1, 12, tzinfo=UTC)
+        rows = [
+            ("a", "BIG", noon, Decimal("123456789012345.123456789012345678"), "deposit"),
+            ("a", "BIG", noon, Decimal("-100000000000000.000000000000000001"), "order_freeze"),
+        ]
+        first, end = date(2024, 1, 1), date(2024, 1, 5)
+        whole = _keyed(program.table(_ledger(rows), first, end))
+        _, whole_state = run_days(program, _ledger(rows), State(), first, end)
+        state = State()
+        for i in range(4):
+            day = first + timedelta(days=i)
+            table, state = run_day(program, _ledger(rows if i == 0 else []), state, day)
+            assert all(whole[key] == record for key, record in _keyed(table).items())
+        assert state.table.equals(whole_state.table)
+        (row,) = state.table.to_pylist()
+        assert row["frozen"] == "100000000000000.000000000000000001"
+        assert len(row["credited"].replace(".", "")) > 28
+        _assert_payments_split_at_the_end(program, whole, state, end)
 
 
 class TestCrashes:

@@ -352,13 +352,36 @@ class _Credits:
     pending: tuple[tuple[datetime, int], ...] = ()
 
 
+def _to_units(value: Decimal, decimals: int) -> int | None:
+    """``value`` (zero or more) in base units of a token with ``decimals``, exactly.
+
+    None if it is finer than the base unit. Integers, not a decimal context: a state
+    amount may have more digits than any context keeps.
+
+    Examples:
+        >>> _to_units(Decimal("1234567890123.123456789012345678"), 18)
+        1234567890123123456789012345678
+        >>> _to_units(Decimal("1.5E+3"), 2), _to_units(Decimal("0.005"), 2)
+        (150000, None)
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite amount: the state's were checked
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + decimals
+    scale: int = 10 ** abs(shift)
+    if shift >= 0:
+        return coefficient * scale
+    whole, rest = divmod(coefficient, scale)
+    return None if rest else whole
+
+
 def _units(text: str, decimals: int, where: str) -> int:
     """A state amount in whole base units; anything finer is refused."""
-    value = Decimal(text).scaleb(decimals)
-    if value != value.to_integral_value():
+    units = _to_units(Decimal(text), decimals)
+    if units is None:
         msg = f"{where}: {text} is finer than the token's base unit"
         raise InvalidInputError(msg)
-    return int(value)
+    return units
 
 
 def _state_credits(state: Any, row: int, decimals: int) -> _Credits:
@@ -368,7 +391,7 @@ def _state_credits(state: Any, row: int, decimals: int) -> _Credits:
     where = f"state row {row} ({account!r}, {token!r})"
     credited = _units(state.column("credited")[row].as_py(), decimals, where + ": credited")
     pending = tuple(
-        (at, _units(f"{amount:f}", decimals, where + ": pending"))
+        (at, _units(str(amount), decimals, where + ": pending"))
         for at, amount in read_pending(state.column("pending")[row].as_py())
     )
     return _Credits(credited, pending)
@@ -399,7 +422,7 @@ def _closing_credits(
     """
     credited = before.credited
     waiting: dict[int, tuple[datetime, int]] = {}
-    run = [(at, int(amount.scaleb(decimals))) for at, amount in paid]
+    run = [(at, _to_units(amount, decimals) or 0) for at, amount in paid]
     for at, units in [*before.pending, *run]:
         if not units:
             continue
@@ -473,13 +496,12 @@ def _batch(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         frozen_text = state.column("frozen").to_pylist()
         waiting_text = state.column("waiting").to_pylist()
         for i, row in enumerate(where):
+            places = -int(exponents[i])
             if compounds[i]:
-                found = row is not None
-                credits[i] = _state_credits(state, row, -int(exponents[i])) if found else _Credits()
+                credits[i] = _state_credits(state, row, places) if row is not None else _Credits()
             if row is not None and pockets:
-                exponent = int(exponents[i])
-                frozen[i] = int(Decimal(frozen_text[row]).scaleb(-exponent))
-                waiting[i] = int(Decimal(waiting_text[row]).scaleb(-exponent))
+                frozen[i] = _units(frozen_text[row], places, f"state row {row}: frozen")
+                waiting[i] = _units(waiting_text[row], places, f"state row {row}: waiting")
     paid: dict[int, list[tuple[datetime, Decimal]]] = {}
     if pockets or compounding:
         table = _general_table(
