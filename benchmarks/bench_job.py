@@ -53,6 +53,8 @@ def _files(folder: Path, accounts: int, seed: int) -> tuple[Path, Path]:
             "carry": ["0"] * len(account),
             "frozen": ["0"] * len(account),
             "waiting": ["0"] * len(account),
+            "credited": ["0"] * len(account),
+            "pending": [""] * len(account),
         }
     )
     state_path = folder / "state.parquet"

@@ -709,3 +709,53 @@ def reported_payouts() -> st.SearchStrategy[ReportedPayout]:
     return st.builds(
         ReportedPayout, st.dates(date(2000, 1, 1), date(2040, 12, 31)), units(Token("T", 6))
     )
+
+
+import attrs  # noqa: E402  (appended: the file is append-only)
+
+
+@st.composite
+def chained_job_scenarios(
+    draw: st.DrawFn,
+) -> tuple[Program, list[tuple[str, str, datetime, Decimal, str]], date, int]:
+    """``job_scenarios`` whose tokens may compound and be paid later, as a schedule says.
+
+    Each token compounds or not, and is paid at the end of the day, after a delay of up
+    to three days, or by a built-in payout schedule: daily at a wall time, weekly on a
+    weekday of the run, monthly on a day of the run (or the 29th to 31st, the month's
+    end), or in a window; so that payouts fall both inside and after the run.
+    """
+    program, rows, first, days = draw(job_scenarios())
+    calculators = []
+    for calc in program.calculators.values():
+        zone = draw(zones())
+        payday = first + timedelta(days=draw(st.integers(0, days)))
+        kind = draw(st.sampled_from(["end", "delay", "daily", "weekly", "monthly", "window"]))
+        schedule: PayoutSchedule | None = None
+        delay = timedelta(0)
+        if kind == "delay":
+            delay = draw(st.sampled_from([timedelta(hours=36), timedelta(days=2), timedelta(3)]))
+        elif kind == "daily":
+            schedule = DailyPayouts(draw(wall_times()), tz=zone)
+        elif kind == "weekly":
+            schedule = WeeklyPayouts([payday.weekday()], at=draw(wall_times()), tz=zone)
+        elif kind == "monthly":
+            day = draw(st.one_of(st.just(payday.day), st.integers(29, 31)))
+            schedule = MonthlyPayouts(day, tz=zone)
+        elif kind == "window":
+            schedule = WindowPayouts(time(0), time(8), tz=zone)
+        calculators.append(
+            attrs.evolve(
+                calc,
+                compound=draw(st.booleans()),
+                payout_delay=delay if kind != "end" else calc.payout_delay,
+                payout_schedule=schedule,
+            )
+        )
+    chained = Program(
+        calculators,
+        frozen_earns=program.frozen_earns,
+        deposits=program.deposits,
+        kind_roles=program.kind_roles,
+    )
+    return chained, rows, first, days

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,13 +25,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from softstaking import NegativeBalanceError, Program, WeeklyPayouts
+from softstaking import (
+    AprSchedule,
+    InvalidInputError,
+    NegativeBalanceError,
+    Program,
+    RewardCalculator,
+    Token,
+)
 from softstaking.cli import main
 from softstaking.io import read_ledger, read_program
 from softstaking.job import (
     JobError,
     State,
     UnchainableProgramError,
+    read_pending,
     read_state,
     run_day,
     run_days,
@@ -37,7 +48,7 @@ from softstaking.job import (
 )
 from softstaking.job.run import _arrow_texts, _text
 from softstaking.samples import kucoin_2019_path, sample_path
-from tests.strategies import job_scenarios
+from tests.strategies import WIDE, chained_job_scenarios, job_scenarios
 
 DAY1 = date(2019, 7, 15)
 UTC8_ZONE = timezone(timedelta(hours=8))
@@ -61,29 +72,76 @@ def _keyed(table: pa.Table) -> dict[tuple[str, str, date], dict[str, Any]]:
     return {(r["account"], r["token"], r["day"]): r for r in table.to_pylist()}
 
 
-@given(job_scenarios())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_chained_days_give_the_records_of_one_long_run(
+@given(chained_job_scenarios(), st.sampled_from(["state.parquet", "state.jsonl"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_chained_days_give_the_records_and_state_of_one_long_run(
     scenario: tuple[Program, list[tuple[str, str, datetime, Decimal, str]], date, int],
+    name: str,
 ) -> None:
-    """Day-by-day runs, each given only its day's rows and chaining the state, equal one run."""
+    """Chained daily runs give the records and the closing state of one long run.
+
+    Each run is given only its day's rows and the state the day before wrote to a file;
+    tokens may compound, and be paid after a delay or by a weekly, monthly, daily or
+    window payout schedule.
+    """
     program, rows, first, days = scenario
     end = first + timedelta(days=days)
     whole = _keyed(program.table(_ledger(rows), first, end))
+    _, whole_state = run_days(program, _ledger(rows), State(), first, end)
     state = State()
     chained: dict[tuple[str, str, date], dict[str, Any]] = {}
-    for i in range(days):
-        day = first + timedelta(days=i)
-        todays = [r for r in rows if program.calculator(r[1]).calendar.day_of(r[2]) == day]
-        table, state = run_day(program, _ledger(todays), state, day)
-        assert state.day == day
-        chained.update(_keyed(table))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        for i in range(days):
+            day = first + timedelta(days=i)
+            todays = [r for r in rows if program.calculator(r[1]).calendar.day_of(r[2]) == day]
+            table, closing = run_day(program, _ledger(todays), state, day)
+            write_state(closing, path)
+            state = read_state(path)
+            assert state.day == day
+            chained.update(_keyed(table))
     assert set(chained) <= set(whole)
     for key, record in whole.items():
         if key in chained:
             assert chained[key] == record, key
         else:  # before the holding's first event: nothing held, nothing owed
             assert record["balance"] == record["paid"] == record["carry"] == 0, key
+    assert state.table.equals(whole_state.table)
+    _assert_payments_split_at_the_end(program, whole, state, end)
+
+
+def _assert_payments_split_at_the_end(
+    program: Program,
+    records: dict[tuple[str, str, date], dict[str, Any]],
+    state: State,
+    end: date,
+) -> None:
+    """Compounding: ``credited`` is what was paid by the end, ``pending`` the rest.
+
+    The rest is summed by payout instant; without compounding both are empty. Instants
+    are compared in UTC (an aware datetime in a DST fold equals no other zone's).
+    """
+    for row in state.table.to_pylist():
+        calc = program.calculator(row["token"])
+        if not calc.compound:
+            assert (row["credited"], row["pending"]) == ("0", ""), row
+            continue
+        closing = calc.calendar.start_of(end).astimezone(UTC)
+        paid = [
+            (r["payout_at"].astimezone(UTC), r["paid"])
+            for (account, token, _), r in records.items()
+            if (account, token) == (row["account"], row["token"]) and r["paid"]
+        ]
+        credited, later = Decimal(0), dict[datetime, Decimal]()
+        for at, amount in paid:  # in WIDE: a sum of 30 digits is exact
+            if at <= closing:
+                credited = WIDE.add(credited, amount)
+            else:
+                later[at] = WIDE.add(later.get(at, Decimal(0)), amount)
+        assert Decimal(row["credited"]) == credited, row
+        assert [(at.astimezone(UTC), a) for at, a in read_pending(row["pending"])] == sorted(
+            later.items()
+        ), row
 
 
 def _days_of(folder: Path) -> list[Path]:
@@ -235,23 +293,94 @@ class TestRunFiles:
             run_day(program, pa.table({}), State(DAY1 - timedelta(1)), DAY1 + timedelta(2))
 
 
-class TestUnchainable:
-    def test_compounding_is_refused(self) -> None:
-        """A compounding token cannot be chained, and the error says so."""
-        program = read_program(PROGRAM)
-        calc = attrs.evolve(program.calculator("IOTX"), compound=True)
-        with pytest.raises(UnchainableProgramError, match="'IOTX' compounds"):
+class _EveryThirdDayFromTheFirst:
+    """A payout schedule of one's own: every third day counted from the run's first day."""
+
+    def payout_times(self, day_ends: Sequence[datetime]) -> list[datetime]:
+        if not day_ends:
+            return []
+        first = day_ends[0]
+        return [first + timedelta(days=3 * ((end - first).days // 3)) for end in day_ends]
+
+
+class TestChainable:
+    def test_a_payout_schedule_of_ones_own_is_refused_saying_why(self) -> None:
+        """A schedule that is not built in may depend on the run's days: refused, naming it."""
+        calc = attrs.evolve(
+            read_program(PROGRAM).calculator("IOTX"),
+            payout_delay=timedelta(0),
+            payout_schedule=_EveryThirdDayFromTheFirst(),
+        )
+        with pytest.raises(UnchainableProgramError, match="_EveryThirdDayFromTheFirst: the daily"):
             run_days(Program([calc]), [], State(), DAY1, DAY1 + timedelta(1))
 
-    def test_a_payout_schedule_is_refused(self) -> None:
-        """A payout schedule cannot be chained, and the error says so."""
-        program = read_program(PROGRAM)
-        calc = program.calculator("IOTX")
-        weekly = attrs.evolve(
-            calc, payout_delay=timedelta(0), payout_schedule=WeeklyPayouts([0], tz=calc.tz)
+    @pytest.mark.parametrize(
+        "payout",
+        [
+            'payout_delay = "36h"',
+            'payout = { schedule = "weekly", weekdays = ["WE"], at = "09:00" }',
+            'payout = { schedule = "monthly", day = 31 }',
+        ],
+    )
+    def test_compounding_program_files_chain_through_the_command(
+        self, tmp_path: Path, payout: str
+    ) -> None:
+        """Compounding, paid late: three daily runs equal one range, records and state."""
+        text = Path(PROGRAM).read_text().replace('payout_delay = "0"', f"compound = true\n{payout}")
+        program = tmp_path / "program.toml"
+        program.write_text(text)
+        (tmp_path / "iotx_seed_rates.csv").write_bytes(
+            sample_path("iotx_seed_rates.csv").read_bytes()
         )
-        with pytest.raises(UnchainableProgramError, match="payout schedule"):
-            run_days(Program([weekly]), [], State(), DAY1, DAY1 + timedelta(1))
+        ledgers = _days_of(tmp_path)
+        tables = []
+        for i, ledger in enumerate(ledgers):
+            day = DAY1 + timedelta(i)
+            args = [str(ledger), "--state", str(tmp_path / "state.jsonl"), "--day", str(day)]
+            out = tmp_path / f"day{i}.parquet"
+            assert main(["run", str(program), *args, "-o", str(out)]) == 0
+            tables.append(pq.read_table(out))
+        whole = [str(sample_path("seed_ledger.csv")), "--state", str(tmp_path / "range.jsonl")]
+        days = ["--start", "2019-07-15", "--end", "2019-07-18"]
+        out = tmp_path / "range.parquet"
+        assert main(["run", str(program), *whole, *days, "-o", str(out)]) == 0
+        records = _keyed(pq.read_table(out))
+        chained = _keyed(pa.concat_tables(tables))
+        assert all(records[key] == record for key, record in chained.items())
+        assert all(records[key]["balance"] == 0 for key in records.keys() - chained.keys())
+        state = read_state(tmp_path / "state.jsonl")
+        assert state.table.equals(read_state(tmp_path / "range.jsonl").table)
+        _assert_payments_split_at_the_end(read_program(program), records, state, date(2019, 7, 18))
+
+
+class TestLargeAmounts:
+    def test_amounts_of_more_digits_than_a_decimal_context_chain_exactly(self) -> None:
+        """Frozen, credited and pending amounts of 30+ digits go through the state exactly."""
+        big = RewardCalculator(
+            Token("BIG", 18),
+            AprSchedule.constant("0.05"),
+            compound=True,
+            payout_delay=timedelta(hours=36),
+        )
+        program = Program([big])
+        noon = datetime(2024, 1, 1, 12, tzinfo=UTC)
+        rows = [
+            ("a", "BIG", noon, Decimal("123456789012345.123456789012345678"), "deposit"),
+            ("a", "BIG", noon, Decimal("-100000000000000.000000000000000001"), "order_freeze"),
+        ]
+        first, end = date(2024, 1, 1), date(2024, 1, 5)
+        whole = _keyed(program.table(_ledger(rows), first, end))
+        _, whole_state = run_days(program, _ledger(rows), State(), first, end)
+        state = State()
+        for i in range(4):
+            day = first + timedelta(days=i)
+            table, state = run_day(program, _ledger(rows if i == 0 else []), state, day)
+            assert all(whole[key] == record for key, record in _keyed(table).items())
+        assert state.table.equals(whole_state.table)
+        (row,) = state.table.to_pylist()
+        assert row["frozen"] == "100000000000000.000000000000000001"
+        assert len(row["credited"].replace(".", "")) > 28
+        _assert_payments_split_at_the_end(program, whole, state, end)
 
 
 class TestCrashes:
@@ -343,6 +472,67 @@ class TestState:
         back = read_state(tmp_path / name)
         assert back.day == DAY1
         assert back.table.equals(state.table)
+
+    def test_a_version_1_state_reads_with_nothing_credited_or_pending(self, tmp_path: Path) -> None:
+        """State files written before credited and pending existed read as if both were empty."""
+        row = {
+            "account": "alice",
+            "token": "IOTX",
+            "balance": "1.5",
+            "carry": "0",
+            "frozen": "2",
+            "waiting": "0",
+        }
+        (tmp_path / "old.jsonl").write_text(
+            '{"softstaking_state": 1, "day": "2019-07-14"}\n' + json.dumps(row) + "\n"
+        )
+        table = pa.table({name: [value] for name, value in row.items()})
+        meta = {b"softstaking.state": b"1", b"softstaking.day": b"2019-07-14"}
+        pq.write_table(table.replace_schema_metadata(meta), tmp_path / "old.parquet")
+        for name in ("old.jsonl", "old.parquet"):
+            state = read_state(tmp_path / name)
+            assert state.day == date(2019, 7, 14)
+            assert state.table.to_pylist() == [{**row, "credited": "0", "pending": ""}]
+
+    def test_a_version_2_row_without_credited_is_refused(self, tmp_path: Path) -> None:
+        """Version 2 has the columns credited and pending: a row without them is refused."""
+        row = dict.fromkeys(("balance", "carry", "frozen", "waiting"), "0")
+        (tmp_path / "s.jsonl").write_text(
+            '{"softstaking_state": 2, "day": "2019-07-14"}\n'
+            + json.dumps({"account": "a", "token": "X", **row})
+            + "\n"
+        )
+        with pytest.raises(InvalidInputError, match=r"s\.jsonl:2: a row needs .*credited, pending"):
+            read_state(tmp_path / "s.jsonl")
+
+    @pytest.mark.parametrize(
+        "pending",
+        ["2019-07-18T00:00:00=1.5", "2019-07-18T00:00:00+08:00=-1", "2019-07-18T00:00:00+08:00"],
+    )
+    def test_a_bad_pending_payout_is_refused_naming_the_row(
+        self, tmp_path: Path, pending: str
+    ) -> None:
+        """A pending payout needs an instant with its offset and an amount of zero or more."""
+        good = "2019-07-18T00:00:00+08:00=2"
+        table = pa.table(
+            {
+                "account": ["a", "b"],
+                "token": ["X", "X"],
+                **{n: ["0", "0"] for n in ("balance", "carry", "frozen", "waiting", "credited")},
+                "pending": [good, f"{good} {pending}"],
+            }
+        )
+        write_state(State(DAY1, table), tmp_path / "s.parquet")
+        with pytest.raises(InvalidInputError, match=r"s\.parquet: row 1: pending"):
+            read_state(tmp_path / "s.parquet")
+
+    def test_pending_payouts_read_back_as_instants_and_amounts(self) -> None:
+        """A pending value is its payouts, each an aware instant and an exact amount."""
+        utc8 = timezone(timedelta(hours=8))
+        assert read_pending("2019-07-18T00:00:00+08:00=1.50 2019-07-24T09:00:00+08:00=.2") == [
+            (datetime(2019, 7, 18, tzinfo=utc8), Decimal("1.50")),
+            (datetime(2019, 7, 24, 9, tzinfo=utc8), Decimal("0.2")),
+        ]
 
     def test_a_file_that_is_not_a_state_is_refused(self, tmp_path: Path) -> None:
         """A JSON Lines file without the state's first line is refused, naming the file."""

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -24,6 +25,7 @@ from softstaking import (
 )
 from softstaking.cli import EXIT_BAD_INPUT, EXIT_DISAGREE, EXIT_OK, main
 from softstaking.cli.app import _COMMANDS
+from softstaking.io import read_ledger
 from softstaking.programs.distribution import distribute_days
 from softstaking.programs.reconcile import AccountPayout, DayStatus, reconcile_program
 from tests.strategies import holdings, pools
@@ -165,6 +167,56 @@ class TestReconcileProgramCommand:
         openings = ["--openings", str(tmp_path / "openings.csv")]
         assert main(["reconcile-program", *files, *args, *openings]) == EXIT_OK
         assert "1 matched" in capsys.readouterr().out
+
+    def test_a_bad_ledger_row_is_located_as_run_locates_it(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The ledger is read by read_ledger: a bad row gives run's message, file, line, column."""
+        files = _files(tmp_path, _paid_in_full())
+        ledger = tmp_path / "ledger.csv"
+        ledger.write_text(LEDGER + "carol,USDT,2025-01-02T00:00:00+00:00,1.5.0\n")
+        args = ["--start", "2025-01-01", "--end", "2025-01-04"]
+        assert main(["reconcile-program", *files, *args]) == EXIT_BAD_INPUT
+        reconcile_err = capsys.readouterr().err
+        assert f"{ledger}:5: column 'delta'" in reconcile_err
+        state, out = str(tmp_path / "s.parquet"), str(tmp_path / "o.parquet")
+        run = ["run", files[0], str(ledger), "--state", state, *args, "-o", out]
+        assert main(run) == EXIT_BAD_INPUT
+        run_err = capsys.readouterr().err
+        problem = [line for line in run_err.splitlines() if str(ledger) in line]
+        assert problem
+        assert all(line.split(": error: ")[-1] in reconcile_err for line in problem)
+
+    def test_a_parquet_ledger_reconciles_as_its_csv(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The same events as Parquet (timestamps, decimals) give the CSV ledger's result."""
+        files = _files(tmp_path, _paid_in_full())
+        args = ["--start", "2025-01-01", "--end", "2025-01-04"]
+        assert main(["reconcile-program", *files, *args]) == EXIT_OK
+        from_csv = capsys.readouterr().out
+        table = pa.concat_tables(read_ledger(files[1]))
+        delta = pa.array(
+            [Decimal(d) for d in table.column("delta").to_pylist()], pa.decimal128(20, 8)
+        )
+        parquet = tmp_path / "ledger.parquet"
+        pq.write_table(table.set_column(3, "delta", delta).drop_columns(["sub_account"]), parquet)
+        assert main(["reconcile-program", files[0], str(parquet), files[2], *args]) == EXIT_OK
+        assert capsys.readouterr().out == from_csv
+
+    def test_a_sub_account_is_refused_naming_the_row(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A ledger row with a sub-account is refused (exit 2), naming the file and the row."""
+        files = _files(tmp_path, _paid_in_full())
+        lines = LEDGER.splitlines()
+        (tmp_path / "ledger.csv").write_text(
+            "\n".join([lines[0] + ",sub_account", *(x + "," for x in lines[1:3]), lines[3] + ",m"])
+            + "\n"
+        )
+        args = ["--start", "2025-01-01", "--end", "2025-01-04"]
+        assert main(["reconcile-program", *files, *args]) == EXIT_BAD_INPUT
+        assert "ledger.csv: ledger row 2: sub_account 'm'" in capsys.readouterr().err
 
     def test_reconcile_with_a_program_file_points_to_reconcile_program(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

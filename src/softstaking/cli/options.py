@@ -11,12 +11,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, time, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Final, TypeVar
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.daycount import DayCount
@@ -33,12 +32,16 @@ from softstaking.core.timeline import BalanceTimeline
 from softstaking.core.tokens import MAX_DECIMALS, Token
 from softstaking.io import fields, read_numbered_events, read_schedule, values
 
+if TYPE_CHECKING:
+    import tqdm as tqdm_module
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_BROKEN_PIPE",
     "EXIT_DISAGREE",
     "EXIT_OK",
     "MAX_DAYS",
+    "ProgressBar",
     "add_program",
     "add_subparser",
     "day_range",
@@ -53,6 +56,7 @@ __all__ = [
     "parse_workers",
     "parse_zone",
     "progress",
+    "progress_bar",
     "read_timeline",
     "refuse_output_among_inputs",
 ]
@@ -287,10 +291,60 @@ def add_subparser(
     )
 
 
+class ProgressBar(Protocol):
+    """What a command calls on a progress bar: ``update(n)`` after ``n`` more items."""
+
+    def update(self, n: int = 1) -> object:
+        """Count ``n`` more items done."""
+        ...
+
+
+class _NoBar:
+    """A progress bar that shows nothing."""
+
+    def update(self, n: int = 1) -> None:
+        """Count nothing."""
+
+
+def _tqdm() -> type[tqdm_module.tqdm[Any]] | None:
+    """``tqdm.tqdm`` if stderr is a terminal and tqdm (the ``progress`` extra) is installed.
+
+    Otherwise None: the command then shows no bar and runs the same.
+    """
+    if not (sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm  # noqa: PLC0415 (an extra, loaded only for a terminal)
+    except ImportError:
+        return None
+    return tqdm
+
+
 def progress(items: Iterable[T], what: str) -> Iterator[T]:
-    """Items with a progress bar on stderr, shown only when stderr is a terminal."""
-    quiet = not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-    yield from tqdm(items, desc=what, unit=" rows", file=sys.stderr, disable=quiet, leave=False)
+    """Items with a progress bar on stderr, shown only when stderr is a terminal.
+
+    Without tqdm (the ``progress`` extra) the items come the same, with no bar.
+    """
+    tqdm = _tqdm()
+    if tqdm is None:
+        yield from items
+        return
+    yield from tqdm(items, desc=what, unit=" rows", file=sys.stderr, leave=False)
+
+
+@contextmanager
+def progress_bar(what: str, unit: str) -> Iterator[ProgressBar]:
+    """A progress bar on stderr to ``update`` as items are done, as ``progress`` shows one.
+
+    Without a terminal or without tqdm (the ``progress`` extra), a bar that shows
+    nothing.
+    """
+    tqdm = _tqdm()
+    if tqdm is None:
+        yield _NoBar()
+        return
+    with tqdm(desc=what, unit=unit, file=sys.stderr, leave=False) as bar:
+        yield bar
 
 
 def refuse_output_among_inputs(args: argparse.Namespace, *inputs: str) -> None:

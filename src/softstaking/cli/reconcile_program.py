@@ -1,8 +1,9 @@
 """The ``reconcile-program`` command: a program run against a multi-account payout export.
 
-The ledger and openings are read here by a small private reader (``account``, ``token``,
-``at``, ``delta`` and optionally ``kind``; ``account``, ``token``, ``opening`` and
-optionally ``carry``), the columns ``Program.table`` takes, from CSV or JSON Lines.
+The ledger is read by ``softstaking.io.read_ledger``, as ``softstaking run`` reads it
+(CSV, JSON Lines or Parquet; every bad row located by file, line and column, or by row
+group and row), which needs the ``arrow`` extra. The openings (``account``, ``token``,
+``opening`` and optionally ``carry``) are read here, from CSV or JSON Lines.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from softstaking.cli.options import (
 )
 from softstaking.core.amounts import ZERO
 from softstaking.core.errors import InvalidInputError
+from softstaking.core.instants import from_us
 from softstaking.core.timeline import BalanceEvent
-from softstaking.io import csv, jsonl, read_program
+from softstaking.io import csv, jsonl, read_ledger, read_program
 from softstaking.io.errors import DEFAULT_MAX_ERRORS
 from softstaking.io.fields import parse_amount as parse_cell_amount
 from softstaking.io.fields import parse_day as parse_cell_day
-from softstaking.io.fields import parse_instant, parse_text
+from softstaking.io.fields import parse_text
 from softstaking.io.reading import Cells, read
 from softstaking.io.sources import format_of
 from softstaking.programs.holdings import Holding
@@ -61,8 +63,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run a program file over a ledger of many accounts and tokens and "
         "compare every account, token and day from --start up to, not including, --end "
         "with a payout export (columns account, token, date, amount; CSV or JSON Lines). "
-        "The ledger has the columns account, token, at (ISO 8601 with an offset), delta "
-        "and optionally kind; --openings has account, token, opening and optionally "
+        "The ledger, read as softstaking run reads it (CSV, JSON Lines or Parquet), has "
+        "the columns account, token, at (ISO 8601 with an offset), delta and optionally "
+        "kind; --openings has account, token, opening and optionally "
         "carry. Missing, extra and different account-days are each listed (a day the "
         "export leaves out, the last one too, is missing); the summary names the days "
         "and tokens compared, and how many export rows fell outside them and were left "
@@ -75,7 +78,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "-o checks.csv\n",
     )
     recon.add_argument("program", help="the program file (TOML)")
-    recon.add_argument("ledger", help="balance events of every account: CSV or JSON Lines")
+    recon.add_argument("ledger", help="balance events of every account: CSV, JSON Lines or Parquet")
     recon.add_argument("payouts", help="the platform's payouts: CSV or JSON Lines")
     recon.add_argument("--start", type=parse_day, required=True, help="the first day")
     recon.add_argument("--end", type=parse_day, required=True, help="the day after the last")
@@ -98,31 +101,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _events(path: str) -> dict[_Key, list[BalanceEvent]]:
-    """The ledger's events by account and token, in the file's order."""
+    """The ledger's events by account and token, in the file's order.
 
-    def event(cells: Cells) -> tuple[_Key, BalanceEvent] | None:
-        account = cells.get("account", parse_text)
-        token = cells.get("token", parse_text)
-        at = cells.get("at", parse_instant)
-        delta = cells.get(
-            "delta", partial(parse_cell_amount, name="delta", summed=True, allow_negative=True)
-        )
-        kind = cells.get("kind", parse_text) if cells.present("kind") else "transfer"
-        if account is None or token is None or at is None or delta is None or kind is None:
-            return None
-        return (account, token), BalanceEvent(at, delta, kind=kind)
+    Raises:
+        BadRowsError: Every bad row, located (see ``softstaking.io.read_ledger``).
+        InvalidInputError: A suffix naming no ledger format, a row with a sub-account
+            (not read by this command), or no pyarrow.
+    """
+    try:
+        import pyarrow as pa  # noqa: PLC0415 (the arrow extra, when run)
+    except ImportError:
+        msg = f"{path}: reading a ledger needs pyarrow: pip install 'softstaking[arrow]'"
+        raise InvalidInputError(msg) from None
+
+    def rows() -> Iterator[tuple[str, str, int, str, str | None, str | None]]:
+        for chunk in read_ledger(path):
+            yield from zip(
+                chunk.column("account").to_pylist(),
+                chunk.column("token").to_pylist(),
+                chunk.column("at").cast(pa.int64()).to_pylist(),
+                chunk.column("delta").to_pylist(),
+                chunk.column("kind").to_pylist(),
+                chunk.column("sub_account").to_pylist(),
+                strict=True,
+            )
 
     out: dict[_Key, list[BalanceEvent]] = {}
-    rows = read(
-        path,
-        format=None,
-        max_errors=DEFAULT_MAX_ERRORS,
-        required=("account", "token", "at", "delta"),
-        optional=("kind",),
-        convert=event,
-    )
-    for key, found in progress(rows, "ledger"):
-        out.setdefault(key, []).append(found)
+    for row, (account, token, at, delta, kind, sub) in enumerate(progress(rows(), "ledger")):
+        if sub:
+            msg = (
+                f"{path}: ledger row {row}: sub_account {sub!r}: reconcile-program does "
+                "not read sub-accounts; sum them into the account"
+            )
+            raise InvalidInputError(msg)
+        event = BalanceEvent(from_us(at), Decimal(delta), kind=kind or "transfer")
+        out.setdefault((account, token), []).append(event)
     return out
 
 

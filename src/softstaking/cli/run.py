@@ -8,8 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from tqdm import tqdm
-
 from softstaking.cli.options import (
     EXIT_OK,
     add_subparser,
@@ -17,6 +15,7 @@ from softstaking.cli.options import (
     parse_label,
     parse_output,
     parse_workers,
+    progress_bar,
 )
 from softstaking.core.errors import InvalidInputError
 from softstaking.io import read_program
@@ -153,13 +152,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if args.workers is not None or args.scheduler is not None:
             summary = _on_dask(args, program, start, end, display=terminal)
         else:
-            with tqdm(
-                desc="accounts",
-                unit=" accounts",
-                file=sys.stderr,
-                disable=not terminal,
-                leave=False,
-            ) as bar:
+            with progress_bar("accounts", " accounts") as bar:
                 summary = run_files(
                     program,
                     args.ledger,

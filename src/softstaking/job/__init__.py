@@ -1,7 +1,8 @@
 """The daily payout job: a ledger in, payouts and state out, safe to re-run.
 
-``run_day`` and ``run_days`` compute from a ``State`` (each holding's closing amounts)
-and return the records and the next state; ``run_files`` is the job on files, as the
+``run_day`` and ``run_days`` compute from a ``State`` (each holding's closing amounts,
+and with compounding its credited and pending payouts) and return the records and the
+next state; ``run_files`` is the job on files, as the
 ``softstaking run`` command runs it. See the guide *Run the daily payout job*.
 
 This layer sits above ``softstaking.io`` and ``softstaking.samples``, beside ``frames``
@@ -17,7 +18,7 @@ from softstaking.job.run import (
     run_days,
     run_files,
 )
-from softstaking.job.state import State, read_state, write_state
+from softstaking.job.state import State, read_pending, read_state, write_state
 
 __all__ = [
     "JobError",
@@ -25,6 +26,7 @@ __all__ = [
     "Summary",
     "TokenTotals",
     "UnchainableProgramError",
+    "read_pending",
     "read_state",
     "run_day",
     "run_days",

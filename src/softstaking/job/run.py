@@ -4,8 +4,8 @@
 from the amounts ``state`` closed the day before with, and returns the records (the
 table of ``Program.table``) and the state at the end of the day. ``run_days`` does the
 same for a range of days. Chained runs give exactly the records of one long run: the
-state carries each holding's balance, its carry, and what is frozen in orders and
-waiting for redemption.
+state carries each holding's balance, its carry, what is frozen in orders and waiting
+for redemption, and with compounding what has been credited and the payouts pending.
 
 ``run_files`` is the job as the ``softstaking run`` command runs it, on files: it
 refuses a gap or a repeat, keeps the state before the run as ``STATE.prev`` (so that
@@ -13,10 +13,17 @@ refuses a gap or a repeat, keeps the state before the run as ``STATE.prev`` (so 
 state, each atomically, so that a run stopped at any point leaves the previous state
 and output whole.
 
-Programs the state cannot chain exactly are refused (``UnchainableProgramError``): a
-compounding token (its balance would need every earlier payment with its payout time)
-and a payout schedule (weekly, monthly, windows: payments wait across days in a way the
-carry does not hold). A ``payout_delay`` is fine.
+Compounding chains too: a compounding day's balance is the ledger's plus every payment
+made before it, so the state keeps, per holding, what has been credited so far and the
+payouts accrued but not yet made (a ``payout_delay``, a weekly or monthly
+``payout_schedule``), which are credited when they fall, as in one long run. Those
+holdings are computed through ``Program.run`` (the general path), with the state's
+payments handed over as ``credited`` records.
+
+The one thing refused (``UnchainableProgramError``) is a payout schedule other than the
+four built in: the built-in ones pay each day at the first payout at or after its end,
+whatever the run's first day, but a schedule of one's own may depend on the days it is
+given, so chained runs could pay a day at another instant than one long run.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -37,12 +44,24 @@ import attrs
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.ledger import read_ledger as read_columns
 from softstaking.columns.output import build_table, records_of, zone_name
+from softstaking.core.amounts import ZERO
 from softstaking.core.errors import InvalidInputError, SoftStakingError
+from softstaking.core.fixed import from_units
 from softstaking.core.instants import check_day, from_us, to_us
+from softstaking.core.payouts import DailyPayouts, MonthlyPayouts, WeeklyPayouts, WindowPayouts
+from softstaking.core.records import DailyReward
 from softstaking.core.tokens import GUARD_DIGITS
 from softstaking.io.atomic import atomic_bytes, atomic_text
 from softstaking.io.ledger import read_ledger
-from softstaking.job.state import STATE_COLUMNS, State, read_state, state_format, write_state
+from softstaking.job.state import (
+    STATE_COLUMNS,
+    State,
+    pending_text,
+    read_pending,
+    read_state,
+    state_format,
+    write_state,
+)
 from softstaking.programs.eligibility import (
     ORDER_FREEZE,
     ORDER_RELEASE,
@@ -96,24 +115,30 @@ class JobError(InvalidInputError):
     """A run that would break the chain of days: a gap, a repeat, or a bad re-run."""
 
 
+_CHAINED_SCHEDULES: Final = (DailyPayouts, WeeklyPayouts, MonthlyPayouts, WindowPayouts)
+"""The payout schedules whose payout of a day does not depend on the run's first day."""
+
+
 def check_chainable(program: Program) -> None:
     """Refuse a program whose daily runs would not chain exactly.
 
+    Compounding and the built-in payout schedules chain; a payout schedule of another
+    type is refused, because its ``payout_times`` may depend on the days of the run.
+
     Raises:
-        UnchainableProgramError: Naming the token and the feature.
+        UnchainableProgramError: Naming the token and the schedule.
     """
     for symbol, calc in program.calculators.items():
-        if calc.compound:
+        schedule = calc.payout_schedule
+        if schedule is not None and type(schedule) not in _CHAINED_SCHEDULES:
             msg = (
-                f"token {symbol!r} compounds: the daily job cannot chain compounding runs "
-                "(each day's balance needs every earlier payment); run the whole range "
-                "with Program.run and credited= instead"
-            )
-            raise UnchainableProgramError(msg)
-        if calc.payout_schedule is not None:
-            msg = (
-                f"token {symbol!r} has a payout schedule: the daily job cannot chain it "
-                "(payments wait across days); use a payout_delay, or run the whole range"
+                f"token {symbol!r} has a payout schedule of its own, "
+                f"{type(schedule).__name__}: the daily job chains the built-in ones "
+                "(DailyPayouts, WeeklyPayouts, MonthlyPayouts, WindowPayouts), which pay "
+                "a day whatever day the run starts on; another schedule's payout_times "
+                "may depend on the run's days, so a chained day could be paid at another "
+                "instant than in one long run. Use a built-in schedule, or run the whole "
+                "range with Program.run"
             )
             raise UnchainableProgramError(msg)
 
@@ -338,7 +363,107 @@ def _segment_sums(values: Any, bounds: list[int]) -> Any:
     return out
 
 
-def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
+@attrs.frozen
+class _Credits:
+    """The payments of one compounding holding, in base units of its token.
+
+    Attributes:
+        credited: What was paid into the balance before the run.
+        pending: The payouts not yet made, as ``(instant, units)`` in time order.
+    """
+
+    credited: int = 0
+    pending: tuple[tuple[datetime, int], ...] = ()
+
+
+def _to_units(value: Decimal, decimals: int) -> int | None:
+    """``value`` (zero or more) in base units of a token with ``decimals``, exactly.
+
+    None if it is finer than the base unit. Integers, not a decimal context: a state
+    amount may have more digits than any context keeps.
+
+    Examples:
+        >>> _to_units(Decimal("1234567890123.123456789012345678"), 18)
+        1234567890123123456789012345678
+        >>> _to_units(Decimal("1.5E+3"), 2), _to_units(Decimal("0.005"), 2)
+        (150000, None)
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite amount: the state's were checked
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + decimals
+    scale: int = 10 ** abs(shift)
+    if shift >= 0:
+        return coefficient * scale
+    whole, rest = divmod(coefficient, scale)
+    return None if rest else whole
+
+
+def _units(text: str, decimals: int, where: str) -> int:
+    """A state amount in whole base units; anything finer is refused."""
+    units = _to_units(Decimal(text), decimals)
+    if units is None:
+        msg = f"{where}: {text} is finer than the token's base unit"
+        raise InvalidInputError(msg)
+    return units
+
+
+def _state_credits(state: Any, row: int, decimals: int) -> _Credits:
+    """The credited amount and pending payouts of the state's ``row``."""
+    account = state.column("account")[row].as_py()
+    token = state.column("token")[row].as_py()
+    where = f"state row {row} ({account!r}, {token!r})"
+    credited = _units(state.column("credited")[row].as_py(), decimals, where + ": credited")
+    pending = tuple(
+        (at, _units(str(amount), decimals, where + ": pending"))
+        for at, amount in read_pending(state.column("pending")[row].as_py())
+    )
+    return _Credits(credited, pending)
+
+
+def _credited_records(credits: _Credits, first: datetime, day: date, decimals: int) -> list[Any]:
+    """The state's payments as the ``credited`` records ``Program.run`` takes.
+
+    The calculator puts a credited record's ``paid`` into the balance from its
+    ``payout_at`` on, and reads nothing else of it: what was credited before the run is
+    one record at the run's first instant, each pending payout one at its instant.
+    """
+    payments = [(first, credits.credited)] if credits.credited else []
+    payments += [(at, units) for at, units in credits.pending if units]
+    return [
+        DailyReward(day, ZERO, ZERO, ZERO, ZERO, from_units(units, -decimals), ZERO, at)
+        for at, units in payments
+    ]
+
+
+def _closing_credits(
+    before: _Credits, paid: list[tuple[datetime, Decimal]], end_us: int, decimals: int
+) -> tuple[str, str]:
+    """A compounding holding's ``credited`` and ``pending`` at the end of the run.
+
+    ``paid`` is the run's records' ``(payout_at, paid)``. A payout at or before
+    ``end_us`` (the first instant after the run) is in the balance; a later one waits.
+    """
+    credited = before.credited
+    waiting: dict[int, tuple[datetime, int]] = {}
+    run = [(at, _to_units(amount, decimals) or 0) for at, amount in paid]
+    for at, units in [*before.pending, *run]:
+        if not units:
+            continue
+        at_us = to_us(at)
+        if at_us <= end_us:
+            credited += units
+        elif at_us in waiting:
+            waiting[at_us] = (waiting[at_us][0], waiting[at_us][1] + units)
+        else:
+            waiting[at_us] = (at, units)
+    pending = pending_text(
+        (at, _text(units, decimals)) for _, (at, units) in sorted(waiting.items())
+    )
+    return _text(credited, decimals), pending
+
+
+def _batch(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
     program: Program,
     events: Any,
     state: Any,
@@ -374,10 +499,19 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
     pockets = any(
         pc.any(pc.not_equal(state.column(name), "0")).as_py() for name in ("frozen", "waiting")
     )
+    compounds = (
+        np.array([program.calculators[t.symbol].compound for t in read.tokens], dtype=bool)[
+            read.code
+        ]
+        if n
+        else np.zeros(0, dtype=bool)
+    )
+    compounding = bool(compounds.any())
     frozen = np.zeros(n, dtype=object)
     waiting = np.zeros(n, dtype=object)
+    credits: dict[int, _Credits] = {}
     exponents = np.array([-t.decimals for t in read.tokens], dtype="int64")[read.code]
-    if pockets:
+    if pockets or compounding:
         keys = pc.binary_join_element_wise(read.account, read.token, "\x1f")
         state_keys = pc.binary_join_element_wise(
             state.column("account"), state.column("token"), "\x1f"
@@ -386,12 +520,17 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
         frozen_text = state.column("frozen").to_pylist()
         waiting_text = state.column("waiting").to_pylist()
         for i, row in enumerate(where):
-            if row is not None:
-                exponent = int(exponents[i])
-                frozen[i] = int(Decimal(frozen_text[row]).scaleb(-exponent))
-                waiting[i] = int(Decimal(waiting_text[row]).scaleb(-exponent))
-    if pockets:
-        table = _pocket_table(program, read, frozen, waiting, start=start, end=end)
+            places = -int(exponents[i])
+            if compounds[i]:
+                credits[i] = _state_credits(state, row, places) if row is not None else _Credits()
+            if row is not None and pockets:
+                frozen[i] = _units(frozen_text[row], places, f"state row {row}: frozen")
+                waiting[i] = _units(waiting_text[row], places, f"state row {row}: waiting")
+    paid: dict[int, list[tuple[datetime, Decimal]]] = {}
+    if pockets or compounding:
+        table = _general_table(
+            program, read, frozen, waiting, credits=credits, paid=paid, start=start, end=end
+        )
     else:
         table = table_of_read(program, read, start, end)  # the ledger is read once
     # At the program's types, whatever tokens the batch holds: the carry's text below too.
@@ -427,6 +566,18 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
         carry = _texts_of(read.carry, GUARD_DIGITS - exponents)
     decimals = -exponents
     plain = not (read.special or pockets)
+    credited = _texts_of(np.zeros(n, dtype=object), decimals, zero=True)
+    pending = pa.array([""]).take(pa.array(np.zeros(n, dtype="int64")))
+    if credits:
+        credited_texts, pending_texts = credited.to_pylist(), pending.to_pylist()
+        for i, before in credits.items():
+            calc = program.calculators[read.tokens[read.code[i]].symbol]
+            end_us = to_us(calc.calendar.start_of(end))
+            credited_texts[i], pending_texts[i] = _closing_credits(
+                before, paid.get(i, []), end_us, int(decimals[i])
+            )
+        credited = pa.array(credited_texts, pa.string())
+        pending = pa.array(pending_texts, pa.string())
     closed = pa.table(
         {
             "account": read.account,
@@ -435,33 +586,54 @@ def _batch(  # noqa: PLR0915 (one pass: read, compute, close)
             "carry": carry,
             "frozen": _texts_of(frozen, decimals, zero=plain),
             "waiting": _texts_of(waiting, decimals, zero=plain),
+            "credited": credited,
+            "pending": pending,
         }
     )
     return table, closed.cast(pa.schema([(c, pa.string()) for c in STATE_COLUMNS]))
 
 
-def _pocket_table(
+def _general_table(
     program: Program,
     read: Any,
     frozen: Any,
     waiting: Any,
     *,
+    credits: dict[int, _Credits],
+    paid: dict[int, list[tuple[datetime, Decimal]]],
     start: date,
     end: date,
 ) -> Any:
-    """The records through ``Program.run``, for holdings with funds in orders or waiting."""
+    """The records through ``Program.run``: funds in orders or waiting, or compounding.
+
+    Each compounding holding (a key of ``credits``) gets the state's payments as its
+    ``credited`` records; its records' ``(payout_at, paid)`` are put in ``paid``.
+    """
     tokens = read.tokens
-    rewards = (
-        (r.account, r.token, r.reward)
-        for r in program.run(
-            ledger_holdings(read, frozen=frozen, waiting=waiting),
-            start,
-            end,
-            sorted_accounts=True,
-        )
-    )
+    day = start - timedelta(days=1)
+    first = {t.symbol: program.calculators[t.symbol].calendar.start_of(start) for t in tokens}
+    holdings = ledger_holdings(read, frozen=frozen, waiting=waiting)
+    index: dict[tuple[str, str], int] = {}
+
+    def with_credits() -> Any:
+        for i, holding in enumerate(holdings):
+            if i in credits:
+                index[holding.account, holding.token] = i
+                decimals = tokens[read.code[i]].decimals
+                records = _credited_records(credits[i], first[holding.token], day, decimals)
+                yield attrs.evolve(holding, credited=records) if records else holding
+            else:
+                yield holding
+
+    def rewards() -> Any:
+        for r in program.run(with_credits(), start, end, sorted_accounts=True):
+            i = index.get((r.account, r.token))
+            if i is not None:
+                paid.setdefault(i, []).append((r.reward.payout_at, r.reward.paid))
+            yield r.account, r.token, r.reward
+
     zones = [program.calculators[t.symbol].tz for t in tokens]
-    return build_table(records_of(rewards, tokens, zones))
+    return build_table(records_of(rewards(), tokens, zones))
 
 
 def run_days(
@@ -501,7 +673,7 @@ def run_days(
     Raises:
         JobError: If ``state`` is not at the day before ``start``, or an event lies
             outside the run's days.
-        UnchainableProgramError: For a compounding token or a payout schedule.
+        UnchainableProgramError: For a payout schedule other than the built-in ones.
     """
     import pyarrow as pa
     import pyarrow.compute as pc

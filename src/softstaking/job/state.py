@@ -2,20 +2,35 @@
 
 A state file holds, for every account and token seen so far, one row:
 
-| column | meaning |
-| --- | --- |
-| `account`, `token` | the holding |
-| `balance` | the available balance at the end of the day: the next day's opening |
-| `carry` | what was owed but unpaid at the end of the day (the last record's carry) |
-| `frozen` | the amount in open orders at the end of the day (pocket kinds; else 0) |
-| `waiting` | the amount waiting for redemption at the end of the day (else 0) |
+- ``account``, ``token``: the holding;
+- ``balance``: the available balance at the end of the day, from the ledger's events
+  alone (no rewards): the next day's opening;
+- ``carry``: what was owed but unpaid at the end of the day (the last record's carry);
+- ``frozen``: the amount in open orders at the end of the day (pocket kinds; else 0);
+- ``waiting``: the amount waiting for redemption at the end of the day (else 0);
+- ``credited``: with compounding, the rewards paid into the balance by the end of the
+  day, that is every earlier record's ``paid`` whose ``payout_at`` has come (else 0);
+- ``pending``: with compounding, the payouts accrued but not yet made at the end of
+  the day, each ``INSTANT=AMOUNT`` (ISO 8601 with its offset, and a decimal), in time
+  order and separated by spaces, such as
+  ``2024-01-08T00:00:00+00:00=25.55 2024-01-15T00:00:00+00:00=7.3`` (else empty);
 
 and, once for the whole file, the last day computed. Amounts are decimal strings,
 exact whatever the token's decimals (a tiny carry may be written with an exponent,
 such as ``3.2876712328767123288E-9``). In Parquet the day is in the file's metadata
-(``softstaking.day``); in JSON Lines the first line is ``{"softstaking_state": 1,
+(``softstaking.day``); in JSON Lines the first line is ``{"softstaking_state": 2,
 "day": "YYYY-MM-DD"}`` and each further line one row. A state with no day (``day``
 None) is the empty state before the first run.
+
+A compounding day's balance is the ledger's balance plus what has been credited, so a
+run needs ``credited`` and, for payouts that fall due after the day (a
+``payout_delay``, a weekly or monthly ``payout_schedule``), ``pending``: those are
+credited when they fall, exactly as in one long run. Without compounding nothing later
+depends on when a day is paid, and both stay empty: each record's ``payout_at`` says
+when it is paid.
+
+Version 1 of the format (files written before ``credited`` and ``pending`` existed,
+``"softstaking_state": 1``) is read as if both were empty, which is what they were.
 
 Rows are kept sorted by account, then token, so that a state written twice is the
 same bytes.
@@ -25,7 +40,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,16 +51,39 @@ import attrs
 from softstaking.core.errors import InvalidInputError
 from softstaking.io.atomic import atomic_bytes, atomic_text
 
-__all__ = ["STATE_COLUMNS", "State", "read_state", "state_format", "write_state"]
+__all__ = [
+    "STATE_COLUMNS",
+    "State",
+    "pending_text",
+    "read_pending",
+    "read_state",
+    "state_format",
+    "write_state",
+]
 
-STATE_COLUMNS: Final = ("account", "token", "balance", "carry", "frozen", "waiting")
+STATE_COLUMNS: Final = (
+    "account",
+    "token",
+    "balance",
+    "carry",
+    "frozen",
+    "waiting",
+    "credited",
+    "pending",
+)
 """The columns of a state, in order."""
 
-_AMOUNTS: Final = STATE_COLUMNS[2:]
+_AMOUNTS: Final = ("balance", "carry", "frozen", "waiting", "credited")
+_ADDED: Final = {"credited": "0", "pending": ""}
+"""The columns version 2 added, with the value they have in a version 1 file."""
 _DAY_KEY: Final = b"softstaking.day"
 _VERSION_KEY: Final = b"softstaking.state"
-_VERSION: Final = 1
+_VERSION: Final = 2
+_VERSIONS: Final = (1, 2)
 _AMOUNT: Final = r"^(\d+(\.\d*)?|\.\d+)([Ee][+-]?\d+)?$"
+_INSTANT: Final = r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d(:\d\d(\.\d+)?)?|Z)"
+_PAYOUT: Final = _INSTANT + r"=(\d+(\.\d*)?|\.\d+)"
+_PENDING: Final = rf"^({_PAYOUT}( {_PAYOUT})*)?$"
 
 
 def _schema() -> Any:
@@ -76,6 +116,38 @@ class State:
         return int(self.table.num_rows)
 
 
+def read_pending(text: str) -> list[tuple[datetime, Decimal]]:
+    """The payouts of a ``pending`` value, as ``(instant, amount)`` in its order.
+
+    The value was checked when the state was read (``read_state``).
+
+    Examples:
+        >>> for at, amount in read_pending(
+        ...     "2024-01-08T00:00:00+00:00=25.55 2024-01-15T00:00:00+00:00=7.3"):
+        ...     print(at.isoformat(), amount)
+        2024-01-08T00:00:00+00:00 25.55
+        2024-01-15T00:00:00+00:00 7.3
+        >>> read_pending("")
+        []
+    """
+    out = []
+    for item in text.split():
+        at, _, amount = item.partition("=")
+        out.append((datetime.fromisoformat(at), Decimal(amount)))
+    return out
+
+
+def pending_text(payouts: Iterable[tuple[datetime, str]]) -> str:
+    """A ``pending`` value: each ``(instant, amount)`` as ``INSTANT=AMOUNT``, spaced.
+
+    Examples:
+        >>> from datetime import UTC
+        >>> pending_text([(datetime(2024, 1, 8, tzinfo=UTC), "25.55")])
+        '2024-01-08T00:00:00+00:00=25.55'
+    """
+    return " ".join(f"{at.isoformat()}={amount}" for at, amount in payouts)
+
+
 def state_format(path: str | os.PathLike[str]) -> str:
     """``"parquet"`` or ``"jsonl"``, from the state file's suffix.
 
@@ -91,11 +163,17 @@ def state_format(path: str | os.PathLike[str]) -> str:
     raise InvalidInputError(msg)
 
 
-def _check(table: Any, where: str) -> Any:
-    """The table with its columns as strings, its amounts checked."""
+def _check(table: Any, where: str, version: int) -> Any:
+    """The table with its columns as strings, its amounts checked.
+
+    A version 1 table may lack the columns version 2 added: they are filled in empty.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    for name, value in _ADDED.items():
+        if version == 1 and name not in table.column_names:
+            table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
     for name in STATE_COLUMNS:
         if name not in table.column_names:
             msg = f"{where}: no column {name!r}"
@@ -120,6 +198,15 @@ def _check(table: Any, where: str) -> Any:
             text = out.column(name)[row].as_py()
             msg = f"{where}: row {row}: {name} {text!r} is not an amount of zero or more"
             raise InvalidInputError(msg)
+    bad = pc.invert(pc.match_substring_regex(out.column("pending"), _PENDING))
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        text = out.column("pending")[row].as_py()
+        msg = (
+            f"{where}: row {row}: pending {text!r} is not a list of payouts "
+            "INSTANT=AMOUNT separated by spaces"
+        )
+        raise InvalidInputError(msg)
     return out
 
 
@@ -131,6 +218,16 @@ def _day_of(text: str, where: str) -> date | None:
     except ValueError:
         msg = f"{where}: its day {text!r} is not a date YYYY-MM-DD"
         raise InvalidInputError(msg) from None
+
+
+def _version_of(text: str, where: str) -> int:
+    if text not in {str(v) for v in _VERSIONS}:
+        msg = (
+            f"{where}: a state file of version {text!r}, which this softstaking does not "
+            f"read (it reads {', '.join(map(str, _VERSIONS))})"
+        )
+        raise InvalidInputError(msg)
+    return int(text)
 
 
 def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> State:
@@ -155,8 +252,9 @@ def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> St
         if _VERSION_KEY not in meta:
             msg = f"{where}: not a state file written by softstaking run (no {_VERSION_KEY!r})"
             raise InvalidInputError(msg)
+        version = _version_of(meta[_VERSION_KEY].decode(errors="replace"), where)
         day = _day_of(meta.get(_DAY_KEY, b"").decode(), where)
-        return State(day, _check(table.replace_schema_metadata(None), where))
+        return State(day, _check(table.replace_schema_metadata(None), where, version))
     with Path(path).open(encoding="utf-8") as stream:
         lines = [line for line in stream.read().splitlines() if line.strip()]
     try:
@@ -165,17 +263,20 @@ def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> St
     except json.JSONDecodeError as err:
         msg = f"{where}: not JSON Lines ({err})"
         raise InvalidInputError(msg) from None
-    if not isinstance(head, dict) or head.get("softstaking_state") != _VERSION:
-        msg = f'{where}:1: the first line must be {{"softstaking_state": 1, "day": ...}}'
+    if not isinstance(head, dict) or head.get("softstaking_state") not in _VERSIONS:
+        msg = (
+            f'{where}:1: the first line must be {{"softstaking_state": {_VERSION}, '
+            '"day": ...}} (or a version 1 state\'s 1)'
+        )
         raise InvalidInputError(msg)
+    version = int(head["softstaking_state"])
+    columns = STATE_COLUMNS if version == _VERSION else STATE_COLUMNS[:6]
     for line, row in enumerate(rows, start=2):
-        if not isinstance(row, dict) or not all(isinstance(row.get(c), str) for c in STATE_COLUMNS):
-            msg = f"{where}:{line}: a row needs the string values {', '.join(STATE_COLUMNS)}"
+        if not isinstance(row, dict) or not all(isinstance(row.get(c), str) for c in columns):
+            msg = f"{where}:{line}: a row needs the string values {', '.join(columns)}"
             raise InvalidInputError(msg)
-    table = pa.table(
-        {name: pa.array([row[name] for row in rows], pa.string()) for name in STATE_COLUMNS}
-    )
-    return State(_day_of(str(head.get("day") or ""), where), _check(table, where))
+    table = pa.table({name: pa.array([row[name] for row in rows], pa.string()) for name in columns})
+    return State(_day_of(str(head.get("day") or ""), where), _check(table, where, version))
 
 
 def write_state(state: State, path: str | os.PathLike[str], *, format: str | None = None) -> None:
