@@ -8,6 +8,7 @@ Run by hand, never as a test::
     .venv/bin/python benchmarks/bench_program.py --accounts 30000 --unsorted
     .venv/bin/python benchmarks/bench_program.py --columnar         # Program.table, Parquet
     .venv/bin/python benchmarks/bench_program.py --columnar --accounts 30000
+    .venv/bin/python benchmarks/bench_program.py --columnar --stream  # Program.batches
 
 KuCoin's 2019 soft staking ran for 12 proof-of-stake tokens and more than 300,000 users
 (the seed article). This builds its preset (:func:`softstaking.presets.kucoin_soft_staking_2019`:
@@ -36,7 +37,11 @@ Parquet ledger (about a third of the holdings with one to three deposits or with
 that day, as decimals) and a Parquet openings file (every holding), untimed; then it
 times reading both (``pyarrow.parquet``), ``Program.table`` and writing the records to
 Parquet (a temporary file, fsync, rename) separately, and prints the peak resident
-memory. Its ledger uses the plain kinds ``deposit`` and ``withdrawal``: open orders
+memory, and the CPU time of the timed steps (the steadier figure on a shared machine).
+With ``--stream`` it computes with ``Program.batches`` instead and writes each batch as
+it comes (``pyarrow.parquet.ParquetWriter``, still a temporary file, fsync, rename), so
+the records are never all in memory; computing and writing are then timed together.
+Its ledger uses the plain kinds ``deposit`` and ``withdrawal``: open orders
 (``order_freeze``) would take ``Program.table``'s general path.
 """
 
@@ -163,6 +168,27 @@ def columnar_files(accounts: int, symbols: tuple[str, ...], seed: int, folder: P
     return int(holder.size)
 
 
+def write_stream(stream: Any, path: Path) -> int:
+    """Write a record batch stream to ``path`` as it comes, atomically; return its rows."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            with pq.ParquetWriter(out, stream.schema) as writer:
+                for batch in stream:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            out.flush()
+            os.fsync(out.fileno())
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return rows
+
+
 def columnar(args: argparse.Namespace, program: Program) -> None:
     """Parquet in, Program.table, Parquet out: each step timed."""
     import pyarrow.parquet as pq
@@ -175,19 +201,30 @@ def columnar(args: argparse.Namespace, program: Program) -> None:
             f"{args.program} columnar: {args.accounts:,} accounts x {len(symbols)} tokens x "
             f"1 day, {events:,} events; Python {sys.version.split()[0]}"
         )
-        began = time.perf_counter()
-        ledger = pq.read_table(folder / "ledger.parquet")
-        openings = pq.read_table(folder / "openings.parquet")
+        began, cpu = time.perf_counter(), time.process_time()
+        ledger = pq.ParquetFile(folder / "ledger.parquet").read()
+        openings = pq.ParquetFile(folder / "openings.parquet").read()
         read = time.perf_counter()
-        table = program.table(ledger, DAY, DAY + timedelta(days=1), openings=openings)
-        computed = time.perf_counter()
-        write_parquet(table, folder / "records.parquet")
-        written = time.perf_counter()
+        end = DAY + timedelta(days=1)
+        if args.stream:
+            stream = program.batches(ledger, DAY, end, openings=openings)
+            rows = write_stream(stream, folder / "records.parquet")
+            computed = written = time.perf_counter()
+        else:
+            table = program.table(ledger, DAY, end, openings=openings)
+            rows = table.num_rows
+            computed = time.perf_counter()
+            write_parquet(table, folder / "records.parquet")
+            written = time.perf_counter()
+        cpu = time.process_time() - cpu
     total = written - began
     print(f"read    {read - began:6.1f} s  (ledger and openings, Parquet)")
-    print(f"compute {computed - read:6.1f} s  ({table.num_rows:,} records)")
-    print(f"write   {written - computed:6.1f} s  (records, Parquet, fsync + rename)")
-    print(f"total   {total:6.1f} s  {table.num_rows / total:,.0f} records/s end to end")
+    if args.stream:
+        print(f"compute and write {written - read:6.1f} s  ({rows:,} records, streamed)")
+    else:
+        print(f"compute {computed - read:6.1f} s  ({rows:,} records)")
+        print(f"write   {written - computed:6.1f} s  (records, Parquet, fsync + rename)")
+    print(f"total   {total:6.1f} s  {rows / total:,.0f} records/s end to end; CPU {cpu:.1f} s")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak resident memory (whole process): {peak_kib / 1024:,.0f} MiB")
 
@@ -207,6 +244,11 @@ def main(argv: list[str] | None = None) -> None:
         help="do not tell the run the holdings come sorted by account (memory then grows)",
     )
     parser.add_argument("--tracemalloc", action="store_true", help="trace the run's allocations")
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="with --columnar: Program.batches written as they come (ParquetWriter)",
+    )
     parser.add_argument(
         "--columnar",
         action="store_true",

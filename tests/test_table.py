@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from softstaking import (
@@ -501,3 +501,60 @@ class TestTooWide:
         empty = small_ledger().slice(0, 0)
         with pytest.raises(InvalidInputError, match=r"more than an Arrow decimal \(76\) holds"):
             program.table(empty, D0, D0 + timedelta(days=1), openings=openings)
+
+
+@given(programs_and_ledgers(engine=True), st.sampled_from([1, 7, 1 << 18]))
+@settings(max_examples=25)
+def test_batches_stream_the_table(
+    case: tuple[Program, pa.Table, pa.Table, list[Holding], date], chunk: int
+) -> None:
+    """``Program.batches`` gives ``table``'s rows in order, in batches of one schema.
+
+    ``chunk`` (rows a batch aims at) is small so that a table spans several batches.
+    """
+    program, ledger, openings, _, start = case
+    end = start + timedelta(days=DAYS)
+    saved = engine._CHUNK_CELLS
+    engine._CHUNK_CELLS = chunk
+    refused = ""
+    try:
+        table = program.table(ledger, start, end, openings=openings)
+        stream = program.batches(ledger, start, end, openings=openings)
+        parts = list(stream)
+    except InvalidInputError as error:  # too wide for Arrow, or for a stream's decimal128
+        refused = str(error)
+    finally:
+        engine._CHUNK_CELLS = saved
+    if refused:
+        assert "holds" in refused
+        return
+    assert all(b.schema == stream.schema for b in parts)
+    streamed = pa.Table.from_batches(parts, schema=stream.schema)
+    assert streamed.to_pylist() == table.to_pylist()
+    series, per_batch = table.num_rows // DAYS, max(1, chunk // DAYS)
+    assert len(parts) == -(-series // per_batch)  # a batch per chunk of series
+
+
+def test_a_stream_refuses_a_value_too_wide_for_its_decimal128() -> None:
+    """A stream's schema cannot widen as ``table`` does: it names the column instead.
+
+    A 0-decimal token's balance of 10**19 needs 40 digits at scale 20.
+    """
+    calc = RewardCalculator(Token("BIG", 0), AprSchedule.constant(Decimal("0.01")))
+    program = Program([calc])
+    openings = pa.table({"account": ["a"], "token": ["BIG"], "opening": [str(10**19)]})
+    start, end = date(2025, 1, 1), date(2025, 1, 2)
+    table = program.table(ledger_of([]), start, end, openings=openings)
+    assert table.schema.field("balance").type == pa.decimal256(76, GUARD_DIGITS)
+    stream = program.batches(ledger_of([]), start, end, openings=openings)
+    assert stream.schema.field("balance").type == pa.decimal128(38, GUARD_DIGITS)
+    with pytest.raises(InvalidInputError, match="column 'balance' needs 40 digits"):
+        stream.read_all()
+
+
+def test_a_bad_row_is_refused_before_the_stream_starts() -> None:
+    calc = RewardCalculator(Token("AAA", 2), AprSchedule.constant(Decimal("0.01")))
+    noon = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    ledger = ledger_of([("a", "AAA", noon, Decimal("-1"), "transfer")])
+    with pytest.raises(NegativeBalanceError, match="ledger row 0"):
+        Program([calc]).batches(ledger, date(2025, 1, 1), date(2025, 1, 2))
