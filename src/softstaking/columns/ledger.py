@@ -445,9 +445,12 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
         _token_codes(o_token, np.arange(len(o_token)), "openings", token_of, known)
     series_of_key = np.empty(len(keys), dtype="int64")
     series_of_key[ordered] = np.cumsum(s_new) - 1
-    unique = np.flatnonzero(s_new)
-    s_account, s_token = s_account.take(unique), s_token.take(unique)
-    n_series = len(unique)
+    del s_account, s_token  # the keys in order, each once, from the keys as given:
+    first_of_key = pa.array(ordered[np.flatnonzero(s_new)])
+    s_account = keys.column("account").take(first_of_key).combine_chunks()
+    s_token = keys.column("token").take(first_of_key).combine_chunks()
+    del keys, key_order, first_of_key
+    n_series = len(s_account)
     tokens = tuple(token_of(symbol) for symbol in known)
     s_code = _token_codes(s_token, np.arange(n_series), where, token_of, known)
     decimals = np.array([t.decimals for t in tokens], dtype="int64")
