@@ -7,6 +7,7 @@ fenced block must be one of the languages that do not run, such as ``console``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -104,3 +105,13 @@ class TestWidth:
         """The check above can fail: an 81-character line in a block is reported."""
         line = "x" * (WIDTH + 1)
         assert _overlong(f"text {line}\n\n```python\n{'x' * WIDTH}\n{line}\n```\n") == [line]
+
+    def test_the_command_reference_fits_too(self) -> None:
+        """The --help text docs/hooks/cli_help.py puts on the command's page fits as well."""
+        spec = importlib.util.spec_from_file_location("cli_help", ROOT / "docs/hooks/cli_help.py")
+        assert spec is not None
+        assert spec.loader is not None
+        hook = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(hook)
+        assert hook.WIDTH == WIDTH
+        assert _overlong(hook.reference()) == []
