@@ -7,11 +7,14 @@ fenced block must be one of the languages that do not run, such as ``console``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from softstaking.samples import kucoin_2019_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -58,3 +61,57 @@ class TestExamples:
         """Each ```python example in README and docs runs, in a fresh namespace, without error."""
         for page, source in _blocks("python"):
             exec(compile(source, page, "exec"), {"__name__": "__docs__"})
+
+
+# What a code block on the site shows without scrolling, in characters. Measured on the
+# built site (`mkdocs build`, mkdocs-material's default layout, both sidebars shown) with
+# headless Chromium at `--window-size=1280,900`: every `pre > code` is 688 px wide, 16 px
+# padding each side, and its 13.6 px monospace font sets 8.18 px a character, so
+# 656 / 8.18 = 80 characters fit; a block whose longest line has 81 characters has a
+# scrollWidth of 695 px > 688 px, so it scrolls.
+WIDTH = 80
+
+# Lines that stay longer, each for a reason a test states:
+#   README's two set-up commands are one line each (tests/test_readme_and_ci.py), and
+#   README is GitHub's front page, not a page of the site;
+#   docs/guides/program-file.md shows the packaged sample program file exactly as it is
+#   (tests/test_program_file.py), so its lines are the file's.
+README_SETUP = ("python3 -m venv .venv && ",)
+
+
+def _overlong(text: str, width: int = WIDTH, exempt: frozenset[str] = frozenset()) -> list[str]:
+    """The lines longer than `width` inside fenced code blocks of a Markdown text."""
+    return [
+        line
+        for found in FENCE.finditer(text)
+        if found.group(2) not in exempt
+        for line in found.group(2).splitlines()
+        if len(line) > width and not line.startswith(README_SETUP)
+    ]
+
+
+class TestWidth:
+    def test_no_code_line_is_wider_than_the_page_shows(self) -> None:
+        """No line of a fenced code block is longer than 80 characters (see WIDTH)."""
+        sample = frozenset({kucoin_2019_path().read_text(encoding="utf-8")})
+        found = {
+            str(page.relative_to(ROOT)): lines
+            for page in PAGES
+            if (lines := _overlong(page.read_text(encoding="utf-8"), exempt=sample))
+        }
+        assert not found, f"code lines over {WIDTH} characters, cut off at 1280 px: {found}"
+
+    def test_a_long_line_is_found(self) -> None:
+        """The check above can fail: an 81-character line in a block is reported."""
+        line = "x" * (WIDTH + 1)
+        assert _overlong(f"text {line}\n\n```python\n{'x' * WIDTH}\n{line}\n```\n") == [line]
+
+    def test_the_command_reference_fits_too(self) -> None:
+        """The --help text docs/hooks/cli_help.py puts on the command's page fits as well."""
+        spec = importlib.util.spec_from_file_location("cli_help", ROOT / "docs/hooks/cli_help.py")
+        assert spec is not None
+        assert spec.loader is not None
+        hook = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(hook)
+        assert hook.WIDTH == WIDTH
+        assert _overlong(hook.reference()) == []
