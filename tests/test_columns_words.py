@@ -119,3 +119,9 @@ def test_the_engine_equals_run_in_small_chunks(
     finally:
         engine._CHUNK_CELLS = old
     assert_same(table, expected_rows(program, holdings, start, end))
+
+
+def test_words_of_a_value_past_2_255_is_refused_by_its_digits() -> None:
+    """A value no 256-bit word holds is a named refusal, not an OverflowError."""
+    with pytest.raises(InvalidInputError, match=r"needs 77 digits, more than an Arrow decimal"):
+        words_of([1, 2**255])

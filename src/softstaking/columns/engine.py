@@ -261,10 +261,10 @@ def compute(
 
     schema, chunks = batches(ledger, calculators, start, end, after, widen=True)
     parts = list(chunks)
-    for batch in parts:
-        for i, field in enumerate(batch.schema):
-            if field.type != schema.field(i).type:  # widened
-                schema = schema.set(i, field)
+    wide = {f.name for b in parts for f in b.schema if pa.types.is_decimal256(f.type)}
+    for name in wide:  # widened in some batch: decimal256 in all
+        i = schema.get_field_index(name)
+        schema = schema.set(i, pa.field(name, pa.decimal256(76, schema.field(i).type.scale)))
     return pa.Table.from_batches([b.cast(schema) for b in parts], schema=schema)
 
 

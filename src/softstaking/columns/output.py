@@ -293,7 +293,12 @@ def words_of(values: Sequence[int]) -> Any:
     import numpy as np
 
     size = 8 * _WIDE
-    packed = b"".join([v.to_bytes(size, "little", signed=True) for v in values])
+    try:
+        packed = b"".join([v.to_bytes(size, "little", signed=True) for v in values])
+    except OverflowError:  # past 2**255: more than 76 digits
+        digits = digits_of(values)
+        msg = f"a value needs {digits} digits, more than an Arrow decimal (76) holds"
+        raise InvalidInputError(msg) from None
     return np.frombuffer(packed, dtype="<u8").reshape(-1, _WIDE)
 
 
