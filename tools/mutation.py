@@ -74,12 +74,25 @@ TESTS: dict[str, list[str]] = {
     "schedules": ["tests/test_rates.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "rates": ["tests/test_rates.py", "tests/test_apy.py"],
 }
-"""Each module's own tests; the module's doctests run too."""
+"""Each module's own tests; the module's doctests, and ``tests/test_mutants_<module>.py``
+(the tests added for its survivors) when there is one, run too."""
 
 _ZERO_SIGN = "changes the sign only for units == 0, which never takes this branch"
+_NO_EVENTS = (
+    "an event-less timeline's exponent, read only as `exponent >= -token.decimals`, "
+    "which is true for every exponent >= 0 and unchanged below 0"
+)
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+    # timeline._exponent is read only by calculator._check_units, as `>= -decimals`
+    # (decimals 0 to 36): with no events, min(0, e), e and min(1, e) are all >= 0 or all e.
+    "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_59": (
+        f"`if given` to `if given or True`: {_NO_EVENTS}"
+    ),
+    "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_65": (
+        f"min(0, e) to min(1, e): {_NO_EVENTS}"
+    ),
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
@@ -99,7 +112,8 @@ def prepare(module: str, *, fresh: bool) -> Path:
         # copy2 keeps modification times: mutmut re-mutates only files newer than its copy.
         shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
     source = f"src/softstaking/core/{module}.py"
-    selection = [*TESTS[module], source]
+    found = f"tests/test_mutants_{module}.py"  # the tests added for the module's survivors
+    selection = [*TESTS[module], *([found] if (ROOT / found).exists() else []), source]
     config = "\n".join(
         [
             "",
