@@ -96,8 +96,9 @@ EQUIVALENT: dict[str, str] = {
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
-KILLED = {1, 3, 37}
-"""mutmut's exit codes of a killed mutant (tests failed, pytest error, type check)."""
+KILLED = {1, 3, 37} | {24, -24, 36, 152, 255}
+"""mutmut's exit codes of a killed mutant: tests failed, pytest error, type check, and the
+timeouts (an endless loop such as ``i += 1`` to ``i = 1``, which the tests stop)."""
 NOT_RUN = {None, 2, 33, 34}
 """Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
 
@@ -123,6 +124,9 @@ def prepare(module: str, *, fresh: bool) -> Path:
             f"pytest_add_cli_args_test_selection = {json.dumps(selection)}",
             # The suite's checks outside the module's tests (mypy, ruff, docs) stay out.
             'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            # An endless loop (``i += 1`` to ``i = 1``) is stopped after 3 times the CPU the
+            # tests took, not mutmut's default 15 times, which costs an hour on a big module.
+            "timeout_multiplier = 3.0",
             "",
         ]
     )
