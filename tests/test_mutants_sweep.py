@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softstaking import BalanceEvent, BalanceTimeline, InvalidInputError
+from softstaking import BalanceEvent, BalanceTimeline, InvalidInputError, NaiveDatetimeError
 from softstaking.core.amounts import PRECISION
 from softstaking.core.instants import to_us
 from softstaking.core.sweep import BalanceView
@@ -134,3 +134,16 @@ def test_a_span_that_does_not_end_after_its_start_is_refused_by_name() -> None:
         view.min_balance(BUSY_START, BUSY_START)
     with pytest.raises(InvalidInputError, match=expected):
         view.average_balance(BUSY_START, BUSY_START)
+
+
+def test_a_naive_instant_is_named_as_the_argument_it_was_given_as() -> None:
+    """The error names ``t``, ``start`` or ``end``, whichever was naive."""
+    view, naive = build(10, []), BUSY_START.replace(tzinfo=None)
+    later = BUSY_START + timedelta(days=1)
+    with pytest.raises(NaiveDatetimeError, match=r"^t must be timezone-aware"):
+        view.balance_at(naive)
+    for ask in (view.min_balance, view.average_balance):
+        with pytest.raises(NaiveDatetimeError, match=r"^start must be timezone-aware"):
+            ask(naive, later)
+        with pytest.raises(NaiveDatetimeError, match=r"^end must be timezone-aware"):
+            ask(BUSY_START, naive.replace(day=2))

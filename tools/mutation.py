@@ -82,6 +82,7 @@ _NO_EVENTS = (
     "an event-less timeline's exponent, read only as `exponent >= -token.decimals`, "
     "which is true for every exponent >= 0 and unchanged below 0"
 )
+_HINT = "0 is a lower bound of every count, so the search finds the same count"
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
@@ -101,6 +102,27 @@ EQUIVALENT: dict[str, str] = {
     "softstaking.core.schedules.xǁAprScheduleǁlayered__mutmut_19": (
         "day > first to day >= first: adds first to a set that already holds it"
     ),
+    # sweep: the searches' lower bounds (lo) are hints, the answer is at least lo; any
+    # smaller valid bound, such as 0, and any longer search give the same answer.
+    **{
+        f"softstaking.core.sweep.{name}": reason
+        for name, reason in {
+            "x__count_at_or_before__mutmut_19": "the gallop's first search runs to the end "
+            "instead of lo + 16: it finds the same count, or the second search does",
+            "x__count_at_or_before__mutmut_28": "bisect_right(times, t, hi, n) without n: "
+            "n is len(times), the default",
+            "xǁBalanceViewǁat_us__mutmut_8": f"the events' search always from 0: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_10": f"t > day start: from 0 at the start: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_24": f"the credits' search always from 0: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_26": f"t > day start (credits): {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_9": f"the events' search always from 0: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_11": f"s > day start: from 0 at the start: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_41": f"the credits' search always from 0: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_43": f"s > day start (credits): {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_81": "credits tagged 2, not 1, in the merge: the "
+            "tag is only compared with 0 and sorts after the events' 0 either way",
+        }.items()
+    },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
