@@ -149,3 +149,8 @@ class TestBoundaries:
         scaled = ScaledApr(htx, factor="0.85")
         assert scaled.annual_reward(Decimal(9000)) == 544
         assert scaled.blended_rate(Decimal(0)) == Decimal("0.085")
+
+    def test_a_stack_blends_to_its_reward_over_the_balance(self) -> None:
+        """The docstring's stack earns 35 a year on 1,000: a blended rate of 3.5 %."""
+        stack = StackedApr(["0.01", TieredApr([(500, "0.05"), (None, "0")])])
+        assert stack.blended_rate(Decimal(1000)) == Decimal("0.035")
