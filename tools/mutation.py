@@ -128,6 +128,11 @@ EQUIVALENT: dict[str, str] = {
             "xǁBalanceViewǁ_steps__mutmut_11": f"s > day start: from 0 at the start: {_HINT}",
             "xǁBalanceViewǁ_steps__mutmut_41": f"the credits' search always from 0: {_HINT}",
             "xǁBalanceViewǁ_steps__mutmut_43": f"s > day start (credits): {_HINT}",
+            **{
+                f"x__integral__mutmut_{n}": "in `if not steps: return first × (e - s)`, "
+                "a branch no caller takes: average_us returns first when there are no steps"
+                for n in (2, 3, 4, 5, 6)
+            },
             "xǁBalanceViewǁ_steps__mutmut_81": "credits tagged 2, not 1, in the merge: the "
             "tag is only compared with 0 and sorts after the events' 0 either way",
         }.items()
