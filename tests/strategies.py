@@ -759,3 +759,25 @@ def chained_job_scenarios(
         kind_roles=program.kind_roles,
     )
     return chained, rows, first, days
+
+
+BUSY_START = datetime(2024, 1, 1, tzinfo=UTC)
+"""Where :func:`busy_steps` puts its instants: microsecond offsets from here."""
+
+
+@st.composite
+def busy_steps(draw: st.DrawFn, *, span_us: int = 120) -> tuple[int, list[tuple[int, int]]]:
+    """An opening balance and 20 to 50 balance events packed into ``span_us`` microseconds.
+
+    As ``(opening, [(offset_us, delta), ...])`` in whole numbers, the offsets rising
+    and often equal, the balance never below zero: more events than a gallop of the sweep
+    spans, so that its long searches run.
+    """
+    opening = draw(st.integers(0, 10**6))
+    offsets = sorted(draw(st.lists(st.integers(0, span_us), min_size=20, max_size=50)))
+    balance, steps = opening, []
+    for offset in offsets:  # in time order, so that no step overdraws
+        delta = draw(st.integers(-balance, 10**6))
+        steps.append((offset, delta))
+        balance += delta
+    return opening, steps

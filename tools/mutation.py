@@ -74,17 +74,75 @@ TESTS: dict[str, list[str]] = {
     "schedules": ["tests/test_rates.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "rates": ["tests/test_rates.py", "tests/test_apy.py"],
 }
-"""Each module's own tests; the module's doctests run too."""
+"""Each module's own tests; the module's doctests, and ``tests/test_mutants_<module>.py``
+(the tests added for its survivors) when there is one, run too."""
 
 _ZERO_SIGN = "changes the sign only for units == 0, which never takes this branch"
+_NO_EVENTS = (
+    "an event-less timeline's exponent, read only as `exponent >= -token.decimals`, "
+    "which is true for every exponent >= 0 and unchanged below 0"
+)
+_HINT = "0 is a lower bound of every count, so the search finds the same count"
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+    # timeline._exponent is read only by calculator._check_units, as `>= -decimals`
+    # (decimals 0 to 36): with no events, min(0, e), e and min(1, e) are all >= 0 or all e.
+    "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_59": (
+        f"`if given` to `if given or True`: {_NO_EVENTS}"
+    ),
+    "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_65": (
+        f"min(0, e) to min(1, e): {_NO_EVENTS}"
+    ),
+    "softstaking.core.schedules.x_rate_entries__mutmut_15": (
+        "sort(key=order of the key) to sort(): (key, rate) pairs compare by key first, the"
+        " keys of a mapping are distinct (aware datetimes equal as instants are one key),"
+        " so rates are never compared, and both orders (a date, to_us) are the keys' own"
+    ),
+    "softstaking.core.schedules.xǁAprScheduleǁlayered__mutmut_19": (
+        "day > first to day >= first: adds first to a set that already holds it"
+    ),
+    # rates: the message of an assertion after the loop over bands, which the last band,
+    # open (up_to=None) by the bands' converter, always ends.
+    **{
+        f"softstaking.core.rates.{name}": "the unreachable assertion's message changed"
+        for name in [
+            *(f"xǁTieredAprǁannual_reward__mutmut_{n}" for n in (33, 34, 35)),
+            *(f"xǁWholeBalanceTiersǁblended_rate__mutmut_{n}" for n in (4, 5, 6)),
+        ]
+    },
+    # sweep: the searches' lower bounds (lo) are hints, the answer is at least lo; any
+    # smaller valid bound, such as 0, and any longer search give the same answer.
+    **{
+        f"softstaking.core.sweep.{name}": reason
+        for name, reason in {
+            "x__count_at_or_before__mutmut_19": "the gallop's first search runs to the end "
+            "instead of lo + 16: it finds the same count, or the second search does",
+            "x__count_at_or_before__mutmut_28": "bisect_right(times, t, hi, n) without n: "
+            "n is len(times), the default",
+            "xǁBalanceViewǁat_us__mutmut_8": f"the events' search always from 0: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_10": f"t > day start: from 0 at the start: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_24": f"the credits' search always from 0: {_HINT}",
+            "xǁBalanceViewǁat_us__mutmut_26": f"t > day start (credits): {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_9": f"the events' search always from 0: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_11": f"s > day start: from 0 at the start: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_41": f"the credits' search always from 0: {_HINT}",
+            "xǁBalanceViewǁ_steps__mutmut_43": f"s > day start (credits): {_HINT}",
+            **{
+                f"x__integral__mutmut_{n}": "in `if not steps: return first × (e - s)`, "
+                "a branch no caller takes: average_us returns first when there are no steps"
+                for n in (2, 3, 4, 5, 6)
+            },
+            "xǁBalanceViewǁ_steps__mutmut_81": "credits tagged 2, not 1, in the merge: the "
+            "tag is only compared with 0 and sorts after the events' 0 either way",
+        }.items()
+    },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
-KILLED = {1, 3, 37}
-"""mutmut's exit codes of a killed mutant (tests failed, pytest error, type check)."""
+KILLED = {1, 3, 37} | {24, -24, 36, 152, 255}
+"""mutmut's exit codes of a killed mutant: tests failed, pytest error, type check, and the
+timeouts (an endless loop such as ``i += 1`` to ``i = 1``, which the tests stop)."""
 NOT_RUN = {None, 2, 33, 34}
 """Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
 
@@ -99,7 +157,8 @@ def prepare(module: str, *, fresh: bool) -> Path:
         # copy2 keeps modification times: mutmut re-mutates only files newer than its copy.
         shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
     source = f"src/softstaking/core/{module}.py"
-    selection = [*TESTS[module], source]
+    found = f"tests/test_mutants_{module}.py"  # the tests added for the module's survivors
+    selection = [*TESTS[module], *([found] if (ROOT / found).exists() else []), source]
     config = "\n".join(
         [
             "",
@@ -109,6 +168,9 @@ def prepare(module: str, *, fresh: bool) -> Path:
             f"pytest_add_cli_args_test_selection = {json.dumps(selection)}",
             # The suite's checks outside the module's tests (mypy, ruff, docs) stay out.
             'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            # An endless loop (``i += 1`` to ``i = 1``) is stopped after 3 times the CPU the
+            # tests took, not mutmut's default 15 times, which costs an hour on a big module.
+            "timeout_multiplier = 3.0",
             "",
         ]
     )
@@ -163,12 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         # mutmut keeps a survivor's verdict until its function changes: retest the
         # survivors of the last run by name, so that new tests count.
         before = survivors(module, work)
-        for names in ([], before):
+        names: list[str] = []  # first the mutants of changed functions, then the survivors
+        while True:
             done = subprocess.run([*command, *names], cwd=work, env=env, check=False)
             if done.returncode != 0:
                 print(f"{module}: mutmut failed ({done.returncode})", file=sys.stderr)
                 return done.returncode
-            if not (before := [n for n in before if n in survivors(module, work)]):
+            if names or not (names := [n for n in before if n in survivors(module, work)]):
                 break
         killed, total, alive, equivalent = score(module, work)
         rows.append((module, killed, total))
