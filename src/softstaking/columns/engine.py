@@ -10,12 +10,12 @@ in base units × microseconds and divides once, at the library's precision, as t
 calculator does: such a day gets an id of its own.
 
 Along each series the days then fall into runs with the same value id and kind of day
-(rate and year); the gross of a run is computed once, with
-``core.fixed.flat_gross_units`` for a flat rate where it answers, else with
-``core.fixed.day_gross``. With no minimum payout above one base unit (and
-``Dust.CARRY``), paying is int64 limb arithmetic over the chunk; otherwise each day is
-settled as ``core.fixed.settle_units`` settles it. The decimal columns are written from
-integer words into Arrow's memory (``output.DecimalColumn``). Everything is exact.
+(rate and year); the gross of a run is computed once. Where a token's numbers fit in
+int64, ``vector.part`` computes every run's gross and settles every day in arrays;
+otherwise ``_python_part`` does, in Python ints (``core.fixed.flat_gross_units`` for a
+flat rate where it answers, ``day_gross`` else, ``settle_units`` inline). The decimal
+columns are written from integer words; each chunk is a ``pyarrow.RecordBatch``
+(``batches``), and ``compute`` gathers them into a table. Everything is exact.
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
     base = (start - _EPOCH).days
+    zeros: dict[int, Any] = {}  # one zeroed buffer per size, shared by the chunks
 
     def chunk(a: int, z: int) -> Any:
         cells = (z - a) * days
@@ -218,7 +219,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
             if name == "eligible" and same:
                 column.add_same(decimals["balance"])
             elif all(part[name] is None for _, part in parts):
-                column.add_zeros(cells, {})
+                column.add_zeros(cells, zeros)
             else:
                 column.add_parts(cells, [(rows, part[name]) for rows, part in parts], digits[name])
         del parts
