@@ -451,37 +451,25 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
 ) -> None:
     """Paid, carry and forfeited where every payable amount is paid: array arithmetic.
 
-    A run's gross is ``whole`` base units and ``rest`` gross quanta below one. The carry
-    after a day is the series' carry-in and the ``rest`` of the days so far, modulo one
-    base unit, kept as two int64 limbs; a day pays its ``whole`` plus one when the
-    carry passes a base unit.
+    A run's gross is ``whole`` base units (Python ints, of any size) and a rest below
+    one base unit; ``vector.pay_fast`` settles the rests (a day pays one more base unit
+    when the carry passes one), and each day pays its run's ``whole`` besides.
     """
     import numpy as np
 
-    step, base = 10**GUARD_DIGITS, 10**vector.LIMB
+    step = 10**GUARD_DIGITS
     factor = 10**shift
-    whole, rest_hi, rest_lo = [], [], []
-    for g in run_gross:
-        w, r = divmod(g, step)
-        h, low = divmod(r, base)
-        whole.append(w * factor)
-        rest_hi.append(h)
-        rest_lo.append(low)
-    hi = np.repeat(np.array(rest_hi, dtype="int64"), lengths).reshape(m, days)
-    lo = np.repeat(np.array(rest_lo, dtype="int64"), lengths).reshape(m, days)
-    c_hi = np.array([c // base for c in carry_in], dtype="int64")
-    c_lo = np.array([c % base for c in carry_in], dtype="int64")
-    lo = lo.cumsum(axis=1) + c_lo[:, None]
-    hi = hi.cumsum(axis=1) + c_hi[:, None]
-    up, lo = np.divmod(lo, base)
-    hi += up
-    units, hi = np.divmod(hi, base)  # whole base units the carries made so far
-    bump = np.diff(units, axis=1, prepend=0).ravel().astype("<u8")
+    whole = [g // step * factor for g in run_gross]
+    rests = vector.split_ints(np.array([g % step for g in run_gross], dtype=object))
+    carries = vector.split_ints(np.array(carry_in, dtype=object))
+    assert rests is not None  # each below one base unit
+    assert carries is not None
+    bump, carry = vector.pay_fast(rests, lengths, carries, m, days)
     paid = np.repeat(words_of(whole), lengths, axis=0)
     one = words_of([factor])
-    out["paid"] = add_words(paid, one * bump[:, None])
+    out["paid"] = add_words(paid, one * bump.astype("<u8")[:, None])
     digits["paid"] = digits_of([*whole, max(whole) + factor])
-    out["carry"] = limb_words(hi.ravel(), lo.ravel(), vector.LIMB, shift)
+    out["carry"] = limb_words(carry.hi, carry.lo, vector.LIMB, shift)
     digits["carry"] = len(str((step - 1) * factor))
     out["forfeited"] = None  # zeros
     digits["forfeited"] = 1
