@@ -45,15 +45,17 @@ def _files(folder: Path, accounts: int, seed: int) -> tuple[Path, Path]:
     account = [name for name in names for _ in tokens]
     token = tokens * accounts
     balances = [rng.randrange(0, 10**12) for _ in account]
+    zero = pa.array([0] * len(account), pa.int64()).cast(pa.decimal128(38, 8))
     state = pa.table(
         {
             "account": account,
             "token": token,
-            "balance": [f"{Decimal(b).scaleb(-8):f}" for b in balances],
-            "carry": ["0"] * len(account),
-            "frozen": ["0"] * len(account),
-            "waiting": ["0"] * len(account),
-            "credited": ["0"] * len(account),
+            "sub_account": [""] * len(account),
+            "balance": pa.array([Decimal(b).scaleb(-8) for b in balances], pa.decimal128(38, 8)),
+            "carry": zero.cast(pa.decimal256(76, 28)),
+            "frozen": zero,
+            "waiting": zero,
+            "credited": zero,
             "pending": [""] * len(account),
         }
     )

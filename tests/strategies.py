@@ -781,3 +781,32 @@ def busy_steps(draw: st.DrawFn, *, span_us: int = 120) -> tuple[int, list[tuple[
         steps.append((offset, delta))
         balance += delta
     return opening, steps
+
+
+@st.composite
+def sub_account_job_scenarios(
+    draw: st.DrawFn,
+) -> tuple[Program, list[tuple[str, str, datetime, Decimal, str, str]], date, int]:
+    """``chained_job_scenarios`` whose accounts are sub-accounts of fewer users.
+
+    Each of the scenario's accounts ``a``, ``b`` and ``c`` becomes a drawn pair (user,
+    sub-account): ``u`` or ``v``, and ``""`` (the main account), ``"fund"`` or ``"spot"``,
+    no two alike. So every sub-account's events keep it, its orders and its redemptions
+    at zero or more, as the scenario's accounts were, while a user may hold a token in
+    several. Rows are ``(user, token, at, delta, kind, sub_account)``.
+    """
+    program, rows, first, days = draw(chained_job_scenarios())
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["u", "v"]), st.sampled_from(["", "fund", "spot"])),
+            min_size=3,
+            max_size=3,
+            unique=True,
+        )
+    )
+    names = dict(zip(["a", "b", "c"], pairs, strict=True))
+    out = [
+        (names[account][0], token, at, delta, kind, names[account][1])
+        for account, token, at, delta, kind in rows
+    ]
+    return program, out, first, days

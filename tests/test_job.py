@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
@@ -27,10 +28,13 @@ from hypothesis import strategies as st
 
 from softstaking import (
     AprSchedule,
+    BalanceEvent,
+    Holding,
     InvalidInputError,
     NegativeBalanceError,
     Program,
     RewardCalculator,
+    SubAccount,
     Token,
 )
 from softstaking.cli import main
@@ -46,9 +50,14 @@ from softstaking.job import (
     run_files,
     write_state,
 )
-from softstaking.job.run import _arrow_texts, _text
+from softstaking.job.decimals import decimal_array, unscaled
 from softstaking.samples import kucoin_2019_path, sample_path
-from tests.strategies import WIDE, chained_job_scenarios, job_scenarios
+from tests.strategies import (
+    WIDE,
+    chained_job_scenarios,
+    job_scenarios,
+    sub_account_job_scenarios,
+)
 
 DAY1 = date(2019, 7, 15)
 UTC8_ZONE = timezone(timedelta(hours=8))
@@ -124,7 +133,7 @@ def _assert_payments_split_at_the_end(
     for row in state.table.to_pylist():
         calc = program.calculator(row["token"])
         if not calc.compound:
-            assert (row["credited"], row["pending"]) == ("0", ""), row
+            assert (row["credited"], row["pending"]) == (0, ""), row
             continue
         closing = calc.calendar.start_of(end).astimezone(UTC)
         paid = [
@@ -378,8 +387,8 @@ class TestLargeAmounts:
             assert all(whole[key] == record for key, record in _keyed(table).items())
         assert state.table.equals(whole_state.table)
         (row,) = state.table.to_pylist()
-        assert row["frozen"] == "100000000000000.000000000000000001"
-        assert len(row["credited"].replace(".", "")) > 28
+        assert row["frozen"] == Decimal("100000000000000.000000000000000001")
+        assert len(f"{row['credited']:f}".replace(".", "").lstrip("0")) > 28
         _assert_payments_split_at_the_end(program, whole, state, end)
 
 
@@ -492,7 +501,14 @@ class TestState:
         for name in ("old.jsonl", "old.parquet"):
             state = read_state(tmp_path / name)
             assert state.day == date(2019, 7, 14)
-            assert state.table.to_pylist() == [{**row, "credited": "0", "pending": ""}]
+            (back,) = state.table.to_pylist()
+            assert back == {
+                **row,
+                **{n: Decimal(row[n]) for n in ("balance", "carry", "frozen", "waiting")},
+                "sub_account": "",
+                "credited": 0,
+                "pending": "",
+            }
 
     def test_a_version_2_row_without_credited_is_refused(self, tmp_path: Path) -> None:
         """Version 2 has the columns credited and pending: a row without them is refused."""
@@ -597,16 +613,16 @@ class TestReadLedger:
             list(read_ledger(path))
 
 
-@given(
-    st.lists(st.tuples(st.integers(0, 2**63 - 1), st.sampled_from([0, 2, 8, 18, 30])), max_size=20)
-)
-def test_closing_amounts_are_written_as_python_writes_them(
-    pairs: list[tuple[int, int]],
+@given(st.lists(st.integers(-(10**76) + 1, 10**76 - 1), max_size=20), st.integers(0, 56))
+def test_decimal_columns_hold_the_integers_they_are_built_from(
+    values: list[int], scale: int
 ) -> None:
-    """The Arrow formatting of closing amounts gives the same strings as the Python one."""
-    values = np.array([v for v, _ in pairs], dtype=object)
-    decimals = np.array([d for _, d in pairs], dtype="int64")
-    assert _arrow_texts(values, decimals).to_pylist() == [_text(v, d) for v, d in pairs]
+    """A decimal column built from unscaled integers holds exactly those, and gives them back."""
+    array = decimal_array(np.array(values, dtype=object), scale)
+    assert array.to_pylist() == [Decimal(v).scaleb(-scale, WIDE) for v in values]
+    assert unscaled(array).tolist() == values
+    small = [v % 2**63 for v in values]
+    assert unscaled(decimal_array(np.array(small, dtype="int64"), scale)).tolist() == small
 
 
 class TestBatches:
@@ -697,3 +713,163 @@ def test_batches_of_accounts_give_the_records_and_state_of_one(
     cut, cut_state = run_days(program, ledger, State(), first, end, batch_accounts=batch_accounts)
     assert cut.equals(whole)
     assert cut_state.table.equals(state.table)
+
+
+SubRow = tuple[str, str, datetime, Decimal, str, str]
+
+
+def _sub_ledger(rows: list[SubRow]) -> pa.Table:
+    return _ledger([r[:5] for r in rows]).append_column(
+        "sub_account", pa.array([r[5] for r in rows], pa.string())
+    )
+
+
+def _by_definition(
+    program: Program, rows: list[SubRow], first: date, end: date
+) -> dict[tuple[str, str, date], tuple[Any, ...]]:
+    """``Program.run`` over each user's holding, its other sub-accounts in name order."""
+    parts: dict[tuple[str, str], dict[str, list[BalanceEvent]]] = {}
+    for account, token, at, delta, kind, sub in rows:
+        event = BalanceEvent(at, delta, kind=kind)
+        parts.setdefault((account, token), {}).setdefault(sub, []).append(event)
+    holdings = [
+        Holding(
+            account,
+            token,
+            events.get("", []),
+            subaccounts=[SubAccount(name, events[name]) for name in sorted(events) if name],
+        )
+        for (account, token), events in sorted(parts.items())
+    ]
+    return {
+        (r.account, r.token, r.reward.day): _paid(attrs.asdict(r.reward, recurse=False))
+        for r in program.run(holdings, first, end)
+    }
+
+
+def _paid(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What a record says is owed and paid: exact in both ``Program.run`` and the table."""
+    at = record["payout_at"]
+    return (
+        record["gross"],
+        record["paid"],
+        record["carry"],
+        record["forfeited"],
+        at.astimezone(UTC) if at is not None else None,
+    )
+
+
+class TestSubAccounts:
+    @given(sub_account_job_scenarios(), st.sampled_from(["state.parquet", "state.jsonl"]))
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def test_chained_days_give_the_records_and_state_of_one_long_run(
+        self, scenario: tuple[Program, list[SubRow], date, int], name: str
+    ) -> None:
+        """With sub-accounts, chained runs equal one long run, which is Program.run's."""
+        program, rows, first, days = scenario
+        end = first + timedelta(days=days)
+        table, whole_state = run_days(program, _sub_ledger(rows), State(), first, end)
+        whole = _keyed(table)
+        assert {k: _paid(r) for k, r in whole.items()} == _by_definition(program, rows, first, end)
+        state = State()
+        chained: dict[tuple[str, str, date], dict[str, Any]] = {}
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            for i in range(days):
+                day = first + timedelta(days=i)
+                todays = [r for r in rows if program.calculator(r[1]).calendar.day_of(r[2]) == day]
+                table, closing = run_day(program, _sub_ledger(todays), state, day)
+                write_state(closing, path)
+                state = read_state(path)
+                chained.update(_keyed(table))
+        assert set(chained) <= set(whole)
+        for key, record in whole.items():
+            if key in chained:
+                assert chained[key] == record, key
+            else:  # before the holding's first event: nothing held, nothing owed
+                assert record["balance"] == record["paid"] == record["carry"] == 0, key
+        assert state.table.equals(whole_state.table)
+        holdings = {(r[0], r[1]) for r in rows}
+        main = state.table.filter(pc.equal(state.table.column("sub_account"), ""))
+        assert {(r["account"], r["token"]) for r in main.to_pylist()} == holdings
+        for row in state.table.to_pylist():
+            if row["sub_account"]:
+                assert (row["carry"], row["credited"], row["pending"]) == (0, 0, ""), row
+        _assert_payments_split_at_the_end(program, whole, State(state.day, main), end)
+
+    def test_an_overdrawn_sub_account_is_refused_naming_it(self) -> None:
+        """A sub-account may not go below zero, even when the main account could cover it."""
+        at = datetime(2019, 7, 15, 10, tzinfo=UTC8_ZONE)
+        rows: list[SubRow] = [
+            ("alice", "IOTX", at, Decimal(50), "deposit", ""),
+            ("alice", "IOTX", at, Decimal(5), "deposit", "spot"),
+            ("alice", "IOTX", at + timedelta(hours=1), Decimal(-7), "withdrawal", "spot"),
+        ]
+        with pytest.raises(NegativeBalanceError, match=r"^ledger row 2 \(withdrawal") as raised:
+            run_day(read_program(PROGRAM), _sub_ledger(rows), State(), DAY1)
+        assert raised.value.__notes__ == [
+            "in the holding of 'IOTX' by account 'alice'",
+            "in sub-account 'spot'",
+        ]
+
+    def test_a_state_with_a_carry_on_a_sub_account_row_is_refused(self, tmp_path: Path) -> None:
+        """The carry is the holding's, on its main row: one on a sub-account's row is refused."""
+        zero = pa.array([Decimal(0)] * 2, pa.decimal128(38, 8))
+        table = pa.table(
+            {
+                "account": ["a", "a"],
+                "token": ["IOTX", "IOTX"],
+                "sub_account": ["", "spot"],
+                "balance": zero,
+                "carry": pa.array([Decimal(0), Decimal("0.5")], pa.decimal128(38, 8)),
+                "frozen": zero,
+                "waiting": zero,
+                "credited": zero,
+                "pending": ["", ""],
+            }
+        )
+        write_state(State(DAY1, table), tmp_path / "s.parquet")
+        with pytest.raises(InvalidInputError, match=r"row 1: carry 0.50000000 on the row of sub"):
+            read_state(tmp_path / "s.parquet")
+
+    def test_an_account_with_a_nul_character_cannot_have_sub_accounts(self) -> None:
+        """The job keys a sub-account by account, NUL and name, so such an account is refused."""
+        at = datetime(2019, 7, 15, 10, tzinfo=UTC8_ZONE)
+        rows: list[SubRow] = [("a\x00b", "IOTX", at, Decimal(1), "deposit", "spot")]
+        with pytest.raises(InvalidInputError, match=r"ledger row 0: an account with a NUL"):
+            run_day(read_program(PROGRAM), _sub_ledger(rows), State(), DAY1)
+
+
+class TestStateVersions:
+    def test_a_version_2_state_reads_exactly_at_the_finest_scale_of_its_strings(
+        self, tmp_path: Path
+    ) -> None:
+        """Version 2 strings (exponents too) read as decimals of the same values, every row main."""
+        texts = {
+            "account": ["a", "b"],
+            "token": ["IOTX", "IOTX"],
+            "balance": ["1.5", "120.50000000"],
+            "carry": ["3.2876712328767123288E-9", "0"],
+            "frozen": ["0", "2"],
+            "waiting": ["0", ".25"],
+            "credited": ["0", "1E+2"],
+            "pending": ["", ""],
+        }
+        meta = {b"softstaking.state": b"2", b"softstaking.day": b"2019-07-14"}
+        pq.write_table(pa.table(texts).replace_schema_metadata(meta), tmp_path / "s.parquet")
+        state = read_state(tmp_path / "s.parquet")
+        assert state.table.column("sub_account").to_pylist() == ["", ""]
+        for name in ("balance", "carry", "frozen", "waiting", "credited"):
+            assert state.table.column(name).to_pylist() == [Decimal(t) for t in texts[name]]
+        assert state.table.schema.field("carry").type == pa.decimal256(76, 28)  # 28 places
+
+    def test_a_negative_decimal_amount_is_refused_naming_the_row(self, tmp_path: Path) -> None:
+        """A version 3 state's amounts are zero or more."""
+        program = read_program(PROGRAM)
+        ledger = pa.concat_tables(read_ledger(sample_path("seed_ledger.csv"))).slice(0, 4)
+        _, state = run_day(program, ledger, State(), DAY1)
+        balance = pc.negate(state.table.column("balance"))
+        table = state.table.set_column(3, "balance", balance)
+        write_state(State(DAY1, table), tmp_path / "s.parquet")
+        with pytest.raises(InvalidInputError, match=r"s\.parquet: row 0: balance -120\.5"):
+            read_state(tmp_path / "s.parquet")

@@ -1,8 +1,11 @@
 """The state the daily job keeps between runs: each account's closing amounts per token.
 
-A state file holds, for every account and token seen so far, one row:
+A state file holds, for every account, token and sub-account seen so far, one row:
 
 - ``account``, ``token``: the holding;
+- ``sub_account``: which of the account's sub-accounts the row is (see the ledger's
+  ``sub_account`` column), or empty for the main account. Every holding has a main row;
+  a holding with sub-accounts has one more row for each;
 - ``balance``: the available balance at the end of the day, from the ledger's events
   alone (no rewards): the next day's opening;
 - ``carry``: what was owed but unpaid at the end of the day (the last record's carry);
@@ -15,12 +18,20 @@ A state file holds, for every account and token seen so far, one row:
   order and separated by spaces, such as
   ``2024-01-08T00:00:00+00:00=25.55 2024-01-15T00:00:00+00:00=7.3`` (else empty);
 
-and, once for the whole file, the last day computed. Amounts are decimal strings,
-exact whatever the token's decimals (a tiny carry may be written with an exponent,
-such as ``3.2876712328767123288E-9``). In Parquet the day is in the file's metadata
-(``softstaking.day``); in JSON Lines the first line is ``{"softstaking_state": 2,
-"day": "YYYY-MM-DD"}`` and each further line one row. A state with no day (``day``
-None) is the empty state before the first run.
+and, once for the whole file, the last day computed. ``balance``, ``frozen`` and
+``waiting`` are the sub-account's; ``carry``, ``credited`` and ``pending`` are the
+holding's, on its main row (a sub-account's row has 0, 0 and empty). A state with no
+day (``day`` None) is the empty state before the first run.
+
+The amounts are Arrow decimals, exact, one scale per column: in a state the job
+writes, the finest token's decimals for ``balance``, ``frozen``, ``waiting`` and
+``credited``, and its gross quantum (``GUARD_DIGITS`` more) for ``carry``; a
+``decimal128``, or a ``decimal256`` where 38 digits are too few. In Parquet they are
+decimal columns, and the day is in the file's metadata (``softstaking.day``). In JSON
+Lines the first line is ``{"softstaking_state": 3, "day": "YYYY-MM-DD", "types":
+{...}}``, the types naming each amount column's decimal type (such as
+``"decimal128(38, 8)"``), and each further line is one row, its amounts as plain
+decimal strings.
 
 A compounding day's balance is the ledger's balance plus what has been credited, so a
 run needs ``credited`` and, for payouts that fall due after the day (a
@@ -29,17 +40,20 @@ credited when they fall, exactly as in one long run. Without compounding nothing
 depends on when a day is paid, and both stay empty: each record's ``payout_at`` says
 when it is paid.
 
-Version 1 of the format (files written before ``credited`` and ``pending`` existed,
-``"softstaking_state": 1``) is read as if both were empty, which is what they were.
+Earlier versions are read, and their runs continue: version 2 (every column a decimal
+string, no ``sub_account``) as if every row were a main row, each amount column at the
+finest scale its strings use; version 1 (before ``credited`` and ``pending``) as version
+2 with both empty, which is what they were.
 
-Rows are kept sorted by account, then token, so that a state written twice is the
-same bytes.
+Rows are kept sorted by account, token and sub-account, so that a state written twice
+is the same bytes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,10 +64,12 @@ import attrs
 
 from softstaking.core.errors import InvalidInputError
 from softstaking.io.atomic import atomic_bytes, atomic_text
+from softstaking.job.decimals import decimal_type, zero_of
 
 __all__ = [
     "STATE_COLUMNS",
     "State",
+    "normalized_state",
     "pending_text",
     "read_pending",
     "read_state",
@@ -64,6 +80,7 @@ __all__ = [
 STATE_COLUMNS: Final = (
     "account",
     "token",
+    "sub_account",
     "balance",
     "carry",
     "frozen",
@@ -73,29 +90,30 @@ STATE_COLUMNS: Final = (
 )
 """The columns of a state, in order."""
 
+_KEYS: Final = ("account", "token", "sub_account")
 _AMOUNTS: Final = ("balance", "carry", "frozen", "waiting", "credited")
+_HOLDINGS: Final = ("carry", "credited")
+"""The amounts that are the holding's, on its main row: 0 on a sub-account's row."""
 _ADDED: Final = {"credited": "0", "pending": ""}
 """The columns version 2 added, with the value they have in a version 1 file."""
 _DAY_KEY: Final = b"softstaking.day"
 _VERSION_KEY: Final = b"softstaking.state"
-_VERSION: Final = 2
-_VERSIONS: Final = (1, 2)
+_VERSION: Final = 3
+_VERSIONS: Final = (1, 2, 3)
 _AMOUNT: Final = r"^(\d+(\.\d*)?|\.\d+)([Ee][+-]?\d+)?$"
 _INSTANT: Final = r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d(:\d\d(\.\d+)?)?|Z)"
 _PAYOUT: Final = _INSTANT + r"=(\d+(\.\d*)?|\.\d+)"
 _PENDING: Final = rf"^({_PAYOUT}( {_PAYOUT})*)?$"
-
-
-def _schema() -> Any:
-    import pyarrow as pa
-
-    return pa.schema([(name, pa.string()) for name in STATE_COLUMNS])
+_TYPE: Final = re.compile(r"decimal(128|256)\((\d+), (\d+)\)")
 
 
 def _empty() -> Any:
     import pyarrow as pa
 
-    return pa.table([pa.array([], pa.string()) for _ in STATE_COLUMNS], schema=_schema())
+    kind = decimal_type(0)
+    return pa.table(
+        {name: pa.array([], kind if name in _AMOUNTS else pa.string()) for name in STATE_COLUMNS}
+    )
 
 
 @attrs.frozen(eq=False)
@@ -104,15 +122,18 @@ class State:
 
     Attributes:
         day: The last day computed, or None for the state before the first run.
-        table: A ``pyarrow.Table`` with the columns ``STATE_COLUMNS`` (strings), sorted
-            by account and token.
+        table: A ``pyarrow.Table`` with the columns ``STATE_COLUMNS``: the keys and
+            ``pending`` strings, the amounts Arrow decimals (see the module), sorted
+            by account, token and sub-account. ``run_days`` and ``write_state`` also
+            take a table in the layout of version 2 (every column a string, no
+            ``sub_account``).
     """
 
     day: date | None = None
     table: Any = attrs.field(factory=_empty)
 
     def __len__(self) -> int:
-        """How many holdings the state holds."""
+        """How many rows (holdings, and their sub-accounts) the state holds."""
         return int(self.table.num_rows)
 
 
@@ -163,51 +184,187 @@ def state_format(path: str | os.PathLike[str]) -> str:
     raise InvalidInputError(msg)
 
 
-def _check(table: Any, where: str, version: int) -> Any:
-    """The table with its columns as strings, its amounts checked.
+def _first(mask: Any) -> int | None:
+    """The first row where ``mask`` is true, or None."""
+    import pyarrow.compute as pc
 
-    A version 1 table may lack the columns version 2 added: they are filled in empty.
-    """
+    if not pc.any(mask).as_py():
+        return None
+    return int(pc.index(mask, True).as_py())
+
+
+def _strings(table: Any, names: Iterable[str], where: str) -> dict[str, Any]:
+    """The named columns as strings, none empty (null)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for name, value in _ADDED.items():
-        if version == 1 and name not in table.column_names:
-            table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-    for name in STATE_COLUMNS:
+    out = {}
+    for name in names:
         if name not in table.column_names:
             msg = f"{where}: no column {name!r}"
             raise InvalidInputError(msg)
-    columns = []
-    for name in STATE_COLUMNS:
         column = table.column(name)
         if column.null_count:
             row = pc.index(pc.is_null(column), True).as_py()
             msg = f"{where}: row {row}: {name} is empty"
             raise InvalidInputError(msg)
         try:
-            columns.append(column.cast(pa.string()))
+            out[name] = column.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             msg = f"{where}: column {name!r} must hold strings, not {column.type}"
             raise InvalidInputError(msg) from None
-    out = pa.table(columns, schema=_schema())
+    return out
+
+
+def _check_texts(columns: dict[str, Any], where: str) -> None:
+    """Refuse an amount string that is not zero or more (version 2 and JSON Lines)."""
+    import pyarrow.compute as pc
+
     for name in _AMOUNTS:
-        bad = pc.invert(pc.match_substring_regex(out.column(name), _AMOUNT))
-        if pc.any(bad).as_py():
-            row = pc.index(bad, True).as_py()
-            text = out.column(name)[row].as_py()
+        row = _first(pc.invert(pc.match_substring_regex(columns[name], _AMOUNT)))
+        if row is not None:
+            text = columns[name][row].as_py()
             msg = f"{where}: row {row}: {name} {text!r} is not an amount of zero or more"
             raise InvalidInputError(msg)
-    bad = pc.invert(pc.match_substring_regex(out.column("pending"), _PENDING))
-    if pc.any(bad).as_py():
-        row = pc.index(bad, True).as_py()
-        text = out.column("pending")[row].as_py()
+
+
+def _check_pending(pending: Any, where: str) -> None:
+    """Refuse a ``pending`` value that is not a list of payouts (the empty ones skipped)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    given = pc.indices_nonzero(pc.not_equal(pending, pa.scalar("")))
+    if not len(given):
+        return
+    values = pending.take(given)
+    bad = _first(pc.invert(pc.match_substring_regex(values, _PENDING)))
+    if bad is not None:
+        row = given[bad].as_py()
         msg = (
-            f"{where}: row {row}: pending {text!r} is not a list of payouts "
+            f"{where}: row {row}: pending {values[bad].as_py()!r} is not a list of payouts "
             "INSTANT=AMOUNT separated by spaces"
         )
         raise InvalidInputError(msg)
-    return out
+
+
+def _text_decimals(column: Any, where: str, name: str) -> Any:
+    """Amount strings (checked) as a decimal column at the finest scale they use, exactly."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    scale = 0
+    if len(column):
+        powers = pc.match_substring_regex(column, "[Ee]")
+        if pc.any(powers).as_py():
+            for text in column.filter(powers).to_pylist():
+                exponent = Decimal(text).as_tuple().exponent
+                assert isinstance(exponent, int)  # a finite amount: checked
+                scale = max(scale, -exponent)
+        dot = pc.find_substring(column, ".")
+        places = pc.if_else(
+            pc.greater_equal(dot, 0),
+            pc.subtract(pc.subtract(pc.utf8_length(column), dot), 1),
+            0,
+        )
+        places = pc.if_else(powers, 0, places)
+        scale = max(scale, int(np.max(places.to_numpy())) if len(places) else 0)
+    for kind in (decimal_type(scale), pa.decimal256(76, scale)):
+        try:
+            return column.cast(kind)
+        except pa.ArrowInvalid:
+            continue
+    msg = f"{where}: {name}: an amount of more than 76 digits"
+    raise InvalidInputError(msg)
+
+
+def _from_texts(columns: dict[str, Any], where: str) -> Any:
+    """A version 2 table's string columns (checked) as a state table of this version."""
+    import pyarrow as pa
+
+    n = len(columns["account"])
+    out = {}
+    for name in STATE_COLUMNS:
+        if name == "sub_account" and name not in columns:
+            out[name] = pa.array([""]).take(pa.array(_zeros(n)))
+        elif name in _AMOUNTS:
+            out[name] = _text_decimals(columns[name], where, name)
+        else:
+            out[name] = columns[name]
+    return pa.table(out)
+
+
+def _zeros(n: int) -> Any:
+    import numpy as np
+
+    return np.zeros(n, dtype="int64")
+
+
+def _check_decimals(table: Any, where: str) -> Any:
+    """A version 3 table checked: strings, amounts decimals of zero or more."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = _strings(table, (*_KEYS, "pending"), where)
+    _check_pending(texts["pending"], where)
+    out = {}
+    main = None
+    for name in STATE_COLUMNS:
+        if name in texts:
+            out[name] = texts[name]
+            continue
+        if name not in table.column_names:
+            msg = f"{where}: no column {name!r}"
+            raise InvalidInputError(msg)
+        column = table.column(name)
+        if not pa.types.is_decimal(column.type):
+            msg = f"{where}: column {name!r} must hold decimals, not {column.type}"
+            raise InvalidInputError(msg)
+        if column.null_count:
+            row = pc.index(pc.is_null(column), True).as_py()
+            msg = f"{where}: row {row}: {name} is empty"
+            raise InvalidInputError(msg)
+        row = _first(pc.less(column, zero_of(column.type)))
+        if row is not None:
+            msg = f"{where}: row {row}: {name} {column[row].as_py():f} is below zero"
+            raise InvalidInputError(msg)
+        if name in _HOLDINGS:
+            if main is None:
+                main = pc.equal(texts["sub_account"], pa.scalar(""))
+            row = _first(pc.and_(pc.invert(main), pc.not_equal(column, zero_of(column.type))))
+            if row is not None:
+                msg = (
+                    f"{where}: row {row}: {name} {column[row].as_py():f} on the row of "
+                    f"sub-account {texts['sub_account'][row].as_py()!r}: it is the "
+                    "holding's, on its main row (sub_account empty)"
+                )
+                raise InvalidInputError(msg)
+        out[name] = column
+    return pa.table(out)
+
+
+def normalized_state(table: Any, where: str = "state") -> Any:
+    """A state table in this version's layout: a version 2 layout's strings converted.
+
+    Raises:
+        InvalidInputError: An amount that is not one, naming ``where`` and the row.
+    """
+    import pyarrow as pa
+
+    amounts = [table.column(n).type for n in _AMOUNTS if n in table.column_names]
+    if "sub_account" in table.column_names and all(pa.types.is_decimal(t) for t in amounts):
+        return (
+            table.select(list(STATE_COLUMNS))
+            if table.column_names != list(STATE_COLUMNS)
+            else table
+        )
+    columns = _strings(table, [n for n in STATE_COLUMNS if n in table.column_names], where)
+    for name in STATE_COLUMNS:
+        if name not in columns and name != "sub_account":
+            msg = f"{where}: no column {name!r}"
+            raise InvalidInputError(msg)
+    _check_texts(columns, where)
+    return _from_texts(columns, where)
 
 
 def _day_of(text: str, where: str) -> date | None:
@@ -230,31 +387,70 @@ def _version_of(text: str, where: str) -> int:
     return int(text)
 
 
-def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> State:
-    """The state in ``path`` (Parquet or JSON Lines: ``format``, or by suffix).
+def _legacy(table: Any, where: str, version: int) -> Any:
+    """A version 1 or 2 table (strings) as a table of this version, checked."""
+    import pyarrow as pa
 
-    Raises:
-        FileNotFoundError: If there is no such file.
-        InvalidInputError: If it is not a state file, naming the file and row.
-    """
+    for name, value in _ADDED.items():
+        if version == 1 and name not in table.column_names:
+            table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
+    names = [n for n in STATE_COLUMNS if n != "sub_account"]
+    columns = _strings(table, names, where)
+    _check_texts(columns, where)
+    _check_pending(columns["pending"], where)
+    return _from_texts(columns, where)
+
+
+def _read_parquet(path: str | os.PathLike[str], where: str) -> State:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    where = os.fspath(path)
-    if (format or state_format(path)) == "parquet":
-        try:
-            # ParquetFile, not read_table: that imports pyarrow.dataset, and pandas.
-            table = pq.ParquetFile(path).read()
-        except pa.ArrowInvalid as err:
-            msg = f"{where}: not a Parquet state file ({err})"
-            raise InvalidInputError(msg) from None
-        meta = table.schema.metadata or {}
-        if _VERSION_KEY not in meta:
-            msg = f"{where}: not a state file written by softstaking run (no {_VERSION_KEY!r})"
+    try:
+        # ParquetFile, not read_table: that imports pyarrow.dataset, and pandas.
+        table = pq.ParquetFile(path).read()
+    except pa.ArrowInvalid as err:
+        msg = f"{where}: not a Parquet state file ({err})"
+        raise InvalidInputError(msg) from None
+    meta = table.schema.metadata or {}
+    if _VERSION_KEY not in meta:
+        msg = f"{where}: not a state file written by softstaking run (no {_VERSION_KEY!r})"
+        raise InvalidInputError(msg)
+    version = _version_of(meta[_VERSION_KEY].decode(errors="replace"), where)
+    day = _day_of(meta.get(_DAY_KEY, b"").decode(), where)
+    table = table.replace_schema_metadata(None)
+    if version < _VERSION:
+        return State(day, _legacy(table, where, version))
+    return State(day, _check_decimals(table, where))
+
+
+def _types_of(head: dict[str, Any], where: str) -> dict[str, Any]:
+    """The amount columns' types named in a version 3 JSON Lines head."""
+    import pyarrow as pa
+
+    named = head.get("types")
+    out = {}
+    for name in _AMOUNTS:
+        text = named.get(name) if isinstance(named, dict) else None
+        found = _TYPE.fullmatch(text) if isinstance(text, str) else None
+        if found is None:
+            msg = (
+                f'{where}:1: "types" must name each amount column\'s decimal type, '
+                f'such as {{"{name}": "decimal128(38, 8)"}}'
+            )
             raise InvalidInputError(msg)
-        version = _version_of(meta[_VERSION_KEY].decode(errors="replace"), where)
-        day = _day_of(meta.get(_DAY_KEY, b"").decode(), where)
-        return State(day, _check(table.replace_schema_metadata(None), where, version))
+        width, precision, scale = (int(g) for g in found.groups())
+        kind = pa.decimal128 if width == 128 else pa.decimal256
+        try:
+            out[name] = kind(precision, scale)
+        except (ValueError, pa.ArrowInvalid):
+            msg = f"{where}:1: {name}: {text!r} is not a decimal type"
+            raise InvalidInputError(msg) from None
+    return out
+
+
+def _read_jsonl(path: str | os.PathLike[str], where: str) -> State:
+    import pyarrow as pa
+
     with Path(path).open(encoding="utf-8") as stream:
         lines = [line for line in stream.read().splitlines() if line.strip()]
     try:
@@ -266,23 +462,55 @@ def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> St
     if not isinstance(head, dict) or head.get("softstaking_state") not in _VERSIONS:
         msg = (
             f'{where}:1: the first line must be {{"softstaking_state": {_VERSION}, '
-            '"day": ...}} (or a version 1 state\'s 1)'
+            '"day": ..., "types": ...}} (or an earlier version\'s 1 or 2)'
         )
         raise InvalidInputError(msg)
     version = int(head["softstaking_state"])
-    columns = STATE_COLUMNS if version == _VERSION else STATE_COLUMNS[:6]
+    columns: tuple[str, ...] = STATE_COLUMNS
+    if version == 2:
+        columns = tuple(c for c in STATE_COLUMNS if c != "sub_account")
+    elif version == 1:
+        columns = ("account", "token", "balance", "carry", "frozen", "waiting")
+    types = _types_of(head, where) if version == _VERSION else {}
     for line, row in enumerate(rows, start=2):
         if not isinstance(row, dict) or not all(isinstance(row.get(c), str) for c in columns):
             msg = f"{where}:{line}: a row needs the string values {', '.join(columns)}"
             raise InvalidInputError(msg)
     table = pa.table({name: pa.array([row[name] for row in rows], pa.string()) for name in columns})
-    return State(_day_of(str(head.get("day") or ""), where), _check(table, where, version))
+    day = _day_of(str(head.get("day") or ""), where)
+    if version < _VERSION:
+        return State(day, _legacy(table, where, version))
+    texts = _strings(table, STATE_COLUMNS, where)
+    _check_texts(texts, where)
+    for name, kind in types.items():
+        try:
+            texts[name] = texts[name].cast(kind)
+        except pa.ArrowInvalid:
+            msg = f"{where}: column {name!r}: a value does not fit its type {kind}"
+            raise InvalidInputError(msg) from None
+    return State(day, _check_decimals(pa.table(texts), where))
+
+
+def read_state(path: str | os.PathLike[str], *, format: str | None = None) -> State:
+    """The state in ``path`` (Parquet or JSON Lines: ``format``, or by suffix).
+
+    Version 1 and 2 files are read into this version's layout (see the module).
+
+    Raises:
+        FileNotFoundError: If there is no such file.
+        InvalidInputError: If it is not a state file, naming the file and row.
+    """
+    where = os.fspath(path)
+    if (format or state_format(path)) == "parquet":
+        return _read_parquet(path, where)
+    return _read_jsonl(path, where)
 
 
 def write_state(state: State, path: str | os.PathLike[str], *, format: str | None = None) -> None:
     """Write ``state`` to ``path`` atomically: the old file stays until the new one is whole.
 
-    ``format`` is ``"parquet"`` or ``"jsonl"``; by default, from the suffix.
+    ``format`` is ``"parquet"`` or ``"jsonl"``; by default, from the suffix. A table in
+    the layout of version 2 is written in this version's (see ``normalized_state``).
 
     Raises:
         OSError: If the file cannot be written; the previous file is unchanged.
@@ -290,15 +518,26 @@ def write_state(state: State, path: str | os.PathLike[str], *, format: str | Non
     import pyarrow.parquet as pq
 
     day = b"" if state.day is None else state.day.isoformat().encode()
+    table = normalized_state(state.table)
     if (format or state_format(path)) == "parquet":
-        table = state.table.replace_schema_metadata(
-            {_VERSION_KEY: str(_VERSION).encode(), _DAY_KEY: day}
-        )
+        table = table.replace_schema_metadata({_VERSION_KEY: str(_VERSION).encode(), _DAY_KEY: day})
         with atomic_bytes(path) as stream:
-            pq.write_table(table, stream, compression="zstd", compression_level=1)
+            # Dictionaries for the few-valued strings only, and no statistics: nothing
+            # filters a state, and both cost more than the rest of the write.
+            pq.write_table(
+                table,
+                stream,
+                compression="zstd",
+                compression_level=1,
+                use_dictionary=["token", "sub_account", "pending"],
+                write_statistics=False,
+            )
         return
-    head = {"softstaking_state": _VERSION, "day": day.decode() or None}
+    types = {name: str(table.schema.field(name).type) for name in _AMOUNTS}
+    head = {"softstaking_state": _VERSION, "day": day.decode() or None, "types": types}
     with atomic_text(path) as stream:
         stream.write(json.dumps(head) + "\n")
-        for row in state.table.to_pylist():
+        for row in table.to_pylist():
+            for name in _AMOUNTS:
+                row[name] = f"{row[name]:f}"
             stream.write(json.dumps(row) + "\n")
