@@ -156,6 +156,7 @@ def _events(ledger: object) -> Any:
 
 def _check_days(program: Program, events: Any, start: date, end: date) -> None:
     """Refuse an event outside the run's days, in its token's calendar."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -163,26 +164,30 @@ def _check_days(program: Program, events: Any, start: date, end: date) -> None:
         return
     token = events.column("token")
     at = events.column("at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    for symbol in pc.unique(token).to_pylist():
-        if symbol is None:
-            continue
+    symbols = [s for s in pc.unique(token).to_pylist() if s is not None]
+    calendars = [program.calculator(symbol).calendar for symbol in symbols]
+    # A row without a token or an instant (code -1: the last bounds, which hold every
+    # instant) is the ledger reader's to refuse.
+    bounds = np.iinfo("int64")
+    low = np.array([to_us(c.start_of(start)) for c in calendars] + [bounds.min], "int64")
+    high = np.array([to_us(c.start_of(end)) for c in calendars] + [bounds.max], "int64")
+    code = pc.index_in(token, value_set=pa.array(symbols, pa.string()))
+    codes = pc.if_else(pc.is_valid(at), pc.fill_null(code, -1), -1).to_numpy(zero_copy_only=False)
+    instants = pc.fill_null(at, 0).to_numpy(zero_copy_only=False)
+    outside = np.flatnonzero((instants < low[codes]) | (instants >= high[codes]))
+    if outside.size:
+        row = int(outside[0])
+        symbol = symbols[int(codes[row])]
         calc = program.calculator(symbol)
-        low = to_us(calc.calendar.start_of(start))
-        high = to_us(calc.calendar.start_of(end))
-        outside = pc.and_(
-            pc.equal(token, symbol), pc.or_(pc.less(at, low), pc.greater_equal(at, high))
+        instant = from_us(int(instants[row])).astimezone(calc.tz)
+        day = calc.calendar.day_of(instant)
+        last = end - timedelta(days=1)
+        msg = (
+            f"ledger row {row}: the {symbol} event at {instant.isoformat()} is on "
+            f"{day}, outside the run's days {start} to {last}: give each run only "
+            "its days' events"
         )
-        if pc.any(outside).as_py():
-            row = pc.index(outside, True).as_py()
-            instant = from_us(at[row].as_py()).astimezone(calc.tz)
-            day = calc.calendar.day_of(instant)
-            last = end - timedelta(days=1)
-            msg = (
-                f"ledger row {row}: the {symbol} event at {instant.isoformat()} is on "
-                f"{day}, outside the run's days {start} to {last}: give each run only "
-                "its days' events"
-            )
-            raise JobError(msg)
+        raise JobError(msg)
 
 
 def run_days(
@@ -248,13 +253,17 @@ def run_days(
     size = max(1, min(batch_accounts, -(-len(accounts) // max(batches, 1))))
     lows = range(0, max(len(accounts), 1), size)
 
+    whole = len(accounts) <= size
+    ledger_parts = None if whole else _parts(events, accounts, size)
+    state_parts = None if whole else _parts(state.table, accounts, size)
+
     def parts() -> Iterable[tuple[Any, ...]]:
-        for low in lows:
-            if len(accounts) <= size:
+        for i, _ in enumerate(lows):
+            if ledger_parts is None or state_parts is None:
                 yield program, events, state.table, first, last, None
             else:
-                part_events, rows = _between(events, accounts, low, low + size)
-                part_state, _ = _between(state.table, accounts, low, low + size)
+                rows = ledger_parts[i]
+                part_events, part_state = events.take(rows), state.table.take(state_parts[i])
                 yield program, part_events, part_state, first, last, rows
 
     tables, states = [], []
@@ -269,15 +278,23 @@ def run_days(
     return table, State(last - timedelta(days=1), closed)
 
 
-def _between(table: Any, accounts: Any, low: int, high: int) -> tuple[Any, Any]:
-    """The rows of ``table`` whose account is in ``accounts[low:high]`` (sorted), and where."""
+def _parts(table: Any, accounts: Any, size: int) -> list[Any]:
+    """The rows of ``table`` of each batch of ``size`` accounts of ``accounts`` (sorted).
+
+    Each row's account is found once, by hash, and its batch is its rank over ``size``;
+    each batch's rows are in the table's order (an Arrow array of indices).
+    """
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    account = table.column("account").cast("string")
-    mask = pc.greater_equal(account, accounts[low])
-    if high < len(accounts):
-        mask = pc.and_(mask, pc.less(account, accounts[high]))
-    return table.filter(mask), pc.indices_nonzero(mask)
+    account = table.column("account").cast(pa.string())
+    rank = pc.index_in(account, value_set=accounts).to_numpy(zero_copy_only=False)
+    batch = rank.astype("int64") // size
+    order = np.argsort(batch, kind="stable")
+    count = -(-len(accounts) // size)
+    bounds = np.searchsorted(batch[order], np.arange(count + 1))
+    return [pa.array(order[bounds[i] : bounds[i + 1]]) for i in range(count)]
 
 
 _LEDGER_ROW: Final = re.compile(r"\bledger row (\d+)")
