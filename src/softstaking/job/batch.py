@@ -153,6 +153,25 @@ def _at_scale(column: Any, scale: int) -> Any:
     return column
 
 
+def _narrowed(column: Any) -> Any:
+    """A ``decimal256`` column as a ``decimal128`` of its scale when every value fits.
+
+    The carries are kept at the gross quantum, 28 places for 8 decimals: a
+    ``decimal256`` in the records, but small, so that half the bytes hold them in the
+    state. The type follows from the values alone, so chained runs and one long run
+    agree on it.
+    """
+    import pyarrow as pa
+
+    kind = column.type
+    if kind.byte_width != 32 or kind.scale > 38:
+        return column
+    try:
+        return column.cast(pa.decimal128(38, kind.scale))
+    except pa.ArrowInvalid:
+        return column
+
+
 def _pocket_moves(read: Ledger, roles: dict[str, str]) -> tuple[Any, Any, Any]:
     """Which events settle a redemption, move funds in or out of orders, or of a wait."""
     import numpy as np
@@ -579,7 +598,7 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         "token": read.token,
         "sub_account": groups.sub,
         "balance": amount(balance, decimals, "balance"),
-        "carry": carry,
+        "carry": _narrowed(carry),
         "frozen": amount(frozen, decimals, "frozen"),
         "waiting": amount(waiting, decimals, "waiting"),
         "credited": amount(held, held_decimals, "credited"),

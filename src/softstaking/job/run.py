@@ -18,7 +18,9 @@ made before it, so the state keeps, per holding, what has been credited so far a
 payouts accrued but not yet made (a ``payout_delay``, a weekly or monthly
 ``payout_schedule``), which are credited when they fall, as in one long run. Those
 holdings are computed through ``Program.run`` (the general path), with the state's
-payments handed over as ``credited`` records.
+payments handed over as ``credited`` records. So are the holdings of a ledger with a
+``sub_account`` column: the state keeps each sub-account's amounts, and the holding's
+carry and payments on its main row (see ``softstaking.job.batch``).
 
 The one thing refused (``UnchainableProgramError``) is a payout schedule other than the
 four built in: the built-in ones pay each day at the first payout at or after its end,
@@ -398,12 +400,18 @@ class Summary:
 
 def summarize(table: Any, state: State, start: date, end: date) -> Summary:
     """The summary of a run's records and closing state."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     totals: dict[str, TokenTotals] = {}
     if table.num_rows:
         sums = table.group_by("token").aggregate([("paid", "sum"), ("forfeited", "sum")])
-        closing = state.table.select(["token", "carry"])
+        closing = pa.table(  # at the records' type: the sums are as wide
+            {
+                "token": state.table.column("token"),
+                "carry": state.table.column("carry").cast(table.schema.field("carry").type),
+            }
+        )
         carries: dict[str, Decimal] = {
             row["token"]: row["carry_sum"]
             for row in closing.group_by("token").aggregate([("carry", "sum")]).to_pylist()
