@@ -590,7 +590,13 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         pending_texts = pa.array(texts, pa.string())
     held_decimals = decimals[groups.first] if count else np.zeros(0, dtype="int64")
 
+    zeros: dict[int, Any] = {}
+
     def amount(units: Any, places: Any, name: str) -> Any:
+        if units.dtype != object and not units.any():  # all zero: one array for each size
+            if len(units) not in zeros:
+                zeros[len(units)] = decimal_array(np.zeros(len(units), "int64"), top)
+            return zeros[len(units)]
         return decimal_array(scaled_units(units, top - places), top, name=name)
 
     closed = {

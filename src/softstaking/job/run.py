@@ -613,6 +613,7 @@ def run_files(
         table, new = (days or run_days)(program, chunks, base, start, end, progress=progress)
     except InvalidInputError as err:  # "ledger row N": name the file and the holding too
         raise _located(err, ledger_path) from err
+    del current, base, chunks  # their memory, before the writes take more
     write_output(table, out_path)
     if not rerun:
         if state_path.exists():
