@@ -400,7 +400,7 @@ def _with_parts(events: Any, state: Any) -> tuple[Any, Any, bool]:
     return events, _part_keys(state, state_sub, "state"), True
 
 
-def _check_parts(read: Ledger, groups: _Groups, events: Any) -> None:
+def _check_parts(read: Ledger, events: Any) -> None:
     """Refuse an event that takes its sub-account below zero, naming the sub-account.
 
     ``events`` is the batch's ledger as given (with ``sub_account``), for the message.
@@ -423,7 +423,6 @@ def _check_parts(read: Ledger, groups: _Groups, events: Any) -> None:
             f"in sub-account {sub or 'main'!r}",
         ]
         raise
-    del groups
 
 
 def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
@@ -466,7 +465,7 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
     n = len(read.code)
     groups = _grouped(read) if parts else _single(read)
     if parts and not read.special:
-        _check_parts(read, groups, given)
+        _check_parts(read, given)
     codes = read.code[groups.first] if n else np.zeros(0, dtype="int64")
     compounds = (
         np.array([program.calculators[t.symbol].compound for t in read.tokens], dtype=bool)[codes]
