@@ -6,8 +6,9 @@ opening or the balance after one of its events, forward-filled along the days.
 ``DailySnapshot`` reads the balance at each day's snapshot instant; ``MinimumBalance``
 takes the lowest of the day's opening balance and the balance after each instant with
 events inside the day, and ``TimeWeighted`` sums ``delta × (day end − instant)`` exactly
-in base units × microseconds and divides once, at the library's precision, as the
-calculator does: such a day gets an id of its own.
+in base units × microseconds: such a day gets an id of its own, and its gross comes
+from that exact total (``core.fixed.weighted_gross_units``), or where that declines
+from the average divided at the library's precision, as the calculator does.
 
 Along each series the days then fall into runs with the same value id and kind of day
 (rate and year); the gross of a run is computed once. Where a token's numbers fit in
@@ -37,9 +38,8 @@ from softstaking.columns.output import (
     words_of,
     zone_name,
 )
-from softstaking.columns.plan import Aprs, Plan, Run
+from softstaking.columns.plan import Aprs, Plan, Run, Weighted
 from softstaking.columns.plan import plan as plan_of
-from softstaking.core.amounts import CONTEXT
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.errors import NegativeBalanceError
 from softstaking.core.fixed import from_units
@@ -300,7 +300,7 @@ class _Measured:
     Ids below ``len(plain)`` are the series' openings, then the balances after their
     events (``plain``: int64, or Python ints); the rest are the days with events
     inside them (``special``): a ``MinimumBalance`` low (an int) or a ``TimeWeighted``
-    average (a Decimal), exact.
+    day (a ``Weighted``: its exact total and length), exact.
     """
 
     grid: Ints
@@ -355,11 +355,9 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
             for p, delta, w in zip(pos, ledger.delta[ev][chosen].tolist(), weights, strict=True):
                 extra[p] = extra.get(p, 0) + delta * w
             lengths_us = (ends - starts).tolist()
-            decimals = plan.calculator.token.decimals
             for p, added in extra.items():
                 span = lengths_us[p % days]
-                total = int(plain[grid[p]]) * span + added
-                special[p] = CONTEXT.divide(from_units(total, -decimals), span)
+                special[p] = Weighted(int(plain[grid[p]]) * span + added, span)
         if special:
             where = np.fromiter(special, dtype="int64", count=len(special))
             grid[where] = len(plain) + np.arange(len(special))
