@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from softstaking.columns import vector
+from softstaking.columns import vector, wide
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.output import (
     APR_SCALE,
@@ -389,11 +389,12 @@ def _token_part(  # noqa: PLR0917 (one token's chunk)
     aprs = Aprs(plan)
     carry = ledger.carry[ss]
     if _VECTOR:
-        done = vector.part(
-            plan, measured.plain, measured.special, vids, kinds, lengths, aprs, carry, days
-        )
-        if done is not None:
-            return done
+        for path in (vector.part, wide.part):
+            done = path(
+                plan, measured.plain, measured.special, vids, kinds, lengths, aprs, carry, days
+            )
+            if done is not None:
+                return done
     values = measured.values()
     runs = [aprs.run(values[v], k) for v, k in zip(vids.tolist(), kinds.tolist(), strict=True)]
     return _python_part(plan, runs, lengths, aprs, carry.tolist(), days)

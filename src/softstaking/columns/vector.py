@@ -46,6 +46,7 @@ __all__ = [
     "part",
     "pay_days",
     "pay_fast",
+    "remainders",
     "split_ints",
 ]
 
@@ -138,7 +139,7 @@ def split_ints(values: Any) -> Split | None:
 
 
 @lru_cache(maxsize=64)
-def _remainders(s: int, year: int) -> tuple[Ints, Ints, Ints, Ints]:
+def remainders(s: int, year: int) -> tuple[Ints, Ints, Ints, Ints]:
     """For each ``rem`` below ``year``: ``rem × 10**s // year`` and how its rest rounds.
 
     The quotient as (hi, lo) limbs; whether the rest is more than half of ``year``;
@@ -178,7 +179,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Split | None:
     if len(units) and r and int(units.max()) > (2**63 - 1) // r:
         return None
     q, rem = np.divmod(units * r, year)
-    t_hi, t_lo, above, half = _remainders(s, year)
+    t_hi, t_lo, above, half = remainders(s, year)
     # The quotient is q × 10**s + t, t = t_hi × 10**10 + t_lo; its parity is t's (10**s
     # is even) unless s is 0, where t is 0.
     odd = (t_lo[rem] if s else q) & 1

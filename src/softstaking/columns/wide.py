@@ -1,0 +1,283 @@
+"""The engine's path for amounts past int64: numbers as base-``10**10`` limbs in arrays.
+
+An 18-decimal token passes int64 at about nine tokens, so its balances and daily gross
+do not fit ``vector``'s arrays. Here an amount is an ``(k, n)`` int64 array of limbs,
+least significant first: ``Σ limbs[i] × 10**(10 × i)``, each limb below ``10**10``.
+
+* ``limbs_of`` turns Python ints (below ``2**128``) into limbs through their bytes.
+* ``flat_gross`` is ``core.fixed.flat_gross_units`` for limbs: the product by the
+  rate's coefficient and the long division by the year's days, limb by limb, with
+  ``vector``'s table of remainders for the digits below and the half-even rounding.
+* ``part`` works a token's part where every payable amount is paid (``vector.pay_fast``
+  settles the parts below a base unit, which fit int64 whatever the balance); it
+  returns None for the rest (a minimum payout, forfeited dust, a balance past
+  ``2**128`` base units), which the Python-int path works.
+
+Nothing is rounded here that ``core.fixed`` does not round.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from softstaking.columns import vector
+from softstaking.columns.output import add_words, limb_words, parts_words, words_of
+from softstaking.columns.plan import Aprs, Plan
+from softstaking.core.tokens import GUARD_DIGITS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+
+__all__ = ["BASE_DIGITS", "flat_gross", "largest", "limbs_of", "part"]
+
+BASE_DIGITS = 10
+"""The digits of a limb."""
+
+_B = 10**BASE_DIGITS
+
+_MAX_RATE = 9 * 10**8
+"""Rate coefficients below this: ``limb × r + rem × 10**10`` stays within int64."""
+
+_MAX_YEAR = 1000  # as core.fixed
+
+
+def limbs_of(values: Any) -> Ints | None:
+    """Non-negative ints (an int64 or object array) as limbs; None past ``2**128`` or below 0."""
+    import numpy as np
+
+    array = np.asarray(values)
+    n = len(array)
+    if array.dtype != object:
+        small = array.astype("int64")
+        if n and int(small.min()) < 0:
+            return None
+        hi, lo = np.divmod(small, _B)  # below 2**63: hi is below 10**10
+        return _trim(np.stack([lo, hi]))
+    try:
+        packed = b"".join([v.to_bytes(16, "little") for v in array.tolist()])
+    except OverflowError:  # negative, or 2**128 and past
+        return None
+    pieces = np.frombuffer(packed, dtype="<u4").reshape(n, 4).astype("<u8")
+    word = [pieces[:, i].copy() for i in range(4)]  # 32 bits each, least first
+    fifth, thirty_two = np.uint64(10**5), np.uint64(32)
+    digits = []  # base 10**5, least first: 8 of them hold 2**128
+    for _ in range(8):
+        rest = np.zeros(n, dtype="<u8")
+        for i in (3, 2, 1, 0):
+            current = (rest << thirty_two) | word[i]  # below 10**5 × 2**32
+            word[i] = current // fifth
+            rest = current - word[i] * fifth
+        digits.append(rest)
+    limbs = [digits[2 * j] + digits[2 * j + 1] * fifth for j in range(4)]
+    return _trim(np.stack(limbs).astype("int64"))
+
+
+def _trim(limbs: Ints) -> Ints:
+    """Without its top limbs that are zero everywhere (one limb at least)."""
+    k = len(limbs)
+    while k > 1 and not limbs[k - 1].any():
+        k -= 1
+    return limbs[:k]
+
+
+def largest(limbs: Ints) -> int:
+    """The largest amount held (0 for none)."""
+    import numpy as np
+
+    at = np.arange(limbs.shape[1])
+    if not len(at):
+        return 0
+    value = 0
+    for row in limbs[::-1]:
+        top = int(row[at].max())
+        at = at[row[at] == top]
+        value = value * _B + top
+    return value
+
+
+def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
+    """The gross in gross quanta of ``units`` (limbs of base units) at a flat rate.
+
+    As ``core.fixed.flat_gross_units``: ``round_half_even(units × r × 10**s / year)``
+    with ``s = GUARD_DIGITS + exponent``. None where ``s`` is outside ``[0, 20]``, the
+    year is not below 1000 days, or the coefficient ``r`` is not below ``_MAX_RATE``.
+    """
+    import numpy as np
+
+    r, exponent = rate
+    s = GUARD_DIGITS + exponent
+    if not 0 <= s <= GUARD_DIGITS or not 0 < year < _MAX_YEAR or not 0 <= r < _MAX_RATE:
+        return None
+    k, n = units.shape
+    # Long division of units × r by the year, most significant limb first. The
+    # quotient's limbs may pass 10**10 until they are carried.
+    q = np.zeros((k + 1, n), dtype="int64")
+    rem = np.zeros(n, dtype="int64")
+    for i in range(k - 1, -1, -1):
+        q[i], rem = np.divmod(rem * _B + units[i] * r, year)
+    for i in range(k):
+        up, q[i] = np.divmod(q[i], _B)
+        q[i + 1] += up
+    t_hi, t_lo, above, half = vector.remainders(s, year)
+    # The quotient is q × 10**s + t; its parity is t's (10**s is even) unless s is 0.
+    odd = (t_lo[rem] if s else q[0]) & 1
+    up = above[rem] | (half[rem] & (odd == 1))
+    whole_limbs, digits = divmod(s, BASE_DIGITS)
+    g = np.zeros((k + 3, n), dtype="int64")
+    if digits:  # each limb's top digits move up a limb
+        top, low = np.divmod(q, 10 ** (BASE_DIGITS - digits))
+        g[whole_limbs : whole_limbs + k + 1] += low * 10**digits
+        g[whole_limbs + 1 : whole_limbs + k + 2] += top
+    else:
+        g[whole_limbs : whole_limbs + k + 1] = q
+    g[0] += t_lo[rem] + up  # t is below 10**s: it fills the zeros the shift left
+    g[1] += t_hi[rem]
+    for i in range(k + 2):
+        carry, g[i] = np.divmod(g[i], _B)
+        g[i + 1] += carry
+    return _trim(g)
+
+
+def part(  # noqa: PLR0917 (the runs of one token's chunk)
+    plan: Plan,
+    plain: Any,
+    special: list[Any],
+    vids: Ints,
+    kinds: Ints,
+    lengths: Ints,
+    aprs: Aprs,
+    carry: Any,
+    days: int,
+) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The words of every decimal column of one token's part, and their digits; or None.
+
+    As ``vector.part``, for amounts of any size below ``2**128`` base units, where every
+    payable amount is paid: no minimum payout above one base unit, ``Dust.CARRY``, and
+    carries in below one base unit. None otherwise.
+    """
+    import numpy as np
+
+    step = 10**GUARD_DIGITS
+    if plan.min_q > step or plan.forfeit:
+        return None
+    carry_in = vector.split_ints(carry)
+    base = limbs_of(plain)
+    if carry_in is None or carry_in.whole.any() or base is None:
+        return None
+    runs = _runs(plan, np.asarray(plain), base, special, vids, kinds, aprs)
+    if runs is None:
+        return None
+    (balance, eligible, gross), run_apr = runs
+    m = len(carry_in.whole)
+    shift = plan.shift
+
+    def spread(limbs: Ints, scale: int = 0) -> tuple[Any, int]:
+        words = parts_words(list(limbs[::-1]), BASE_DIGITS, shift + scale)
+        if len(words) < m * days:  # else every run is one day
+            words = np.repeat(words, lengths, axis=0)
+        return words, len(str(largest(limbs) * 10 ** (shift + scale)))
+
+    out: dict[str, Any] = {}
+    digits: dict[str, int] = {}
+    out["balance"], digits["balance"] = spread(balance)
+    if np.array_equal(eligible, balance):
+        out["eligible"], digits["eligible"] = out["balance"], digits["balance"]
+    else:
+        out["eligible"], digits["eligible"] = spread(eligible)
+    out["gross"], digits["gross"] = spread(gross)
+    out["apr"], digits["apr"] = aprs.words(run_apr, lengths)
+    # The parts below a base unit settle in int64 (a day pays one more base unit when
+    # the carry passes one); each day pays its run's whole base units besides.
+    if len(gross) < 3:  # a gross below one base unit everywhere
+        gross = np.concatenate([gross, np.zeros((3 - len(gross), len(vids)), dtype="int64")])
+    rests = vector.Split(np.zeros(len(vids), dtype="int64"), gross[1], gross[0])
+    bump, settled = vector.pay_fast(rests, lengths, carry_in, m, days)
+    whole = gross[2:]
+    paid, digits["paid"] = spread(whole)
+    at = np.flatnonzero(bump)
+    if len(at):
+        one = np.broadcast_to(words_of([10**shift]), (len(at), 4))
+        paid[at] = add_words(paid[at], one)
+        digits["paid"] = len(str((largest(whole) + 1) * 10**shift))
+    out["paid"] = paid
+    out["carry"] = limb_words(settled.hi, settled.lo, vector.LIMB, shift)
+    digits["carry"] = len(str(largest(np.stack([settled.lo, settled.hi])) * 10**shift))
+    out["forfeited"], digits["forfeited"] = None, 1  # zeros
+    return out, digits
+
+
+def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
+    plan: Plan,
+    plain: Any,
+    base: Ints,
+    special: list[Any],
+    vids: Ints,
+    kinds: Ints,
+    aprs: Aprs,
+) -> tuple[tuple[Ints, ...], Ints] | None:
+    """Each run's balance, eligible balance and gross (limbs of gross quanta); apr ids.
+
+    A run of a plain balance within the minimum holding and the cap, on a day of a
+    flat rate, by ``flat_gross``; any other as the general path computes it
+    (``aprs.run``). None past ``2**128``.
+    """
+    import numpy as np
+
+    n = len(vids)
+    is_plain = vids < len(plain)
+    plain_ids = np.where(is_plain, vids, 0)
+    allowed = np.asarray(plain >= plan.min_units, dtype=bool)
+    if plan.cap_units is not None:
+        allowed &= np.asarray(plain <= plan.cap_units, dtype=bool)
+    fast = is_plain & allowed[plain_ids] if len(plain) else is_plain
+    pieces: list[tuple[Ints, Ints, Ints | None, Ints]] = []  # at, balance, eligible, gross
+    run_apr = np.zeros(n, dtype="int64")
+    for k, day_k in enumerate(plan.first):
+        at = np.flatnonzero(fast & (kinds == k))
+        coef = plan.flat[day_k]
+        units = base[:, plain_ids[at]]
+        result = None if coef is None else flat_gross(units, coef, plan.years[day_k])
+        if result is None:
+            fast[at] = False
+            continue
+        pieces.append((at, units, None, result))
+        run_apr[at] = aprs.flat[k]
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        listed = plain.tolist()
+        values = [listed[v] if v < len(listed) else special[v - len(listed)] for v in vids[slow]]
+        runs = [aprs.run(v, k) for v, k in zip(values, kinds[slow].tolist(), strict=True)]
+        balance, eligible, gross = (
+            limbs_of(np.array([r[i] for r in runs], dtype=object)) for i in range(3)
+        )
+        if balance is None or eligible is None or gross is None:
+            return None
+        pieces.append((slow, balance, eligible, gross))
+        run_apr[slow] = [r[3] for r in runs]
+    return _gather(n, pieces), run_apr
+
+
+def _gather(n: int, pieces: list[tuple[Ints, Ints, Ints | None, Ints]]) -> tuple[Ints, ...]:
+    """The runs' balance, eligible balance and gross, in limbs of gross quanta.
+
+    A piece's ``eligible`` is None for runs of base units (``balance``, moved up two
+    limbs: ``GUARD_DIGITS`` digits), eligible in full; else all three are quanta.
+    """
+    import numpy as np
+
+    height = 1
+    for _, b, e, g in pieces:
+        height = max(height, len(b) + 2 if e is None else max(len(b), len(e)), len(g))
+    balance, eligible, gross = (np.zeros((height, n), dtype="int64") for _ in range(3))
+    for at, b, e, g in pieces:
+        if e is None:
+            balance[2 : 2 + len(b), at] = b
+            eligible[2 : 2 + len(b), at] = b
+        else:
+            balance[: len(b), at] = b
+            eligible[: len(e), at] = e
+        gross[: len(g), at] = g
+    return _trim(balance), _trim(eligible), _trim(gross)
