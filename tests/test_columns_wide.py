@@ -25,9 +25,14 @@ def _ints(limbs: Any) -> list[int]:
 
 
 class TestLimbs:
-    """Limbs hold every non-negative int below ``2**128`` exactly."""
+    """Limbs hold every non-negative int below ``2**256`` exactly."""
 
-    @given(st.lists(st.integers(0, 2**128 - 1) | st.integers(0, 10**12), max_size=20))
+    @given(
+        st.lists(
+            st.integers(0, 2**256 - 1) | st.integers(0, 2**128 - 1) | st.integers(0, 10**12),
+            max_size=20,
+        )
+    )
     def test_limbs_of_python_ints_are_their_digits(self, values: list[int]) -> None:
         """Each value is the sum of its limbs times powers of 10**10, each below 10**10."""
         limbs = wide.limbs_of(np.array(values, dtype=object))
@@ -42,13 +47,13 @@ class TestLimbs:
         assert limbs is not None
         assert _ints(limbs) == values
 
-    @pytest.mark.parametrize("value", [-1, 2**128, 10**40])
-    def test_limbs_of_declines_a_negative_or_a_value_past_2_128(self, value: int) -> None:
-        """Below zero, or at 2**128 and past: None."""
+    @pytest.mark.parametrize("value", [-1, 2**256, 10**80])
+    def test_limbs_of_declines_a_negative_or_a_value_past_2_256(self, value: int) -> None:
+        """Below zero, or at 2**256 and past: None."""
         assert wide.limbs_of(np.array([0, value], dtype=object)) is None
         assert wide.limbs_of(np.array([-1], dtype="int64")) is None
 
-    @given(st.lists(st.integers(0, 2**128 - 1), min_size=1, max_size=20))
+    @given(st.lists(st.integers(0, 2**256 - 1), min_size=1, max_size=20))
     def test_largest_is_the_max(self, values: list[int]) -> None:
         """``largest`` compares limb by limb from the top: it is ``max``."""
         limbs = wide.limbs_of(np.array(values, dtype=object))
@@ -126,13 +131,13 @@ class TestPath:
         assert taken == {"vector": [False], "wide": [True]}
         assert_same(table, expected_rows(program, [holding], start, end))
 
-    def test_balances_past_2_128_take_the_python_path(self, monkeypatch: Any) -> None:
-        """10**22 tokens of 18 decimals (10**40 base units): Python ints, the same records."""
+    def test_balances_past_2_128_take_the_limb_path(self, monkeypatch: Any) -> None:
+        """10**22 tokens of 18 decimals (10**40 base units): limbs, the same records."""
         taken = _spy(monkeypatch)
         program, holding, ledger, openings = _one_holding(Decimal(10**22), 18)
         start, end = date(2025, 1, 1), date(2025, 1, 5)
         table = program.table(ledger, start, end, openings=openings)
-        assert taken == {"vector": [False], "wide": [False]}
+        assert taken == {"vector": [False], "wide": [True]}
         assert_same(table, expected_rows(program, [holding], start, end))
 
     def test_a_minimum_payout_takes_the_python_path(self, monkeypatch: Any) -> None:

@@ -4,14 +4,14 @@ An 18-decimal token passes int64 at about nine tokens, so its balances and daily
 do not fit ``vector``'s arrays. Here an amount is an ``(k, n)`` int64 array of limbs,
 least significant first: ``Σ limbs[i] × 10**(10 × i)``, each limb below ``10**10``.
 
-* ``limbs_of`` turns Python ints (below ``2**128``) into limbs through their bytes.
+* ``limbs_of`` turns Python ints (below ``2**256``) into limbs through their bytes.
 * ``flat_gross`` is ``core.fixed.flat_gross_units`` for limbs: the product by the
   rate's coefficient and the long division by the year's days, limb by limb, with
   ``vector``'s table of remainders for the digits below and the half-even rounding.
 * ``part`` works a token's part where every payable amount is paid (``vector.pay_fast``
   settles the parts below a base unit, which fit int64 whatever the balance); it
-  returns None for the rest (a minimum payout, forfeited dust, a balance past
-  ``2**128`` base units), which the Python-int path works.
+  returns None for the rest (a minimum payout, forfeited dust, an amount past
+  ``2**256``), which the Python-int path works.
 
 Nothing is rounded here that ``core.fixed`` does not round.
 """
@@ -45,7 +45,7 @@ _MAX_YEAR = 1000  # as core.fixed
 
 
 def limbs_of(values: Any) -> Ints | None:
-    """Non-negative ints (an int64 or object array) as limbs; None past ``2**128`` or below 0."""
+    """Non-negative ints (an int64 or object array) as limbs; None past ``2**256`` or below 0."""
     import numpy as np
 
     array = np.asarray(values)
@@ -56,22 +56,24 @@ def limbs_of(values: Any) -> Ints | None:
             return None
         hi, lo = np.divmod(small, _B)  # below 2**63: hi is below 10**10
         return _trim(np.stack([lo, hi]))
+    listed = array.tolist()
+    size = 16 if not n or max(listed) < 2**128 else 32
     try:
-        packed = b"".join([v.to_bytes(16, "little") for v in array.tolist()])
-    except OverflowError:  # negative, or 2**128 and past
+        packed = b"".join([v.to_bytes(size, "little") for v in listed])
+    except OverflowError:  # negative, or too large
         return None
-    pieces = np.frombuffer(packed, dtype="<u4").reshape(n, 4).astype("<u8")
-    word = [pieces[:, i].copy() for i in range(4)]  # 32 bits each, least first
+    pieces = np.frombuffer(packed, dtype="<u4").reshape(n, size // 4).astype("<u8")
+    word = [pieces[:, i].copy() for i in range(size // 4)]  # 32 bits each, least first
     fifth, thirty_two = np.uint64(10**5), np.uint64(32)
-    digits = []  # base 10**5, least first: 8 of them hold 2**128
-    for _ in range(8):
+    digits = []  # base 10**5, least first: 8 of them hold 2**128, 16 hold 2**256
+    for _ in range(size // 2):
         rest = np.zeros(n, dtype="<u8")
-        for i in (3, 2, 1, 0):
+        for i in range(len(word) - 1, -1, -1):
             current = (rest << thirty_two) | word[i]  # below 10**5 × 2**32
             word[i] = current // fifth
             rest = current - word[i] * fifth
         digits.append(rest)
-    limbs = [digits[2 * j] + digits[2 * j + 1] * fifth for j in range(4)]
+    limbs = [digits[2 * j] + digits[2 * j + 1] * fifth for j in range(size // 4)]
     return _trim(np.stack(limbs).astype("int64"))
 
 
@@ -154,7 +156,7 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
 ) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The words of every decimal column of one token's part, and their digits; or None.
 
-    As ``vector.part``, for amounts of any size below ``2**128`` base units, where every
+    As ``vector.part``, for amounts of any size below ``2**256``, where every
     payable amount is paid: no minimum payout above one base unit, ``Dust.CARRY``, and
     carries in below one base unit. None otherwise.
     """
@@ -222,7 +224,7 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
 
     A run of a plain balance within the minimum holding and the cap, on a day of a
     flat rate, by ``flat_gross``; any other as the general path computes it
-    (``aprs.run``). None past ``2**128``.
+    (``aprs.run``). None past ``2**256``.
     """
     import numpy as np
 
