@@ -38,8 +38,9 @@ from softstaking.columns.output import (
     words_of,
     zone_name,
 )
-from softstaking.columns.plan import Aprs, Plan, Run, Weighted
+from softstaking.columns.plan import Aprs, Plan, Run
 from softstaking.columns.plan import plan as plan_of
+from softstaking.columns.weighted import Specials, WeightedDays
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.errors import NegativeBalanceError
 from softstaking.core.fixed import from_units
@@ -300,17 +301,17 @@ class _Measured:
     Ids below ``len(plain)`` are the series' openings, then the balances after their
     events (``plain``: int64, or Python ints); the rest are the days with events
     inside them (``special``): a ``MinimumBalance`` low (an int) or a ``TimeWeighted``
-    day (a ``Weighted``: its exact total and length), exact.
+    day (``WeightedDays``: its exact total and length), exact.
     """
 
     grid: Ints
     plain: Amounts
-    special: list[Any]
+    special: Specials
 
     def values(self) -> list[Any]:
         """Every value, by id."""
         plain: list[Any] = self.plain.tolist()
-        return plain + self.special
+        return plain + list(self.special)
 
 
 def _measure(  # noqa: PLR0917 (one token's chunk)
@@ -349,15 +350,18 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
             special = {p: min(int(plain[grid[p]]), value) for p, value in lowest.items()}
         else:  # TimeWeighted
             chosen = np.flatnonzero(inside)
-            pos = (loc[chosen] * days + day[chosen]).tolist()
-            weights = (ends[day[chosen]] - at[chosen]).tolist()
-            extra: dict[int, int] = {}
-            for p, delta, w in zip(pos, ledger.delta[ev][chosen].tolist(), weights, strict=True):
-                extra[p] = extra.get(p, 0) + delta * w
-            lengths_us = (ends - starts).tolist()
-            for p, added in extra.items():
-                span = lengths_us[p % days]
-                special[p] = Weighted(int(plain[grid[p]]) * span + added, span)
+            pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
+            cells, first = np.unique(pos, return_index=True)
+            weighted = WeightedDays(
+                plain=plain,
+                opening=grid[cells],
+                span=(ends - starts)[cells % days],
+                first=first,
+                delta=ledger.delta[ev][chosen],
+                weight=ends[day[chosen]] - at[chosen],
+            )
+            grid[cells] = len(plain) + np.arange(len(cells))
+            return _Measured(grid, plain, weighted)
         if special:
             where = np.fromiter(special, dtype="int64", count=len(special))
             grid[where] = len(plain) + np.arange(len(special))

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from softstaking.columns import vector
+from softstaking.columns import vector, weighted
 from softstaking.columns.output import add_words, limb_words, parts_words, words_of
 from softstaking.columns.plan import Aprs, Plan
+from softstaking.columns.weighted import Specials, WeightedDays
 from softstaking.core.tokens import GUARD_DIGITS
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
 def part(  # noqa: PLR0917 (the runs of one token's chunk)
     plan: Plan,
     plain: Any,
-    special: list[Any],
+    special: Specials,
     vids: Ints,
     kinds: Ints,
     lengths: Ints,
@@ -215,7 +216,7 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
     plan: Plan,
     plain: Any,
     base: Ints,
-    special: list[Any],
+    special: Specials,
     vids: Ints,
     kinds: Ints,
     aprs: Aprs,
@@ -247,6 +248,11 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
             continue
         pieces.append((at, units, None, result))
         run_apr[at] = aprs.flat[k]
+    if isinstance(special, WeightedDays):
+        for at, measured, amount, k in weighted.flat_runs(plan, special, len(plain), vids, kinds):
+            pieces.append((at, measured, measured, amount))
+            run_apr[at] = aprs.flat[k]
+            fast[at] = True
     slow = np.flatnonzero(~fast)
     if len(slow):
         listed = plain.tolist()
