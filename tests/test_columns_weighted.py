@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softstaking.columns import weighted
-from softstaking.columns.weighted import Weighted, WeightedDays
+from softstaking.columns.plan import Weighted
+from softstaking.columns.weighted import WeightedDays
 from softstaking.core.fixed import weighted_gross_units
 from softstaking.core.tokens import GUARD_DIGITS
 from tests.test_columns_wide import _ints

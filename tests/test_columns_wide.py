@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from softstaking import Program, RewardCalculator
 from softstaking.columns import vector, wide
+from softstaking.columns.limbs import largest, limbs_of
 from softstaking.core.fixed import flat_gross_units
 from softstaking.core.tokens import GUARD_DIGITS
 from tests.test_columns_vector import _one_holding
@@ -35,7 +36,7 @@ class TestLimbs:
     )
     def test_limbs_of_python_ints_are_their_digits(self, values: list[int]) -> None:
         """Each value is the sum of its limbs times powers of 10**10, each below 10**10."""
-        limbs = wide.limbs_of(np.array(values, dtype=object))
+        limbs = limbs_of(np.array(values, dtype=object))
         assert limbs is not None
         assert _ints(limbs) == values
         assert ((limbs >= 0) & (limbs < 10**10)).all()
@@ -43,22 +44,22 @@ class TestLimbs:
     @given(st.lists(st.integers(0, 2**63 - 1), max_size=20))
     def test_limbs_of_int64_are_their_digits(self, values: list[int]) -> None:
         """An int64 array converts the same way, without Python ints."""
-        limbs = wide.limbs_of(np.array(values, dtype="int64"))
+        limbs = limbs_of(np.array(values, dtype="int64"))
         assert limbs is not None
         assert _ints(limbs) == values
 
     @pytest.mark.parametrize("value", [-1, 2**256, 10**80])
     def test_limbs_of_declines_a_negative_or_a_value_past_2_256(self, value: int) -> None:
         """Below zero, or at 2**256 and past: None."""
-        assert wide.limbs_of(np.array([0, value], dtype=object)) is None
-        assert wide.limbs_of(np.array([-1], dtype="int64")) is None
+        assert limbs_of(np.array([0, value], dtype=object)) is None
+        assert limbs_of(np.array([-1], dtype="int64")) is None
 
     @given(st.lists(st.integers(0, 2**256 - 1), min_size=1, max_size=20))
     def test_largest_is_the_max(self, values: list[int]) -> None:
         """``largest`` compares limb by limb from the top: it is ``max``."""
-        limbs = wide.limbs_of(np.array(values, dtype=object))
+        limbs = limbs_of(np.array(values, dtype=object))
         assert limbs is not None
-        assert wide.largest(limbs) == max(values)
+        assert largest(limbs) == max(values)
 
 
 class TestFlatGross:
@@ -74,7 +75,7 @@ class TestFlatGross:
         self, balances: list[int], r: int, exponent: int, year: int
     ) -> None:
         """The gross in quanta of an 18-decimal token, where the scalar one answers."""
-        units = wide.limbs_of(np.array(balances, dtype=object))
+        units = limbs_of(np.array(balances, dtype=object))
         assert units is not None
         got = wide.flat_gross(units, (r, exponent), year)
         assert got is not None
@@ -87,7 +88,7 @@ class TestFlatGross:
 
     def test_a_half_quantum_rounds_to_even(self) -> None:
         """1 × 1 / 2 and 3 × 1 / 2 at a shift of zero: 0 and 2."""
-        units = wide.limbs_of(np.array([1, 3], dtype=object))
+        units = limbs_of(np.array([1, 3], dtype=object))
         assert units is not None
         got = wide.flat_gross(units, (1, -GUARD_DIGITS), 2)
         assert got is not None
@@ -100,7 +101,7 @@ class TestFlatGross:
     )
     def test_it_declines_what_its_limbs_cannot_hold(self, rate: tuple[int, int], year: int) -> None:
         """A coefficient past 9 × 10**8, a shift outside [0, 20], a year outside [1, 999]."""
-        units = wide.limbs_of(np.array([10**30], dtype=object))
+        units = limbs_of(np.array([10**30], dtype=object))
         assert units is not None
         assert wide.flat_gross(units, rate, year) is None
 

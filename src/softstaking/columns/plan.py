@@ -13,18 +13,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
 from softstaking.columns.output import APR_SCALE, digits_of, scaled, words_of
-from softstaking.columns.weighted import Weighted
 from softstaking.core.amounts import CONTEXT, ZERO
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.fixed import (
     coefficient,
     day_gross,
     flat_gross_units,
+    from_units,
     units_at_least,
     weighted_gross_units,
 )
@@ -39,10 +39,23 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["Aprs", "Plan", "Run", "plan", "run_gross"]
+__all__ = ["Aprs", "Plan", "Run", "Weighted", "plan", "run_gross"]
 
 Run = tuple[int, int, int, int]
 """A run's measured and eligible balance and gross, in gross quanta, and its apr id."""
+
+
+class Weighted(NamedTuple):
+    """A time-weighted day with events, exact: its average is ``total / span`` base units."""
+
+    total: int
+    """The day's sum of balance × time, in base units × microseconds."""
+    span: int
+    """The day's length in microseconds."""
+
+    def average(self, decimals: int) -> Decimal:
+        """The average as ``TimeWeighted`` measures it: divided at the library's precision."""
+        return CONTEXT.divide(from_units(self.total, -decimals), self.span)
 
 
 @attrs.frozen(eq=False)

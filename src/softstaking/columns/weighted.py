@@ -13,24 +13,22 @@ which days it cannot promise (an exact half quantum of gross, or values too larg
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from softstaking.core.amounts import CONTEXT, PRECISION
-from softstaking.core.fixed import from_units
+from softstaking.columns.limbs import limbs_of
+from softstaking.columns.plan import Plan, Weighted
+from softstaking.core.amounts import PRECISION
 from softstaking.core.tokens import GUARD_DIGITS
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from softstaking.columns.plan import Plan
-
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["Specials", "Weighted", "WeightedDays", "flat_runs", "gross"]
+__all__ = ["Specials", "WeightedDays", "flat_runs", "gross"]
 
 _F = 10**5
 """The limb base: a remainder below ``10**11`` (a day's µs) × ``10**5`` fits int64."""
@@ -43,19 +41,6 @@ _MAX_EVENTS = 900
 """Events in a day below this: a limb's sum of ``delta × weight`` stays in int64."""
 
 _TOP = PRECISION - 17  # core.fixed._MAX_WEIGHTED is 10**83 quanta
-
-
-class Weighted(NamedTuple):
-    """A time-weighted day with events, exact: its average is ``total / span`` base units."""
-
-    total: int
-    """The day's sum of balance × time, in base units × microseconds."""
-    span: int
-    """The day's length in microseconds."""
-
-    def average(self, decimals: int) -> Decimal:
-        """The average as ``TimeWeighted`` measures it: divided at the library's precision."""
-        return CONTEXT.divide(from_units(self.total, -decimals), self.span)
 
 
 @attrs.frozen(eq=False)
@@ -99,8 +84,6 @@ Specials = list[Any] | WeightedDays
 def _fifths(values: Any, n: int) -> Ints | None:
     """Ints (int64, or Python ints below ``2**256``) as signed base-``10**5`` limbs."""
     import numpy as np
-
-    from softstaking.columns.wide import limbs_of
 
     array = np.asarray(values)
     negative = np.asarray(array < 0, dtype=bool)

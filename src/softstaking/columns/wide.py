@@ -4,7 +4,7 @@ An 18-decimal token passes int64 at about nine tokens, so its balances and daily
 do not fit ``vector``'s arrays. Here an amount is an ``(k, n)`` int64 array of limbs,
 least significant first: ``Σ limbs[i] × 10**(10 × i)``, each limb below ``10**10``.
 
-* ``limbs_of`` turns Python ints (below ``2**256``) into limbs through their bytes.
+* ``limbs.limbs_of`` turns Python ints (below ``2**256``) into limbs.
 * ``flat_gross`` is ``core.fixed.flat_gross_units`` for limbs: the product by the
   rate's coefficient and the long division by the year's days, limb by limb, with
   ``vector``'s table of remainders for the digits below and the half-even rounding.
@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from softstaking.columns import vector, weighted
+from softstaking.columns.limbs import BASE_DIGITS, largest, limbs_of, trim
 from softstaking.columns.output import add_words, limb_words, parts_words, words_of
 from softstaking.columns.plan import Aprs, Plan
 from softstaking.columns.weighted import Specials, WeightedDays
@@ -32,10 +33,7 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["BASE_DIGITS", "flat_gross", "largest", "limbs_of", "part"]
-
-BASE_DIGITS = 10
-"""The digits of a limb."""
+__all__ = ["flat_gross", "part"]
 
 _B = 10**BASE_DIGITS
 
@@ -43,62 +41,6 @@ _MAX_RATE = 9 * 10**8
 """Rate coefficients below this: ``limb × r + rem × 10**10`` stays within int64."""
 
 _MAX_YEAR = 1000  # as core.fixed
-
-
-def limbs_of(values: Any) -> Ints | None:
-    """Non-negative ints (an int64 or object array) as limbs; None past ``2**256`` or below 0."""
-    import numpy as np
-
-    array = np.asarray(values)
-    n = len(array)
-    if array.dtype != object:
-        small = array.astype("int64")
-        if n and int(small.min()) < 0:
-            return None
-        hi, lo = np.divmod(small, _B)  # below 2**63: hi is below 10**10
-        return _trim(np.stack([lo, hi]))
-    listed = array.tolist()
-    size = 16 if not n or max(listed) < 2**128 else 32
-    try:
-        packed = b"".join([v.to_bytes(size, "little") for v in listed])
-    except OverflowError:  # negative, or too large
-        return None
-    pieces = np.frombuffer(packed, dtype="<u4").reshape(n, size // 4).astype("<u8")
-    word = [pieces[:, i].copy() for i in range(size // 4)]  # 32 bits each, least first
-    fifth, thirty_two = np.uint64(10**5), np.uint64(32)
-    digits = []  # base 10**5, least first: 8 of them hold 2**128, 16 hold 2**256
-    for _ in range(size // 2):
-        rest = np.zeros(n, dtype="<u8")
-        for i in range(len(word) - 1, -1, -1):
-            current = (rest << thirty_two) | word[i]  # below 10**5 × 2**32
-            word[i] = current // fifth
-            rest = current - word[i] * fifth
-        digits.append(rest)
-    limbs = [digits[2 * j] + digits[2 * j + 1] * fifth for j in range(size // 4)]
-    return _trim(np.stack(limbs).astype("int64"))
-
-
-def _trim(limbs: Ints) -> Ints:
-    """Without its top limbs that are zero everywhere (one limb at least)."""
-    k = len(limbs)
-    while k > 1 and not limbs[k - 1].any():
-        k -= 1
-    return limbs[:k]
-
-
-def largest(limbs: Ints) -> int:
-    """The largest amount held (0 for none)."""
-    import numpy as np
-
-    at = np.arange(limbs.shape[1])
-    if not len(at):
-        return 0
-    value = 0
-    for row in limbs[::-1]:
-        top = int(row[at].max())
-        at = at[row[at] == top]
-        value = value * _B + top
-    return value
 
 
 def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
@@ -141,7 +83,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
     for i in range(k + 2):
         carry, g[i] = np.divmod(g[i], _B)
         g[i + 1] += carry
-    return _trim(g)
+    return trim(g)
 
 
 def part(  # noqa: PLR0917 (the runs of one token's chunk)
@@ -288,4 +230,4 @@ def _gather(n: int, pieces: list[tuple[Ints, Ints, Ints | None, Ints]]) -> tuple
             balance[: len(b), at] = b
             eligible[: len(e), at] = e
         gross[: len(g), at] = g
-    return _trim(balance), _trim(eligible), _trim(gross)
+    return trim(balance), trim(eligible), trim(gross)
