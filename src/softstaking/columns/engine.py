@@ -131,7 +131,7 @@ _VECTOR = True
 Tests turn it off to hold the general path, in Python ints, to the same results."""
 
 
-def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
+def batches(
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
@@ -224,11 +224,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
                 column.add_parts(cells, [(rows, part[name]) for rows, part in parts], digits[name])
         del parts
         day_index = np.tile(np.arange(days), z - a)
-        if days == 1:  # a row per series: the keys as they are
-            account, token = ledger.account.slice(a, z - a), ledger.token.slice(a, z - a)
-        else:
-            which = pa.array(np.repeat(np.arange(a, z), days))
-            account, token = ledger.account.take(which), ledger.token.take(which)
+        account, token = ledger.keys(a, z, repeat=days)
         payout_us = payouts[np.repeat(codes, days), day_index]
         arrays = {
             "account": account,
