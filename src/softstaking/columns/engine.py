@@ -190,7 +190,7 @@ def batches(
             ("payout_at", instant),
         ]
     )
-    bounds = np.asarray(ledger.bounds(), dtype="int64")
+    bounds = np.searchsorted(ledger.series, np.arange(n_series + 1))  # each series' events
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
     base = (start - _EPOCH).days
