@@ -132,7 +132,7 @@ _VECTOR = True
 Tests turn it off to hold the general path, in Python ints, to the same results."""
 
 
-def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
+def batches(
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
@@ -191,7 +191,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
             ("payout_at", instant),
         ]
     )
-    bounds = np.asarray(ledger.bounds(), dtype="int64")
+    bounds = np.searchsorted(ledger.series, np.arange(n_series + 1))  # each series' events
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
     base = (start - _EPOCH).days
@@ -225,11 +225,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
                 column.add_parts(cells, [(rows, part[name]) for rows, part in parts], digits[name])
         del parts
         day_index = np.tile(np.arange(days), z - a)
-        if days == 1:  # a row per series: the keys as they are
-            account, token = ledger.account.slice(a, z - a), ledger.token.slice(a, z - a)
-        else:
-            which = pa.array(np.repeat(np.arange(a, z), days))
-            account, token = ledger.account.take(which), ledger.token.take(which)
+        account, token = ledger.keys(a, z, repeat=days)
         payout_us = payouts[np.repeat(codes, days), day_index]
         arrays = {
             "account": account,
