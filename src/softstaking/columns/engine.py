@@ -294,10 +294,10 @@ def _grid(plan: Plan, m: int, loc: Ints, at: Ints, days: int) -> Ints:
 class _Measured:
     """One token part's days, measured: a value id per cell (series × day), and values.
 
-    Ids below ``len(plain)`` are the series' openings, then the balances after their
-    events (``plain``: int64, or Python ints); the rest are the days with events
-    inside them (``special``): a ``MinimumBalance`` low (an int) or a ``TimeWeighted``
-    day (``WeightedDays``: its exact total and length), exact.
+    Ids below ``len(plain)`` are the series' openings, the balances after their events
+    and ``MinimumBalance``'s lows of the days with events inside them (``plain``:
+    int64, or Python ints); the rest are ``TimeWeighted``'s days with events inside
+    them (``special``, a ``WeightedDays``: each one's exact total and length).
     """
 
     grid: Ints
@@ -324,7 +324,6 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
     grid = _grid(plan, m, loc, at, days)
     plain = np.concatenate([ledger.opening[ss], after[ev]])
     policy = plan.policy
-    special: dict[int, Any] = {}
     if not isinstance(policy, DailySnapshot) and len(ev):
         # The events inside a day make it a day of its own: its lowest balance, or
         # its time-weighted average, exact.
@@ -337,13 +336,14 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
                 same = (ledger.series[ev][1:] == ledger.series[ev][:-1]) & (at[1:] == at[:-1])
                 last[:-1] = ~same
             chosen = np.flatnonzero(inside & last)
-            lowest: dict[int, Any] = {}
-            pos = (loc[chosen] * days + day[chosen]).tolist()
-            for p, value in zip(pos, after[ev][chosen].tolist(), strict=True):
-                held = lowest.get(p)
-                if held is None or value < held:
-                    lowest[p] = value
-            special = {p: min(int(plain[grid[p]]), value) for p, value in lowest.items()}
+            pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
+            cells, first = np.unique(pos, return_index=True)
+            if len(cells):
+                values = after[ev][chosen]
+                lows = np.minimum(np.minimum.reduceat(values, first), plain[grid[cells]])
+                grid[cells] = len(plain) + np.arange(len(cells))
+                plain = np.concatenate([plain, lows])
+            return _Measured(grid, plain, [])
         else:  # TimeWeighted
             chosen = np.flatnonzero(inside)
             pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
@@ -358,10 +358,7 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
             )
             grid[cells] = len(plain) + np.arange(len(cells))
             return _Measured(grid, plain, weighted)
-        if special:
-            where = np.fromiter(special, dtype="int64", count=len(special))
-            grid[where] = len(plain) + np.arange(len(special))
-    return _Measured(grid, plain, list(special.values()))
+    return _Measured(grid, plain, [])
 
 
 def _token_part(  # noqa: PLR0917 (one token's chunk)

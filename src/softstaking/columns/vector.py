@@ -320,9 +320,6 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
     """
     import numpy as np
 
-    if len(special) and all(type(v) is int for v in special):  # MinimumBalance lows
-        plain = np.concatenate([plain, np.array(special, dtype=object)])
-        special = []
     ints = int64s(plain)
     carry_in = split_ints(carry)
     if ints is None or carry_in is None:

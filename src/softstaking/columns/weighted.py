@@ -78,7 +78,7 @@ class WeightedDays:
 
 
 Specials = list[Any] | WeightedDays
-"""A part's days of their own: ``MinimumBalance`` lows (ints), or time-weighted days."""
+"""A part's values past its plain balances: none (a list), or time-weighted days."""
 
 
 def _fifths(values: Any, n: int) -> Ints | None:
