@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softstaking import Program, RewardCalculator
+from softstaking import Dust, Program, RewardCalculator
 from softstaking.columns import vector, wide
 from softstaking.columns.limbs import largest, limbs_of
 from softstaking.core.fixed import flat_gross_units
@@ -141,14 +141,20 @@ class TestPath:
         assert taken == {"vector": [False], "wide": [True]}
         assert_same(table, expected_rows(program, [holding], start, end))
 
-    def test_a_minimum_payout_takes_the_python_path(self, monkeypatch: Any) -> None:
-        """A minimum payout holds some days back: settled a day at a time, in Python ints."""
+    @pytest.mark.parametrize(
+        "rules",
+        [{"min_payout": Decimal(1000)}, {"dust": Dust.FORFEIT}, {"min_payout": Decimal(10**40)}],
+        ids=["minimum payout", "forfeited dust", "a minimum past every amount"],
+    )
+    def test_held_back_or_forfeited_days_settle_in_limbs(
+        self, monkeypatch: Any, rules: dict[str, Any]
+    ) -> None:
+        """A minimum payout or forfeited dust: a day at a time in limbs, the same records."""
         taken = _spy(monkeypatch)
         program, holding, ledger, openings = _one_holding(Decimal(10**6), 18)
         (calc,) = program.calculators.values()
-        held = RewardCalculator(calc.token, calc.schedule, calc.policy, min_payout=Decimal(1000))
-        program = Program([held])
-        start, end = date(2025, 1, 1), date(2025, 1, 5)
+        program = Program([RewardCalculator(calc.token, calc.schedule, calc.policy, **rules)])
+        start, end = date(2025, 1, 1), date(2025, 1, 9)
         table = program.table(ledger, start, end, openings=openings)
-        assert taken == {"vector": [False], "wide": [False]}
+        assert taken == {"vector": [False], "wide": [True]}
         assert_same(table, expected_rows(program, [holding], start, end))

@@ -8,10 +8,11 @@ least significant first: ``Σ limbs[i] × 10**(10 × i)``, each limb below ``10*
 * ``flat_gross`` is ``core.fixed.flat_gross_units`` for limbs: the product by the
   rate's coefficient and the long division by the year's days, limb by limb, with
   ``vector``'s table of remainders for the digits below and the half-even rounding.
-* ``part`` works a token's part where every payable amount is paid (``vector.pay_fast``
-  settles the parts below a base unit, which fit int64 whatever the balance); it
-  returns None for the rest (a minimum payout, forfeited dust, an amount past
-  ``2**256``), which the Python-int path works.
+* ``part`` works a token's part: where every payable amount is paid, ``vector.pay_fast``
+  settles the parts below a base unit (they fit int64 whatever the balance) and each
+  day pays its run's whole base units besides; otherwise (a minimum payout, forfeited
+  dust) a day at a time across the series, in limbs. It returns None for an amount
+  past ``2**256``, which the Python-int path works.
 
 Nothing is rounded here that ``core.fixed`` does not round.
 """
@@ -99,19 +100,19 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
 ) -> tuple[dict[str, Any], dict[str, int]] | None:
     """The words of every decimal column of one token's part, and their digits; or None.
 
-    As ``vector.part``, for amounts of any size below ``2**256``, where every
-    payable amount is paid: no minimum payout above one base unit, ``Dust.CARRY``, and
-    carries in below one base unit. None otherwise.
+    As ``vector.part``, for amounts of any size below ``2**256`` (and carries in below
+    ``vector.LIMIT`` base units): by running sums where every payable amount is paid
+    (no minimum payout above one base unit, ``Dust.CARRY``, carries in below one base
+    unit), else a day at a time across the series. None past those sizes.
     """
     import numpy as np
 
     step = 10**GUARD_DIGITS
-    if plan.min_q > step or plan.forfeit:
-        return None
     carry_in = vector.split_ints(carry)
     base = limbs_of(plain)
-    if carry_in is None or carry_in.whole.any() or base is None:
+    if carry_in is None or base is None:
         return None
+    fast = plan.min_q <= step and not plan.forfeit and not carry_in.whole.any()
     runs = _runs(plan, np.asarray(plain), base, special, vids, kinds, aprs)
     if runs is None:
         return None
@@ -119,11 +120,11 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
     m = len(carry_in.whole)
     shift = plan.shift
 
-    def spread(limbs: Ints, scale: int = 0) -> tuple[Any, int]:
-        words = parts_words(list(limbs[::-1]), BASE_DIGITS, shift + scale)
+    def spread(limbs: Ints) -> tuple[Any, int]:
+        words = parts_words(list(limbs[::-1]), BASE_DIGITS, shift)
         if len(words) < m * days:  # else every run is one day
             words = np.repeat(words, lengths, axis=0)
-        return words, len(str(largest(limbs) * 10 ** (shift + scale)))
+        return words, len(str(largest(limbs) * 10**shift))
 
     out: dict[str, Any] = {}
     digits: dict[str, int] = {}
@@ -134,24 +135,144 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
         out["eligible"], digits["eligible"] = spread(eligible)
     out["gross"], digits["gross"] = spread(gross)
     out["apr"], digits["apr"] = aprs.words(run_apr, lengths)
-    # The parts below a base unit settle in int64 (a day pays one more base unit when
-    # the carry passes one); each day pays its run's whole base units besides.
     if len(gross) < 3:  # a gross below one base unit everywhere
         gross = np.concatenate([gross, np.zeros((3 - len(gross), len(vids)), dtype="int64")])
-    rests = vector.Split(np.zeros(len(vids), dtype="int64"), gross[1], gross[0])
+    if fast:
+        _pay_fast(out, digits, gross, lengths, carry_in, days, shift)
+    else:
+        min_units = -(-plan.min_q // step)
+        if not _pay_days(
+            out, digits, gross, lengths, carry_in, days, shift, min_units, forfeit=plan.forfeit
+        ):
+            return None
+    return out, digits
+
+
+def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
+    out: dict[str, Any],
+    digits: dict[str, int],
+    gross: Ints,
+    lengths: Ints,
+    carry_in: vector.Split,
+    days: int,
+    shift: int,
+) -> None:
+    """Paid, carry and forfeited where every payable amount is paid.
+
+    The parts below a base unit settle in int64 (a day pays one more base unit when
+    the carry passes one); each day pays its run's whole base units besides.
+    """
+    import numpy as np
+
+    m = len(carry_in.whole)
+    rests = vector.Split(np.zeros(gross.shape[1], dtype="int64"), gross[1], gross[0])
     bump, settled = vector.pay_fast(rests, lengths, carry_in, m, days)
     whole = gross[2:]
-    paid, digits["paid"] = spread(whole)
+    paid = parts_words(list(whole[::-1]), BASE_DIGITS, shift)
+    if len(paid) < m * days:
+        paid = np.repeat(paid, lengths, axis=0)
+    top = largest(whole)
     at = np.flatnonzero(bump)
     if len(at):
         one = np.broadcast_to(words_of([10**shift]), (len(at), 4))
         paid[at] = add_words(paid[at], one)
-        digits["paid"] = len(str((largest(whole) + 1) * 10**shift))
-    out["paid"] = paid
+        top += 1
+    out["paid"], digits["paid"] = paid, len(str(top * 10**shift))
     out["carry"] = limb_words(settled.hi, settled.lo, vector.LIMB, shift)
     digits["carry"] = len(str(largest(np.stack([settled.lo, settled.hi])) * 10**shift))
     out["forfeited"], digits["forfeited"] = None, 1  # zeros
-    return out, digits
+
+
+def _pay_days(  # noqa: PLR0917 (the parts of one token's chunk)
+    out: dict[str, Any],
+    digits: dict[str, int],
+    gross: Ints,
+    lengths: Ints,
+    carry_in: vector.Split,
+    days: int,
+    shift: int,
+    min_units: int,
+    *,
+    forfeit: bool,
+) -> bool:
+    """Paid, carry and forfeited settled a day at a time, as ``settle_units``.
+
+    What is payable is the whole base units owed (limbs); it is paid unless fewer
+    than ``min_units``; the rest carries, or with ``forfeit`` the part below a base
+    unit is given up. False for a minimum past ``2**256`` base units.
+    """
+    import numpy as np
+
+    m = len(carry_in.whole)
+    cells = (m, days)
+    whole = gross[2:]
+    minimum = limbs_of(np.array([min_units], dtype=object))
+    if minimum is None:
+        return False
+    # Room for the whole units held back: below the minimum, or its run's gross.
+    k = max(len(whole), len(minimum)) + 1
+    least = [int(minimum[i, 0]) if i < len(minimum) else 0 for i in range(k)]
+    gw = np.zeros((k, m, days), dtype="int64")
+    gw[: len(whole)] = np.repeat(whole, lengths, axis=1).reshape(len(whole), *cells)
+    gh, gl = (np.repeat(p, lengths).reshape(cells) for p in (gross[1], gross[0]))
+    paid = np.zeros((k, m, days), dtype="int64")
+    kept = np.zeros((k + 2, m, days), dtype="int64")  # lo, hi, then whole limbs
+    lost = np.zeros((2, m, days), dtype="int64")
+    start = limbs_of(carry_in.whole)
+    assert start is not None  # int64, non-negative
+    cw = np.zeros((k, m), dtype="int64")
+    cw[: len(start)] = start
+    ch, cl = carry_in.hi, carry_in.lo
+    zero = np.zeros(m, dtype="int64")
+    for d in range(days):
+        lo = cl + gl[:, d]
+        up = lo >= _B
+        lo -= up * _B
+        hi = ch + gh[:, d] + up
+        up = hi >= _B
+        hi -= up * _B
+        owed = cw + gw[:, :, d]
+        owed[0] += up
+        for i in range(k - 1):
+            up = owed[i] >= _B
+            owed[i] -= up * _B
+            owed[i + 1] += up
+        below = _less(owed, least)
+        paid[:, :, d] = np.where(below, 0, owed)
+        cw = np.where(below, owed, 0)
+        if forfeit:
+            lost[1, :, d], lost[0, :, d] = hi, lo
+            ch = cl = zero
+        else:
+            ch, cl = hi, lo
+        kept[2:, :, d], kept[1, :, d], kept[0, :, d] = cw, ch, cl
+
+    def words(limbs: Any) -> tuple[Any, int]:
+        flat = limbs.reshape(len(limbs), m * days)
+        return (
+            parts_words(list(flat[::-1]), BASE_DIGITS, shift),
+            len(str(largest(flat) * 10**shift)),
+        )
+
+    out["paid"], digits["paid"] = words(paid)
+    out["carry"], digits["carry"] = words(kept)
+    if forfeit:
+        out["forfeited"], digits["forfeited"] = words(lost)
+    else:
+        out["forfeited"], digits["forfeited"] = None, 1  # zeros
+    return True
+
+
+def _less(x: Ints, limbs: list[int]) -> Any:
+    """Which amounts (limbs, least first) are below the amount of ``limbs``."""
+    import numpy as np
+
+    less = np.zeros(x.shape[1], dtype=bool)
+    same = np.ones(x.shape[1], dtype=bool)
+    for i in range(len(x) - 1, -1, -1):
+        less |= same & (x[i] < limbs[i])
+        same &= x[i] == limbs[i]
+    return less
 
 
 def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
