@@ -173,7 +173,7 @@ def test_a_plain_program_takes_the_int64_path(monkeypatch: Any) -> None:
     assert_same(table, expected_rows(program, [holding], start, end))
 
 
-def test_balances_past_int64_take_the_python_path_with_the_same_records(monkeypatch: Any) -> None:
+def test_balances_past_int64_leave_the_int64_path_with_the_same_records(monkeypatch: Any) -> None:
     """A balance of 10**12 tokens of 18 decimals (10**30 base units) does not fit int64."""
     taken = _spy(monkeypatch)
     program, holding, ledger, openings = _one_holding(Decimal(10**12), 18)

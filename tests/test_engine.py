@@ -34,15 +34,20 @@ from softstaking import (
     Token,
 )
 from softstaking.core import engine
+from softstaking.core.amounts import CONTEXT
 from softstaking.core.fixed import (
+    coefficient,
+    day_gross,
     flat_gross_units,
     from_units,
     settle_units,
     to_units,
     units_at_least,
+    weighted_gross_units,
 )
+from softstaking.core.tokens import GUARD_DIGITS
 from tests.reference_model import reference_rewards
-from tests.strategies import calculator_runs
+from tests.strategies import aprs, calculator_runs
 
 Run = tuple[RewardCalculator, BalanceTimeline, date, date, Decimal]
 
@@ -250,3 +255,96 @@ class TestFixedPoint:
     def test_flat_gross_units_at_a_shift_of_zero(self) -> None:
         """A quantum equal to the product's own exponent is computed: 36,500 × 0.05 / 365."""
         assert flat_gross_units((36500, 0), (5, -2), 365, -2) == 500
+
+
+def _weighted_by_decimal(
+    total: int, span: int, decimals: int, rate: Decimal, year: int
+) -> tuple[int, int]:
+    """A time-weighted day as the calculator defines it, in gross quanta.
+
+    The average at the library's precision (``TimeWeighted``), then ``day_gross``.
+    """
+    quantum = Decimal(1).scaleb(-(decimals + GUARD_DIGITS))
+    average = CONTEXT.divide(from_units(total, -decimals), span)
+    measured = average.quantize(quantum, decimal.ROUND_HALF_EVEN, CONTEXT)
+    gross = day_gross(average, rate, year, quantum).gross
+    scale = decimals + GUARD_DIGITS
+    return int(measured.scaleb(scale, CONTEXT)), int(gross.scaleb(scale, CONTEXT))
+
+
+_SPANS = st.sampled_from([23, 24, 25]).map(lambda h: h * 3_600_000_000) | st.integers(1, 10**11 - 1)
+
+
+class TestWeightedGrossUnits:
+    """``weighted_gross_units`` gives the Decimal path's time-weighted day, or declines."""
+
+    @given(
+        total=st.integers(0, 10**60) | st.integers(0, 10**30),
+        span=_SPANS,
+        decimals=st.integers(0, 36),
+        rate=aprs() | st.decimals(0, 1000, places=3),
+        year=st.sampled_from([360, 365, 366]) | st.integers(1, 999),
+    )
+    @example(total=3 * 86_400, span=86_400, decimals=0, rate=Decimal(365), year=365)
+    def test_an_answer_is_the_decimal_answer(
+        self, total: int, span: int, decimals: int, rate: Decimal, year: int
+    ) -> None:
+        """Where it answers, the measured balance and gross equal the Decimal ones."""
+        got = weighted_gross_units(total, span, coefficient(rate), year)
+        if got is not None:
+            assert got == _weighted_by_decimal(total, span, decimals, rate, year)
+
+    @given(
+        units=st.integers(0, 10**24),
+        rest=st.integers(0, 86_400_000_000 - 1),
+        rate=aprs(),
+        year=st.sampled_from([360, 365, 366]),
+    )
+    def test_it_answers_for_real_balances(
+        self, units: int, rest: int, rate: Decimal, year: int
+    ) -> None:
+        """A day of a balance up to 10**24 base units at an APR in basis points: answered."""
+        total = units * 86_400_000_000 + rest
+        got = weighted_gross_units(total, 86_400_000_000, coefficient(rate), year)
+        assert got == _weighted_by_decimal(total, 86_400_000_000, 18, rate, year)
+
+    def test_a_tie_is_left_to_the_decimal_path(self) -> None:
+        """An exact half quantum of gross: None, since the roundings decide its side."""
+        # 1 base unit for a whole 1-µs day at 1E-20 a year of 2 days: half a quantum.
+        assert weighted_gross_units(1, 1, (1, -20), 2) is None
+        assert weighted_gross_units(3, 1, (1, -20), 2) is None
+
+    def test_the_measured_balance_rounds_half_even(self) -> None:
+        """An average of exactly half a quantum rounds to the even quantum."""
+        # 1 and 3 base units over 2**21 µs: 5**20 / 2 and 3 × 5**20 / 2 quanta.
+        assert weighted_gross_units(1, 2**21, (0, 0), 365) == ((5**20 - 1) // 2, 0)
+        assert weighted_gross_units(3, 2**21, (0, 0), 365) == ((3 * 5**20 + 1) // 2, 0)
+
+    @pytest.mark.parametrize(
+        ("total", "span", "rate", "year"),
+        [
+            (-1, 86_400, (1, 0), 365),
+            (1, 0, (1, 0), 365),
+            (1, 10**11, (1, 0), 365),
+            (1, 86_400, (-1, 0), 365),
+            (1, 86_400, (1, 0), 0),
+            (1, 86_400, (1, 0), 1000),
+            (1, 86_400, (1, -21), 365),
+            (10**88, 86_400, (1, 0), 365),
+        ],
+        ids=[
+            "negative",
+            "no day",
+            "too long",
+            "negative rate",
+            "no year",
+            "long year",
+            "fine rate",
+            "too large",
+        ],
+    )
+    def test_it_declines_what_it_cannot_promise(
+        self, total: int, span: int, rate: tuple[int, int], year: int
+    ) -> None:
+        """Out of the range of the proof: None."""
+        assert weighted_gross_units(total, span, rate, year) is None

@@ -6,8 +6,9 @@ opening or the balance after one of its events, forward-filled along the days.
 ``DailySnapshot`` reads the balance at each day's snapshot instant; ``MinimumBalance``
 takes the lowest of the day's opening balance and the balance after each instant with
 events inside the day, and ``TimeWeighted`` sums ``delta × (day end − instant)`` exactly
-in base units × microseconds and divides once, at the library's precision, as the
-calculator does: such a day gets an id of its own.
+in base units × microseconds: such a day gets an id of its own, and its gross comes
+from that exact total (``core.fixed.weighted_gross_units``), or where that declines
+from the average divided at the library's precision, as the calculator does.
 
 Along each series the days then fall into runs with the same value id and kind of day
 (rate and year); the gross of a run is computed once. Where a token's numbers fit in
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from softstaking.columns import vector
+from softstaking.columns import vector, wide
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.output import (
     APR_SCALE,
@@ -39,7 +40,7 @@ from softstaking.columns.output import (
 )
 from softstaking.columns.plan import Aprs, Plan, Run
 from softstaking.columns.plan import plan as plan_of
-from softstaking.core.amounts import CONTEXT
+from softstaking.columns.weighted import Specials, WeightedDays
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.errors import NegativeBalanceError
 from softstaking.core.fixed import from_units
@@ -131,7 +132,7 @@ _VECTOR = True
 Tests turn it off to hold the general path, in Python ints, to the same results."""
 
 
-def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
+def batches(
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
@@ -190,7 +191,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
             ("payout_at", instant),
         ]
     )
-    bounds = np.asarray(ledger.bounds(), dtype="int64")
+    bounds = np.searchsorted(ledger.series, np.arange(n_series + 1))  # each series' events
     event_code = ledger.code[ledger.series] if len(ledger.series) else np.empty(0, "int64")
     per_chunk = max(1, _CHUNK_CELLS // max(days, 1))
     base = (start - _EPOCH).days
@@ -224,11 +225,7 @@ def batches(  # noqa: PLR0915 (the plan, then a chunk at a time)
                 column.add_parts(cells, [(rows, part[name]) for rows, part in parts], digits[name])
         del parts
         day_index = np.tile(np.arange(days), z - a)
-        if days == 1:  # a row per series: the keys as they are
-            account, token = ledger.account.slice(a, z - a), ledger.token.slice(a, z - a)
-        else:
-            which = pa.array(np.repeat(np.arange(a, z), days))
-            account, token = ledger.account.take(which), ledger.token.take(which)
+        account, token = ledger.keys(a, z, repeat=days)
         payout_us = payouts[np.repeat(codes, days), day_index]
         arrays = {
             "account": account,
@@ -297,20 +294,20 @@ def _grid(plan: Plan, m: int, loc: Ints, at: Ints, days: int) -> Ints:
 class _Measured:
     """One token part's days, measured: a value id per cell (series × day), and values.
 
-    Ids below ``len(plain)`` are the series' openings, then the balances after their
-    events (``plain``: int64, or Python ints); the rest are the days with events
-    inside them (``special``): a ``MinimumBalance`` low (an int) or a ``TimeWeighted``
-    average (a Decimal), exact.
+    Ids below ``len(plain)`` are the series' openings, the balances after their events
+    and ``MinimumBalance``'s lows of the days with events inside them (``plain``:
+    int64, or Python ints); the rest are ``TimeWeighted``'s days with events inside
+    them (``special``, a ``WeightedDays``: each one's exact total and length).
     """
 
     grid: Ints
     plain: Amounts
-    special: list[Any]
+    special: Specials
 
     def values(self) -> list[Any]:
         """Every value, by id."""
         plain: list[Any] = self.plain.tolist()
-        return plain + self.special
+        return plain + list(self.special)
 
 
 def _measure(  # noqa: PLR0917 (one token's chunk)
@@ -327,7 +324,6 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
     grid = _grid(plan, m, loc, at, days)
     plain = np.concatenate([ledger.opening[ss], after[ev]])
     policy = plan.policy
-    special: dict[int, Any] = {}
     if not isinstance(policy, DailySnapshot) and len(ev):
         # The events inside a day make it a day of its own: its lowest balance, or
         # its time-weighted average, exact.
@@ -340,30 +336,29 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
                 same = (ledger.series[ev][1:] == ledger.series[ev][:-1]) & (at[1:] == at[:-1])
                 last[:-1] = ~same
             chosen = np.flatnonzero(inside & last)
-            lowest: dict[int, Any] = {}
-            pos = (loc[chosen] * days + day[chosen]).tolist()
-            for p, value in zip(pos, after[ev][chosen].tolist(), strict=True):
-                held = lowest.get(p)
-                if held is None or value < held:
-                    lowest[p] = value
-            special = {p: min(int(plain[grid[p]]), value) for p, value in lowest.items()}
+            pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
+            cells, first = np.unique(pos, return_index=True)
+            if len(cells):
+                values = after[ev][chosen]
+                lows = np.minimum(np.minimum.reduceat(values, first), plain[grid[cells]])
+                grid[cells] = len(plain) + np.arange(len(cells))
+                plain = np.concatenate([plain, lows])
+            return _Measured(grid, plain, [])
         else:  # TimeWeighted
             chosen = np.flatnonzero(inside)
-            pos = (loc[chosen] * days + day[chosen]).tolist()
-            weights = (ends[day[chosen]] - at[chosen]).tolist()
-            extra: dict[int, int] = {}
-            for p, delta, w in zip(pos, ledger.delta[ev][chosen].tolist(), weights, strict=True):
-                extra[p] = extra.get(p, 0) + delta * w
-            lengths_us = (ends - starts).tolist()
-            decimals = plan.calculator.token.decimals
-            for p, added in extra.items():
-                span = lengths_us[p % days]
-                total = int(plain[grid[p]]) * span + added
-                special[p] = CONTEXT.divide(from_units(total, -decimals), span)
-        if special:
-            where = np.fromiter(special, dtype="int64", count=len(special))
-            grid[where] = len(plain) + np.arange(len(special))
-    return _Measured(grid, plain, list(special.values()))
+            pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
+            cells, first = np.unique(pos, return_index=True)
+            weighted = WeightedDays(
+                plain=plain,
+                opening=grid[cells],
+                span=(ends - starts)[cells % days],
+                first=first,
+                delta=ledger.delta[ev][chosen],
+                weight=ends[day[chosen]] - at[chosen],
+            )
+            grid[cells] = len(plain) + np.arange(len(cells))
+            return _Measured(grid, plain, weighted)
+    return _Measured(grid, plain, [])
 
 
 def _token_part(  # noqa: PLR0917 (one token's chunk)
@@ -391,11 +386,12 @@ def _token_part(  # noqa: PLR0917 (one token's chunk)
     aprs = Aprs(plan)
     carry = ledger.carry[ss]
     if _VECTOR:
-        done = vector.part(
-            plan, measured.plain, measured.special, vids, kinds, lengths, aprs, carry, days
-        )
-        if done is not None:
-            return done
+        for path in (vector.part, wide.part):
+            done = path(
+                plan, measured.plain, measured.special, vids, kinds, lengths, aprs, carry, days
+            )
+            if done is not None:
+                return done
     values = measured.values()
     runs = [aprs.run(values[v], k) for v, k in zip(vids.tolist(), kinds.tolist(), strict=True)]
     return _python_part(plan, runs, lengths, aprs, carry.tolist(), days)

@@ -13,6 +13,7 @@ from 0 in the order given.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
@@ -91,8 +92,7 @@ def _strings(column: Any, name: str, where: str) -> Any:
     ):
         msg = f"{where} column {name!r} must hold strings, not {column.type}"
         raise InvalidTypeError(msg)
-    out = column.cast(pa.string())
-    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+    return column.cast(pa.string())
 
 
 def _instants(column: Any, where: str) -> Ints:
@@ -159,7 +159,7 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     import pyarrow as pa
 
     kind = column.type
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     if pa.types.is_floating(kind):
         msg = (
             f"{where} column {name!r} holds floats ({kind}), which cannot hold an amount "
@@ -168,8 +168,8 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
         )
         raise InvalidTypeError(msg)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        out = np.empty(len(array), dtype=object)
-        for i, text in enumerate(array.to_pylist()):
+        out = np.empty(len(column), dtype=object)
+        for i, text in enumerate(column.to_pylist()):
             try:
                 value = to_amount(text, name=name, allow_negative=allow_negative)
                 out[i] = to_units(value, int(exponents[i]))
@@ -181,10 +181,13 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
                 raise
         return out
     raw: Amounts
-    if pa.types.is_decimal(kind):
-        raw, scale = _decimal_ints(array), kind.scale
+    if pa.types.is_decimal(kind):  # a chunk at a time: no combined copy of the column
+        parts = [_decimal_ints(chunk) for chunk in chunks] or [np.empty(0, dtype="int64")]
+        raw = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        scale = kind.scale
     elif pa.types.is_integer(kind):
-        raw, scale = array.to_numpy(zero_copy_only=False), 0
+        raw, scale = column.to_numpy(zero_copy_only=False), 0
         if raw.dtype == np.uint64 and len(raw) and int(raw.max()) >= 2**63:
             raw = raw.astype(object)
         else:
@@ -198,14 +201,20 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
             i = int(negative[0])
             msg = f"{where} row {rows[i]}: {name} {from_units(int(raw[i]), -scale):f} is negative"
             raise InvalidInputError(msg)
-    shifts = -scale - exponents
-    if raw.dtype != object and len(raw):
-        top = int(np.abs(raw).max()) * 10 ** max(0, int(shifts.max()))
+    if not len(raw):
+        return raw
+    # One shift for every value (every token with the same decimals) needs no array of them.
+    uniform = bool((exponents == exponents[0]).all())
+    shifts = np.asarray(-scale - exponents[:1] if uniform else -scale - exponents)
+    if raw.dtype != object:
+        top = max(int(raw.max()), -int(raw.min())) * 10 ** max(0, int(shifts.max()))
         if top >= _SMALL:  # a scaled value may not fit int64
             raw = raw.astype(object)
+    if uniform and shifts[0] == 0:  # already in the right unit: no copy
+        return raw
     out = np.empty(len(raw), dtype=raw.dtype)
     for shift in np.unique(shifts).tolist():
-        mask = shifts == shift
+        mask = slice(None) if uniform else shifts == shift
         part = raw[mask]
         if shift >= 0:
             out[mask] = part * 10**shift
@@ -213,7 +222,7 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
         factor = 10**-shift
         finer = np.flatnonzero(part % factor != 0)
         if finer.size:
-            i = int(np.flatnonzero(mask)[finer[0]])
+            i = int(finer[0]) if uniform else int(np.flatnonzero(shifts == shift)[finer[0]])
             value = from_units(int(raw[i]), -scale)
             msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
             raise InvalidInputError(msg)
@@ -229,37 +238,6 @@ def _placed(into: Amounts, where: Ints, values: Amounts) -> Amounts:
     return into
 
 
-def _sorted_keys(table: Any, where: str, keys: tuple[str, ...]) -> tuple[Any, Any, Ints]:
-    """The table's account and token columns sorted by ``keys`` (stable), and the order."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    account = _strings(_column(table, "account", where), "account", where)
-    token = _strings(_column(table, "token", where), "token", where)
-    columns = {"account": account, "token": token}
-    if "at" in keys:
-        columns["at"] = table.column("at")
-    order = pc.sort_indices(
-        pa.table(columns), sort_keys=[(key, "ascending") for key in keys]
-    ).to_numpy()
-    return account.take(order), token.take(order), order
-
-
-def _starts(account: Any, token: Any) -> Any:
-    """Whether each row of sorted keys starts a new (account, token)."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    n = len(account)
-    new = np.ones(n, dtype=bool)
-    if n > 1:
-        same = pc.and_(
-            pc.equal(account[1:], account[:-1]), pc.equal(token[1:], token[:-1])
-        ).to_numpy(zero_copy_only=False)
-        new[1:] = ~same
-    return new
-
-
 @attrs.frozen(eq=False)
 class Ledger:
     """A checked ledger: its series (one per account and token) and their events.
@@ -267,11 +245,13 @@ class Ledger:
     Series are ordered by account, then token; events by series, then instant, then
     their row in the ledger. Amounts are int64 arrays where every value is below
     ``2**62`` in magnitude, else object arrays of Python ints: read them with
-    ``int()`` or ``.tolist()``.
+    ``int()`` or ``.tolist()``. Each series' account is held as an index into the
+    distinct accounts, its token as an index into ``tokens``; ``account`` and
+    ``token`` spell them out for every series, and ``keys`` for a range of series.
 
     Attributes:
-        account: Each series' account (an Arrow string array).
-        token: Each series' token symbol (an Arrow string array).
+        accounts: The distinct accounts, sorted (an Arrow string array).
+        account_of: Each series' account, as an index into ``accounts``.
         code: Each series' token, as an index into ``tokens``.
         tokens: The tokens that occur.
         opening: Each series' opening balance, in base units.
@@ -284,8 +264,8 @@ class Ledger:
         special: Whether some event's kind is one of the special kinds given.
     """
 
-    account: Any
-    token: Any
+    accounts: Any
+    account_of: Ints
     code: Ints
     tokens: tuple[Token, ...]
     opening: Amounts
@@ -296,6 +276,30 @@ class Ledger:
     row: Ints
     kind: Sequence[str]
     special: bool
+
+    @functools.cached_property
+    def account(self) -> Any:
+        """Each series' account (an Arrow string array)."""
+        return self.keys(0, len(self.code))[0]
+
+    @functools.cached_property
+    def token(self) -> Any:
+        """Each series' token symbol (an Arrow string array)."""
+        return self.keys(0, len(self.code))[1]
+
+    def keys(self, first: int, end: int, *, repeat: int = 1) -> tuple[Any, Any]:
+        """The account and token symbol of the series ``first`` to ``end`` (excluded).
+
+        Each ``repeat`` times, as Arrow string arrays.
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        account, code = self.account_of[first:end], self.code[first:end]
+        if repeat != 1:
+            account, code = np.repeat(account, repeat), np.repeat(code, repeat)
+        symbols = pa.array([t.symbol for t in self.tokens], pa.string())
+        return self.accounts.take(pa.array(account)), symbols.take(pa.array(code))
 
     def bounds(self) -> list[int]:
         """Where each series' events start in the event arrays, and where the last ends."""
@@ -310,15 +314,19 @@ class Kinds(Sequence[str]):
 
     The engine needs a kind only to name an event in an error; turning millions of
     Arrow strings into Python strings up front would cost more than the day's sums.
+    ``order`` (the events' rows in the ledger, if not in the column's order) is applied
+    then too.
     """
 
-    def __init__(self, column: Any) -> None:
+    def __init__(self, column: Any, order: Ints | None = None) -> None:
         self._column = column
+        self._order = order
         self._list: list[str] | None = None
 
     def _values(self) -> list[str]:
         if self._list is None:
-            self._list = self._column.to_pylist()
+            column = self._column if self._order is None else self._column.take(self._order)
+            self._list = column.to_pylist()
         return self._list
 
     def __len__(self) -> int:
@@ -335,29 +343,111 @@ class Kinds(Sequence[str]):
         return self._values()[index]
 
 
-def _token_codes(
-    symbols: Any, rows: Ints, where: str, token_of: Callable[[str], Token], known: list[str]
-) -> Ints:
-    """Each symbol as an index into ``known``, extended with new symbols as they come."""
+def _ranks(values: Any) -> tuple[Any, Ints]:
+    """The distinct strings of ``values``, sorted, and each value's rank among them.
+
+    One hashing pass (Arrow's dictionary encoding) and a sort of the distinct strings
+    alone: much cheaper, in time and memory, than sorting the strings themselves.
+    """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for symbol in pc.unique(symbols).to_pylist():
+    encoded = pc.dictionary_encode(values)
+    parts = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not parts:
+        return pa.array([], pa.string()), np.empty(0, dtype="int64")
+    # The chunks share one dictionary, or each extends the one before: the last's holds all.
+    dictionary = parts[-1].dictionary
+    order = pc.sort_indices(dictionary)
+    rank = np.empty(len(dictionary), dtype="int64")
+    rank[order.to_numpy()] = np.arange(len(dictionary))
+    indices = [np.asarray(part.indices) for part in parts]
+    ranks: Ints = rank[np.concatenate(indices) if len(indices) > 1 else indices[0]]
+    return dictionary.take(order), ranks
+
+
+def _remap(values: Any, into: Any) -> Ints:
+    """Each of ``values``' strings as its index in ``into``."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    out: Ints = np.asarray(pc.index_in(values, value_set=into), dtype="int64")
+    return out
+
+
+def _union(left: Any, right: Any) -> Any:
+    """The distinct strings of two arrays of distinct strings, sorted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    unique = pc.unique(pa.chunked_array([left, right], pa.string()))
+    return unique.take(pc.sort_indices(unique))
+
+
+def _event_order(key: Ints, at: Ints) -> Ints | None:
+    """The events' order by key, then instant, stably; None when already in it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(key) < 2:
+        return None
+    if ((key[1:] > key[:-1]) | ((key[1:] == key[:-1]) & (at[1:] >= at[:-1]))).all():
+        return None
+    low, span = int(at.min()), int(at.max()) - int(at.min()) + 1
+    order: Ints
+    if (int(key.max()) + 1) * span < 2**63:  # one int64 key: a stable sort of it
+        order = np.argsort(key * span + (at - low), kind="stable")
+        return order
+    order = (
+        pc.sort_indices(
+            pa.table({"key": key, "at": at}),
+            sort_keys=[("key", "ascending"), ("at", "ascending")],
+        )
+        .to_numpy()
+        .astype("int64")
+    )
+    return order
+
+
+def _check_symbols(
+    symbols: Sequence[str],
+    first_rows: Sequence[int],
+    where: str,
+    token_of: Callable[[str], Token],
+    known: list[str],
+) -> None:
+    """Add each new symbol to ``known``, in order; a symbol without rules raises."""
+    for symbol, row in zip(symbols, first_rows, strict=True):
         if symbol not in known:
             try:
                 token_of(symbol)
             except SoftStakingError as error:
-                first = pc.index(symbols, symbol).as_py()
-                error.add_note(f"at {where} row {rows[first]}")
+                error.add_note(f"at {where} row {row}")
                 raise
             known.append(symbol)
-    codes: Ints = (
-        pc.index_in(symbols, value_set=pa.array(known, pa.string())).to_numpy().astype("int64")
-    )
-    return codes
 
 
-def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
+def _series_of(keys: Sequence[Ints], space: int) -> tuple[Ints, list[Ints]]:
+    """The distinct keys of all ``keys``, sorted, and each key's index among them."""
+    import numpy as np
+
+    total = sum(len(k) for k in keys)
+    if space <= 4 * total + (1 << 20):  # dense enough: a table of the key space
+        present = np.zeros(space, dtype=bool)
+        for k in keys:
+            present[k] = True
+        distinct: Ints = np.flatnonzero(present)
+        index = np.cumsum(present, dtype="int64")
+        del present
+        index -= 1
+        return distinct, [index[k] for k in keys]
+    distinct = np.unique(np.concatenate(keys))
+    return distinct, [np.searchsorted(distinct, k).astype("int64") for k in keys]
+
+
+def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
     ledger: Any,
     openings: Any | None,
     *,
@@ -366,6 +456,10 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
     duplicate_error: type[InvalidInputError] = InvalidInputError,
 ) -> Ledger:
     """Check and read ``ledger`` (and ``openings``) into a ``Ledger``.
+
+    Accounts and tokens are never sorted as strings: each is hashed to its rank among
+    the distinct strings (which alone are sorted), and the events are sorted by
+    integer keys. The checks come in the same order as the rows they name.
 
     Args:
         ledger: A pyarrow Table of events (see the module).
@@ -387,80 +481,117 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
     where = "ledger"
     for name in ("account", "token", "at", "delta"):
         _column(ledger, name, where)
-    at_sorted = pa.table({"at": _column(ledger, "at", where)})
-    _instants(at_sorted.column("at").slice(0, 0), where)  # the type, before sorting
-    account, token, order = _sorted_keys(ledger, where, ("account", "token", "at"))
-    rows: Ints = order.astype("int64")
+    at_column = _column(ledger, "at", where)
+    _instants(at_column.slice(0, 0), where)  # the type, before sorting
+    account = _strings(_column(ledger, "account", where), "account", where)
+    token = _strings(_column(ledger, "token", where), "token", where)
+    n = len(account)
+    l_accounts, l_account = _ranks(account)
+    l_symbols, l_symbol = _ranks(token)
+    del account, token
+    raw_at = at_column.cast(pa.int64()).to_numpy()  # in the column's own unit
+    order = _event_order(l_account * len(l_symbols) + l_symbol, raw_at)
+    del raw_at
+    rows: Ints = np.arange(n, dtype="int64") if order is None else order
+    if order is not None:
+        l_account, l_symbol = l_account[order], l_symbol[order]
+    # Each symbol's first event in the sorted order, in that order: its rules, or an error.
+    firsts = np.full(len(l_symbols), n, dtype="int64")
+    np.minimum.at(firsts, l_symbol, np.arange(n, dtype="int64"))
+    firsts.sort()
     known: list[str] = []
-    codes = _token_codes(token, rows, where, token_of, known)
-    at = _instants(_column(ledger, "at", where).take(order), where)
-    starts = _starts(account, token)
-    series_of_row = np.cumsum(starts) - 1
-    first = np.flatnonzero(starts)
+    _check_symbols(
+        [l_symbols[int(r)].as_py() for r in l_symbol[firsts]],
+        rows[firsts].tolist(),
+        where,
+        token_of,
+        known,
+    )
+    if at_column.type.unit == "us" and order is not None:
+        at = _instants(at_column, where)[order]
+    else:
+        at = _instants(at_column if order is None else at_column.take(order), where)
+    del at_column
     if "kind" in ledger.column_names:
         kind_column = ledger.column("kind")
         if kind_column.null_count:
             kind_column = pc.fill_null(kind_column, DEFAULT_KIND)
-        kind_column = _strings(kind_column, "kind", where).take(order)
-        kinds: Kinds | list[str] = Kinds(kind_column)
+        kind_column = _strings(kind_column, "kind", where)
+        kinds: Kinds | list[str] = Kinds(kind_column, order)
         special = bool(special_kinds) and bool(
             pc.any(pc.is_in(kind_column, value_set=pa.array(sorted(special_kinds)))).as_py()
         )
     else:
-        kinds = [DEFAULT_KIND] * len(rows)
+        kinds = [DEFAULT_KIND] * n
         special = False
 
-    # The union of both tables' (account, token) keys, sorted once (stably: the
-    # ledger's keys first, then the openings' in their order).
-    o_account = pa.array([], pa.string())
-    o_token = pa.array([], pa.string())
-    o_table = None
+    # The series: the union of both tables' (account, token) keys, as integers.
+    accounts, symbols = l_accounts, l_symbols
+    o_account = o_symbol = np.empty(0, dtype="int64")
     if openings is not None:
         o_where = "openings"
         _column(openings, "opening", o_where)
-        o_account = _strings(_column(openings, "account", o_where), "account", o_where)
-        o_token = _strings(_column(openings, "token", o_where), "token", o_where)
-        o_table = openings
-    n_first = len(first)
-    keys = pa.table(
-        {
-            "account": pa.concat_arrays([account.take(first), o_account]),
-            "token": pa.concat_arrays([token.take(first), o_token]),
-        }
-    )
-    key_order = pc.sort_indices(keys, sort_keys=[("account", "ascending"), ("token", "ascending")])
-    s_account = keys.column("account").take(key_order).combine_chunks()
-    s_token = keys.column("token").take(key_order).combine_chunks()
-    s_new = _starts(s_account, s_token)
-    ordered = key_order.to_numpy()
-    twice = np.flatnonzero(~s_new[1:] & (ordered[1:] >= n_first) & (ordered[:-1] >= n_first))
-    if twice.size:  # two openings of one key, side by side: the later row is the repeat
-        i = int(twice[0]) + 1
-        msg = (
-            f"openings row {int(ordered[i]) - n_first}: account {s_account[i].as_py()!r} "
-            f"holds {s_token[i].as_py()!r} twice"
+        o_accounts, o_account = _ranks(
+            _strings(_column(openings, "account", o_where), "account", o_where)
         )
-        raise duplicate_error(msg)
-    if o_table is not None:
-        _token_codes(o_token, np.arange(len(o_token)), "openings", token_of, known)
-    series_of_key = np.empty(len(keys), dtype="int64")
-    series_of_key[ordered] = np.cumsum(s_new) - 1
-    del s_account, s_token  # the keys in order, each once, from the keys as given:
-    first_of_key = pa.array(ordered[np.flatnonzero(s_new)])
-    s_account = keys.column("account").take(first_of_key).combine_chunks()
-    s_token = keys.column("token").take(first_of_key).combine_chunks()
-    del keys, key_order, first_of_key
-    n_series = len(s_account)
+        o_tokens = _strings(_column(openings, "token", o_where), "token", o_where)
+        o_symbols, o_symbol = _ranks(o_tokens)
+        accounts, symbols = _union(l_accounts, o_accounts), _union(l_symbols, o_symbols)
+        o_account = _remap(o_accounts, accounts)[o_account]
+        o_symbol = _remap(o_symbols, symbols)[o_symbol]
+        del o_accounts, o_symbols
+        l_account = _remap(l_accounts, accounts)[l_account]
+        l_symbol = _remap(l_symbols, symbols)[l_symbol]
+    width = max(len(symbols), 1)
+    l_key = l_account * width + l_symbol
+    o_key = o_account * width + o_symbol
+    del l_account, l_symbol, o_account
+    if len(o_key) > 1 and not (o_key[1:] > o_key[:-1]).all():
+        o_order = np.argsort(o_key, kind="stable")
+        twice = np.flatnonzero(o_key[o_order][1:] == o_key[o_order][:-1])
+        if twice.size:  # two openings of one key: the later row is the repeat
+            row = int(o_order[int(twice[0]) + 1])
+            key = int(o_key[row])
+            msg = (
+                f"openings row {row}: account {accounts[key // width].as_py()!r} "
+                f"holds {symbols[key % width].as_py()!r} twice"
+            )
+            raise duplicate_error(msg)
+        del o_order, twice
+    if openings is not None:
+        distinct = pc.unique(o_tokens)  # in the order they come
+        _check_symbols(
+            distinct.to_pylist(),
+            [pc.index(o_tokens, s).as_py() for s in distinct],
+            "openings",
+            token_of,
+            known,
+        )
+        del o_tokens
     tokens = tuple(token_of(symbol) for symbol in known)
-    s_code = _token_codes(s_token, np.arange(n_series), where, token_of, known)
+    code_of = np.array(
+        [known.index(s) if s in known else -1 for s in symbols.to_pylist()], dtype="int64"
+    )
+    series_key, (series, o_series) = _series_of([l_key, o_key], len(accounts) * width)
+    del l_key, o_key
+    n_series = len(series_key)
+    s_code = code_of[series_key % width]
     decimals = np.array([t.decimals for t in tokens], dtype="int64")
+
+    def exponents(codes: Ints, extra: int = 0) -> Ints:
+        """Each row's exponent: one value for all when every token has the same."""
+        if len(set(decimals.tolist())) == 1:
+            one: Ints = np.broadcast_to(np.int64(-int(decimals[0]) - extra), codes.shape)
+            return one
+        out: Ints = -decimals[codes] - extra
+        return out
 
     opening: Amounts = np.zeros(n_series, dtype="int64")
     carry: Amounts = np.zeros(n_series, dtype="int64")
-    if o_table is not None:
-        o_series = series_of_key[n_first:]
-        o_code = s_code[o_series]
+    if openings is not None:
+        o_code = code_of[o_symbol]
         o_rows = np.arange(len(o_series), dtype="int64")
+        whole = len(o_series) == n_series and bool((o_series == o_rows).all())
 
         def base_unit(i: int) -> str:
             t = tokens[o_code[i]]
@@ -470,41 +601,38 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
             t = tokens[o_code[i]]
             return f"{t}'s gross quantum {t.gross_quantum:f}"
 
-        opening = _placed(
-            opening,
-            o_series,
-            _amounts(
-                _column(o_table, "opening", "openings"),
-                -decimals[o_code],
-                name="opening",
+        values = _amounts(
+            _column(openings, "opening", "openings"),
+            exponents(o_code),
+            name="opening",
+            where="openings",
+            rows=o_rows,
+            unit=base_unit,
+            allow_negative=False,
+        )
+        opening = values if whole else _placed(opening, o_series, values)
+        if "carry" in openings.column_names:
+            values = _amounts(
+                _column(openings, "carry", "openings"),
+                exponents(o_code, GUARD_DIGITS),
+                name="carry",
                 where="openings",
                 rows=o_rows,
-                unit=base_unit,
+                unit=gross_quantum,
                 allow_negative=False,
-            ),
-        )
-        if "carry" in o_table.column_names:
-            carry = _placed(
-                carry,
-                o_series,
-                _amounts(
-                    _column(o_table, "carry", "openings"),
-                    -decimals[o_code] - GUARD_DIGITS,
-                    name="carry",
-                    where="openings",
-                    rows=o_rows,
-                    unit=gross_quantum,
-                    allow_negative=False,
-                ),
             )
+            carry = values if whole else _placed(carry, o_series, values)
+        del values, o_rows, o_series, o_symbol, o_code
+    codes = s_code[series]
 
     def event_unit(i: int) -> str:
         t = tokens[codes[i]]
         return f"{t}'s base unit {t.base_unit:f}"
 
+    delta_column = _column(ledger, "delta", where)
     delta = _amounts(
-        _column(ledger, "delta", where).take(order),
-        -decimals[codes],
+        delta_column if order is None else delta_column.take(order),
+        exponents(codes),
         name="delta",
         where=where,
         rows=rows,
@@ -512,13 +640,13 @@ def read_ledger(  # noqa: PLR0915 (one pass over both tables, in order)
         allow_negative=True,
     )
     return Ledger(
-        account=s_account,
-        token=s_token,
+        accounts=accounts,
+        account_of=series_key // width,
         code=s_code,
         tokens=tokens,
         opening=opening,
         carry=carry,
-        series=series_of_key[:n_first][series_of_row] if len(rows) else series_of_row,
+        series=series,
         at=at,
         delta=delta,
         row=rows,

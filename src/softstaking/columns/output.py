@@ -441,9 +441,19 @@ class DecimalColumn:
             out = words if width == _WIDE else np.ascontiguousarray(words[:, :width])
         else:
             out = np.empty((n, width), dtype="<u8")
+            # Rows as single items of 8 × width bytes: one fancy index per part is much
+            # cheaper than one over (rows, words).
+            item = f"V{8 * width}"
+            values = out.view(item).reshape(n)
             for rows, words in parts:
                 where = slice(None) if rows is None else rows
-                out[where] = 0 if words is None else words[:, :width]
+                if words is None:
+                    out[where] = 0
+                elif words.dtype.itemsize == 8:
+                    part = np.ascontiguousarray(words[:, :width], dtype="<u8")
+                    values[where] = part.view(item).reshape(len(part))
+                else:
+                    out[where] = words[:, :width]
         buffer = pa.py_buffer(out)
         self.chunks.append(pa.Array.from_buffers(self._type(), n, [None, buffer]))
 

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
 from softstaking.columns.output import APR_SCALE, digits_of, scaled, words_of
 from softstaking.core.amounts import CONTEXT, ZERO
 from softstaking.core.calculator import RewardCalculator
-from softstaking.core.fixed import coefficient, day_gross, flat_gross_units, units_at_least
+from softstaking.core.fixed import (
+    coefficient,
+    day_gross,
+    flat_gross_units,
+    from_units,
+    units_at_least,
+    weighted_gross_units,
+)
 from softstaking.core.intraday import day_rates
 from softstaking.core.policies import DailySnapshot
 from softstaking.core.rounding import Dust
@@ -32,10 +39,23 @@ if TYPE_CHECKING:
 
     Ints = npt.NDArray[np.int64]
 
-__all__ = ["Aprs", "Plan", "Run", "plan", "run_gross"]
+__all__ = ["Aprs", "Plan", "Run", "Weighted", "plan", "run_gross"]
 
 Run = tuple[int, int, int, int]
 """A run's measured and eligible balance and gross, in gross quanta, and its apr id."""
+
+
+class Weighted(NamedTuple):
+    """A time-weighted day with events, exact: its average is ``total / span`` base units."""
+
+    total: int
+    """The day's sum of balance × time, in base units × microseconds."""
+    span: int
+    """The day's length in microseconds."""
+
+    def average(self, decimals: int) -> Decimal:
+        """The average as ``TimeWeighted`` measures it: divided at the library's precision."""
+        return CONTEXT.divide(from_units(self.total, -decimals), self.span)
 
 
 @attrs.frozen(eq=False)
@@ -146,13 +166,20 @@ class Aprs:
     def run(self, value: Any, k: int) -> Run:
         """A run of ``value`` on days of kind ``k``: ``flat_gross_units`` where it answers.
 
-        Else ``run_gross``, remembered for an int.
+        A time-weighted day (``Weighted``) by ``weighted_gross_units`` where it
+        answers. Else ``run_gross``, remembered for an int.
         """
         plan = self.plan
-        if type(value) is not int:  # hashing a 100-digit Decimal costs more than it saves
-            return run_gross(plan, value, k, self)
         day_k = plan.first[k]
         coef = plan.flat[day_k]
+        if type(value) is Weighted:
+            if coef is not None and plan.min_units == 0 and plan.cap_units is None:
+                both = weighted_gross_units(value.total, value.span, coef, plan.years[day_k])
+                if both is not None:
+                    return both[0], both[0], both[1], self.flat[k]
+            value = value.average(plan.calculator.token.decimals)
+        if type(value) is not int:  # hashing a 100-digit Decimal costs more than it saves
+            return run_gross(plan, value, k, self)
         if (
             coef is not None
             and plan.min_units <= value

@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from softstaking.columns import weighted
 from softstaking.columns.output import parts_words
 from softstaking.columns.plan import Aprs, Plan
+from softstaking.columns.weighted import Specials, WeightedDays
 from softstaking.core.tokens import GUARD_DIGITS
 
 if TYPE_CHECKING:
@@ -42,10 +44,12 @@ __all__ = [
     "LIMIT",
     "Split",
     "flat_gross",
+    "from_limbs",
     "int64s",
     "part",
     "pay_days",
     "pay_fast",
+    "remainders",
     "split_ints",
 ]
 
@@ -137,8 +141,24 @@ def split_ints(values: Any) -> Split | None:
     return Split(*(np.array(p, dtype="int64") for p in parts))
 
 
+def from_limbs(limbs: Ints) -> Split | None:
+    """Base-``10**10`` limbs of gross quanta (``columns.wide``) as a ``Split``.
+
+    None past ``LIMIT`` base units.
+    """
+    import numpy as np
+
+    n = limbs.shape[1]
+    rows = [limbs[i] if i < len(limbs) else np.zeros(n, dtype="int64") for i in range(4)]
+    if len(limbs) > 4 and limbs[4:].any():
+        return None
+    if n and int(rows[3].max()) >= LIMIT // _B:
+        return None
+    return Split(rows[2] + rows[3] * _B, rows[1].copy(), rows[0].copy())
+
+
 @lru_cache(maxsize=64)
-def _remainders(s: int, year: int) -> tuple[Ints, Ints, Ints, Ints]:
+def remainders(s: int, year: int) -> tuple[Ints, Ints, Ints, Ints]:
     """For each ``rem`` below ``year``: ``rem × 10**s // year`` and how its rest rounds.
 
     The quotient as (hi, lo) limbs; whether the rest is more than half of ``year``;
@@ -178,7 +198,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Split | None:
     if len(units) and r and int(units.max()) > (2**63 - 1) // r:
         return None
     q, rem = np.divmod(units * r, year)
-    t_hi, t_lo, above, half = _remainders(s, year)
+    t_hi, t_lo, above, half = remainders(s, year)
     # The quotient is q × 10**s + t, t = t_hi × 10**10 + t_lo; its parity is t's (10**s
     # is even) unless s is 0, where t is 0.
     odd = (t_lo[rem] if s else q) & 1
@@ -283,7 +303,7 @@ def _digits(split: Split, shift: int) -> int:
 def part(  # noqa: PLR0917 (the runs of one token's chunk)
     plan: Plan,
     plain: Any,
-    special: list[Any],
+    special: Specials,
     vids: Ints,
     kinds: Ints,
     lengths: Ints,
@@ -300,9 +320,6 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
     """
     import numpy as np
 
-    if len(special) and all(type(v) is int for v in special):  # MinimumBalance lows
-        plain = np.concatenate([plain, np.array(special, dtype=object)])
-        special = []
     ints = int64s(plain)
     carry_in = split_ints(carry)
     if ints is None or carry_in is None:
@@ -338,7 +355,7 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
 
 
 def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
-    plan: Plan, ints: Ints, special: list[Any], vids: Ints, kinds: Ints, aprs: Aprs
+    plan: Plan, ints: Ints, special: Specials, vids: Ints, kinds: Ints, aprs: Aprs
 ) -> tuple[Split, Split, Split, Ints] | None:
     """Each run's balance, eligible balance, gross and apr id; None past ``LIMIT``.
 
@@ -366,6 +383,15 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
             continue
         gross.whole[at], gross.hi[at], gross.lo[at] = result.parts()
         run_apr[at] = aprs.flat[k]
+    if isinstance(special, WeightedDays):
+        for at, measured, amount, k in weighted.flat_runs(plan, special, len(ints), vids, kinds):
+            measured_q, gross_q = from_limbs(measured), from_limbs(amount)
+            if measured_q is None or gross_q is None:
+                return None
+            for target, value in ((balance, measured_q), (eligible, measured_q), (gross, gross_q)):
+                target.whole[at], target.hi[at], target.lo[at] = value.parts()
+            run_apr[at] = aprs.flat[k]
+            fast[at] = True
     slow = np.flatnonzero(~fast)
     if len(slow):
         values = [int(ints[v]) if v < len(ints) else special[v - len(ints)] for v in vids[slow]]

@@ -16,6 +16,7 @@ from typing import Final, NamedTuple
 from softstaking.core.amounts import CONTEXT, EXACT, PRECISION, ZERO
 from softstaking.core.errors import InvalidInputError
 from softstaking.core.rates import Rate
+from softstaking.core.tokens import GUARD_DIGITS
 
 __all__ = [
     "Gross",
@@ -26,6 +27,7 @@ __all__ = [
     "settle_units",
     "to_units",
     "units_at_least",
+    "weighted_gross_units",
 ]
 
 _HALF_EVEN = decimal.ROUND_HALF_EVEN
@@ -164,6 +166,58 @@ def flat_gross_units(
     if twice > year_days or (twice == year_days and q & 1):
         q += 1
     return q if q < _MAX_GROSS else None
+
+
+_MAX_WEIGHTED: Final = 10 ** (PRECISION - 17)
+"""Quanta below which a time-weighted day's three roundings cannot move its result.
+
+Each rounding at the context's precision moves a value by less than ``10**-99`` of
+it; a quotient of ``total`` by a day (under ``10**11`` microseconds) and a year (under
+``_MAX_YEAR`` days) that is not a tie is at least ``1 / (2 × span × year)`` of a
+quantum from one. Below ``10**83`` quanta the roundings move it less than that.
+"""
+
+
+def weighted_gross_units(
+    total: int, span: int, rate: tuple[int, int], year_days: int
+) -> tuple[int, int] | None:
+    """A time-weighted day in gross quanta: ``(measured, gross)``; ``None`` if unsure.
+
+    ``total`` is the day's sum of balance × time, in base units × microseconds, and
+    ``span`` the day's length in microseconds: the average is ``total / span`` base
+    units. The calculator divides at the library's precision (``TimeWeighted``), then
+    ``day_gross`` multiplies by the flat ``rate`` (a ``coefficient`` pair) and divides
+    by the year, each rounded at the precision, and rounds half-even to the quantum;
+    the measured balance is the average rounded half-even to the quantum. Both equal
+    the single half-even rounding of the exact quotient computed here, unless the
+    gross's exact quotient is a tie (the roundings decide which way it goes) or the
+    values are too large for the proof (``_MAX_WEIGHTED``): ``None`` there, for the
+    Decimal path.
+
+    Examples:
+        >>> weighted_gross_units(3 * 86_400, 86_400, (365, 0), 365)
+        (300000000000000000000, 300000000000000000000)
+    """
+    r, exponent = rate
+    shift = GUARD_DIGITS + exponent
+    if total < 0 or r < 0 or not 0 < span < _SPAN or not 0 < year_days < _MAX_YEAR:
+        return None
+    if not 0 <= shift < _POWERS:
+        return None
+    measured, rest = divmod(total * _POWER[GUARD_DIGITS], span)
+    twice = 2 * rest
+    if twice > span or (twice == span and measured & 1):
+        measured += 1
+    over = span * year_days
+    gross, rest = divmod(total * r * _POWER[shift], over)
+    twice = 2 * rest
+    if twice == over or gross >= _MAX_WEIGHTED or measured >= _MAX_WEIGHTED:
+        return None
+    return measured, gross + (twice > over)
+
+
+_SPAN: Final = 10**11
+"""Microseconds above any day's (a 25-hour day has 9 × 10**10)."""
 
 
 def settle_units(owed: int, step: int, min_payout: int, *, forfeit: bool) -> tuple[int, int, int]:

@@ -1,0 +1,226 @@
+"""Time-weighted days with events inside them, exact, for a whole token part at once.
+
+Such a day's average is ``total / span`` base units: ``total`` is the opening balance
+× the day's length plus ``delta × (end of day − instant)`` for each event inside the
+day, in base units × microseconds, and ``span`` the day's length in microseconds.
+``WeightedDays`` keeps a part's days as arrays (each one a ``Weighted`` on demand, for
+the general path); ``gross`` computes every day's measured balance and gross as
+``core.fixed.weighted_gross_units`` does, in arrays of base-``10**5`` limbs (small
+enough that a remainder below a day's length times a limb stays in int64), and says
+which days it cannot promise (an exact half quantum of gross, or values too large).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from softstaking.columns.limbs import limbs_of
+from softstaking.columns.plan import Plan, Weighted
+from softstaking.core.amounts import PRECISION
+from softstaking.core.tokens import GUARD_DIGITS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+
+__all__ = ["Specials", "WeightedDays", "flat_runs", "gross"]
+
+_F = 10**5
+"""The limb base: a remainder below ``10**11`` (a day's µs) × ``10**5`` fits int64."""
+
+_MAX_RATE = 9 * 10**8  # a limb × the rate's coefficient × 10**4 fits int64
+
+_MAX_YEAR = 1000  # as core.fixed
+
+_MAX_EVENTS = 900
+"""Events in a day below this: a limb's sum of ``delta × weight`` stays in int64."""
+
+_TOP = PRECISION - 17  # core.fixed._MAX_WEIGHTED is 10**83 quanta
+
+
+@attrs.frozen(eq=False)
+class WeightedDays:
+    """A token part's time-weighted days with events inside them, as arrays.
+
+    Day ``i`` opens with the balance of value id ``opening[i]`` (of ``plain``), lasts
+    ``span[i]`` µs, and has the events ``first[i]`` up to ``first[i + 1]`` (or the
+    last): ``delta`` base units (int64 or Python ints), each weighted by ``weight``
+    µs, the rest of the day after it.
+    """
+
+    plain: Any
+    opening: Ints
+    span: Ints
+    first: Ints
+    delta: Any
+    weight: Ints
+
+    def __len__(self) -> int:
+        return len(self.opening)
+
+    def __getitem__(self, i: int) -> Weighted:
+        span = int(self.span[i])
+        stop = int(self.first[i + 1]) if i + 1 < len(self.first) else len(self.delta)
+        start = int(self.first[i])
+        added = sum(
+            int(d) * int(w)
+            for d, w in zip(self.delta[start:stop], self.weight[start:stop], strict=True)
+        )
+        return Weighted(int(self.plain[self.opening[i]]) * span + added, span)
+
+    def __iter__(self) -> Iterator[Weighted]:
+        return (self[i] for i in range(len(self)))
+
+
+Specials = list[Any] | WeightedDays
+"""A part's values past its plain balances: none (a list), or time-weighted days."""
+
+
+def _fifths(values: Any, n: int) -> Ints | None:
+    """Ints (int64, or Python ints below ``2**256``) as signed base-``10**5`` limbs."""
+    import numpy as np
+
+    array = np.asarray(values)
+    negative = np.asarray(array < 0, dtype=bool)
+    limbs = limbs_of(np.where(negative, -array, array) if negative.any() else array)
+    if limbs is None:
+        return None
+    hi, lo = np.divmod(limbs, _F)
+    out = np.empty((2 * len(limbs), n), dtype="int64")
+    out[0::2], out[1::2] = lo, hi
+    out[:, negative] *= -1
+    return out
+
+
+def _carry(x: Ints) -> Ints:
+    """Limbs with every carry moved up (floor division: a negative value's top is negative)."""
+    import numpy as np
+
+    x = np.concatenate([x, np.zeros((2, x.shape[1]), dtype="int64")])
+    for i in range(len(x) - 1):
+        up, x[i] = np.divmod(x[i], _F)
+        x[i + 1] += up
+    return x
+
+
+def _divide(x: Ints, d: Any) -> tuple[Ints, Ints]:
+    """``divmod`` of non-negative carried limbs by ``d`` (below ``10**13``), limb by limb."""
+    import numpy as np
+
+    q = np.empty_like(x)
+    rem = np.zeros(x.shape[1], dtype="int64")
+    for i in range(len(x) - 1, -1, -1):
+        q[i], rem = np.divmod(rem * _F + x[i], d)
+    return q, rem
+
+
+def _below(x: Ints, digits: int) -> Any:
+    """Which carried values are below ``10**digits``."""
+    import numpy as np
+
+    whole, part = divmod(digits, 5)
+    ok = np.ones(x.shape[1], dtype=bool)
+    if len(x) > whole:
+        ok &= x[whole] < 10**part
+        if len(x) > whole + 1:
+            ok &= ~x[whole + 1 :].any(axis=0)
+    return ok
+
+
+def _tens(x: Ints) -> Ints:
+    """Carried base-``10**5`` limbs as base-``10**10`` limbs (``columns.wide``)."""
+    import numpy as np
+
+    if len(x) % 2:
+        x = np.concatenate([x, np.zeros((1, x.shape[1]), dtype="int64")])
+    out: Ints = x[0::2] + x[1::2] * _F
+    return out
+
+
+def gross(
+    days: WeightedDays, at: Ints, rate: tuple[int, int], year: int
+) -> tuple[Ints, Ints, Any] | None:
+    """The measured balance and gross (base-``10**10`` limbs of gross quanta) of days ``at``.
+
+    As ``core.fixed.weighted_gross_units`` for each, at the flat ``rate`` (a
+    ``coefficient`` pair) and a ``year`` of that many days; the third array says which
+    days it answers for (False: an exact half quantum of gross, or a value of
+    ``10**83`` quanta or more). None for the whole call where the rate or year is out
+    of its range, or an amount past ``2**256``.
+    """
+    import numpy as np
+
+    r, exponent = rate
+    s = GUARD_DIGITS + exponent
+    if not 0 <= s <= GUARD_DIGITS or not 0 <= r < _MAX_RATE or not 0 < year < _MAX_YEAR:
+        return None
+    n = len(at)
+    span = days.span[at]
+    opening = _fifths(np.asarray(days.plain)[days.opening[at]], n)
+    # The events of the days at ``at``, and which of those days each belongs to.
+    stops = np.append(days.first[1:], len(days.delta))
+    counts = stops[at] - days.first[at]
+    if n and int(counts.max()) > _MAX_EVENTS:
+        return None
+    which = np.repeat(np.arange(n), counts)
+    offsets = np.cumsum(counts) - counts
+    events = np.repeat(days.first[at] - offsets, counts) + np.arange(int(counts.sum()))
+    weight = days.weight[events]
+    delta = _fifths(np.asarray(days.delta)[events], len(events))
+    if opening is None or delta is None or (len(weight) and int(weight.max()) >= 10**11):
+        return None
+    # total = opening × span + Σ delta × weight: each product below 10**16, and the sums
+    # of a day's events carried before they could pass int64.
+    total = np.zeros((max(len(opening), len(delta)) + 3, n), dtype="int64")
+    total[: len(opening)] = opening * span
+    if len(events):
+        heads = np.flatnonzero(np.diff(which, prepend=-1))
+        for i in range(len(delta)):
+            total[i, which[heads]] += np.add.reduceat(delta[i] * weight, heads)
+    total = _carry(total)
+    if (total[-1] < 0).any():  # a negative total: not a balance the ledger can hold
+        return None
+    # measured = round_half_even(total × 10**20 / span)
+    q, rem = _divide(np.concatenate([np.zeros((4, n), dtype="int64"), total]), span)
+    q[0] += (2 * rem > span) | ((2 * rem == span) & (q[0] % 2 == 1))
+    measured = _carry(q)
+    # gross = round_half_even(total × r × 10**s / (span × year)); a tie is not promised.
+    whole_limbs, digits = divmod(s, 5)
+    product = np.concatenate([np.zeros((whole_limbs, n), dtype="int64"), total * (r * 10**digits)])
+    q1, r1 = _divide(_carry(product), span)
+    q2, r2 = _divide(q1, year)
+    twice, over = 2 * (span * r2 + r1), span * year
+    q2[0] += twice > over
+    result = _carry(q2)
+    ok = (twice != over) & _below(measured, _TOP) & _below(result, _TOP)
+    return _tens(measured), _tens(result), ok
+
+
+def flat_runs(
+    plan: Plan, days: WeightedDays, first_id: int, vids: Ints, kinds: Ints
+) -> Iterator[tuple[Ints, Ints, Ints, int]]:
+    """The runs of time-weighted days (value ids from ``first_id``) ``gross`` answers.
+
+    For a token at a flat rate with no minimum holding or cap, per kind of day ``k``:
+    the runs' indices, their measured balance and gross (limbs of gross quanta), and
+    ``k``. The other runs are left to ``Aprs.run``.
+    """
+    import numpy as np
+
+    if plan.min_units or plan.cap_units is not None:
+        return
+    is_day = vids >= first_id
+    for k, day_k in enumerate(plan.first):
+        coef = plan.flat[day_k]
+        at = np.flatnonzero(is_day & (kinds == k))
+        if coef is None or not len(at):
+            continue
+        result = gross(days, vids[at] - first_id, coef, plan.years[day_k])
+        if result is not None:
+            measured, amount, ok = result
+            yield at[ok], measured[:, ok], amount[:, ok], k

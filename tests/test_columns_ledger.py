@@ -1,0 +1,161 @@
+"""Reading a ledger into integer arrays: series and events in their defined order."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from softstaking import DuplicateHoldingError, Token, UnknownTokenError
+from softstaking.columns.ledger import read_ledger
+
+TOKENS = {"AAA": Token("AAA", 2), "BBB": Token("BBB", 6), "ÄÄ": Token("ÄÄ", 2)}
+# Accounts whose string order differs from their lengths and cases; non-ASCII too.
+NAMES = ["a", "B", "b", "ab", "é", "Z", "z9", "ü"]
+ACCOUNTS = st.sampled_from(NAMES)
+SYMBOLS = st.sampled_from(sorted(TOKENS))
+T0 = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z in microseconds
+
+
+def token_of(symbol: str) -> Token:
+    try:
+        return TOKENS[symbol]
+    except KeyError:
+        raise UnknownTokenError(f"no rules for {symbol!r}") from None
+
+
+def chunked(values: list[Any], kind: Any, cuts: list[int]) -> pa.ChunkedArray:
+    """``values`` as a chunked array, cut at ``cuts`` (some chunks may be empty)."""
+    bounds = [0, *sorted(c % (len(values) + 1) for c in cuts), len(values)]
+    return pa.chunked_array(
+        [pa.array(values[a:b], kind) for a, b in itertools.pairwise(bounds)], kind
+    )
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> dict[str, Any]:
+    """Events in any order, openings of some keys in any order, each table chunked."""
+    n = draw(st.integers(0, 25))
+    rows = [
+        (
+            draw(ACCOUNTS),
+            draw(SYMBOLS),
+            T0 + draw(st.integers(0, 5)) * 60_000_000,  # few instants: ties are common
+            draw(st.integers(0, 10**6)),
+        )
+        for _ in range(n)
+    ]
+    keys = [(a, s) for a in NAMES for s in TOKENS]
+    opened = draw(st.lists(st.sampled_from(keys), unique=True, max_size=8))
+    opened = draw(st.permutations(opened))
+    cuts = draw(st.lists(st.integers(0, 100), max_size=3))
+    ledger = pa.table(
+        {
+            "account": chunked([r[0] for r in rows], pa.string(), cuts),
+            "token": chunked([r[1] for r in rows], pa.string(), cuts),
+            "at": chunked([r[2] for r in rows], pa.int64(), cuts).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            "delta": chunked([Decimal(r[3]).scaleb(-2) for r in rows], pa.decimal128(20, 2), cuts),
+        }
+    )
+    openings = pa.table(
+        {
+            "account": chunked([k[0] for k in opened], pa.string(), cuts),
+            "token": chunked([k[1] for k in opened], pa.string(), cuts),
+            "opening": chunked(
+                [Decimal(i + 1) for i in range(len(opened))], pa.decimal128(20, 2), cuts
+            ),
+        }
+    )
+    return {"rows": rows, "opened": opened, "ledger": ledger, "openings": openings}
+
+
+class TestOrder:
+    """Series come in (account, token) order and events in (series, instant, row) order."""
+
+    @given(case=ledgers())
+    def test_series_and_events_follow_their_definition(self, case: dict[str, Any]) -> None:
+        rows, opened = case["rows"], case["opened"]
+        read = read_ledger(case["ledger"], case["openings"], token_of=token_of)
+        # Python orders str by code point, as UTF-8 bytes order them.
+        series = sorted({(r[0], r[1]) for r in rows} | set(opened))
+        assert list(zip(read.account.to_pylist(), read.token.to_pylist(), strict=True)) == series
+        assert [read.tokens[c].symbol for c in read.code.tolist()] == [s[1] for s in series]
+        events = sorted(range(len(rows)), key=lambda i: (rows[i][0], rows[i][1], rows[i][2], i))
+        assert read.row.tolist() == events
+        assert read.at.tolist() == [rows[i][2] for i in events]
+        units = [rows[i][3] * 10 ** (TOKENS[rows[i][1]].decimals - 2) for i in events]
+        assert [int(d) for d in read.delta.tolist()] == units
+        assert read.series.tolist() == [series.index(rows[i][:2]) for i in events]
+        opening = dict.fromkeys(series, 0)
+        for i, key in enumerate(opened):
+            opening[key] = (i + 1) * 10 ** TOKENS[key[1]].decimals
+        assert [int(v) for v in read.opening.tolist()] == [opening[k] for k in series]
+
+    @given(case=ledgers())
+    def test_keys_spell_out_a_range_of_series(self, case: dict[str, Any]) -> None:
+        read = read_ledger(case["ledger"], case["openings"], token_of=token_of)
+        n = len(read.code)
+        accounts, tokens = read.keys(n // 3, n, repeat=2)
+        assert accounts.to_pylist() == [a for a in read.account.to_pylist()[n // 3 :] for _ in "xx"]
+        assert tokens.to_pylist() == [t for t in read.token.to_pylist()[n // 3 :] for _ in "xx"]
+
+
+class TestRefusals:
+    """Bad rows are named by their position in the table as given."""
+
+    def test_the_later_of_two_openings_of_a_key_is_named(self) -> None:
+        openings = pa.table(
+            {
+                "account": ["b", "a", "c", "b", "a"],
+                "token": ["AAA"] * 5,
+                "opening": ["1"] * 5,
+            }
+        )
+        empty = pa.table(
+            {
+                "account": pa.array([], pa.string()),
+                "token": pa.array([], pa.string()),
+                "at": pa.array([], pa.timestamp("us", tz="UTC")),
+                "delta": pa.array([], pa.string()),
+            }
+        )
+        # "a" comes first in key order: its second row (4) is the repeat.
+        with pytest.raises(DuplicateHoldingError, match="openings row 4: account 'a'"):
+            read_ledger(empty, openings, token_of=token_of, duplicate_error=DuplicateHoldingError)
+
+    def test_an_unknown_token_in_the_openings_names_its_first_row(self) -> None:
+        openings = pa.table(
+            {"account": ["a", "b", "c"], "token": ["AAA", "XYZ", "XYZ"], "opening": ["1"] * 3}
+        )
+        ledger = pa.table(
+            {
+                "account": ["z"],
+                "token": ["AAA"],
+                "at": pa.array([T0], pa.timestamp("us", tz="UTC")),
+                "delta": ["1"],
+            }
+        )
+        with pytest.raises(UnknownTokenError, match="XYZ") as info:
+            read_ledger(ledger, openings, token_of=token_of)
+        assert "at openings row 1" in info.value.__notes__
+
+    def test_the_first_unknown_token_in_key_order_is_named(self) -> None:
+        ledger = pa.table(
+            {
+                "account": ["b", "a", "a"],
+                "token": ["PPP", "AAA", "ZZZ"],
+                "at": pa.array([T0] * 3, pa.timestamp("us", tz="UTC")),
+                "delta": ["1"] * 3,
+            }
+        )
+        # Sorted by key: ("a", "AAA"), ("a", "ZZZ") at row 2, then ("b", "PPP").
+        with pytest.raises(UnknownTokenError, match="ZZZ") as info:
+            read_ledger(ledger, None, token_of=token_of)
+        assert "at ledger row 2" in info.value.__notes__
