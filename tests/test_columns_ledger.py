@@ -159,3 +159,22 @@ class TestRefusals:
         with pytest.raises(UnknownTokenError, match="ZZZ") as info:
             read_ledger(ledger, None, token_of=token_of)
         assert "at ledger row 2" in info.value.__notes__
+
+
+class TestAmounts:
+    """Amounts are counted exactly in each token's base unit, whatever the column's scale."""
+
+    @pytest.mark.parametrize("value", ["0", "7"])
+    def test_a_whole_amount_of_a_token_of_many_decimals(self, value: str) -> None:
+        """A decimal(38, 0) amount of a 30-decimal token: ``value × 10**30`` base units."""
+        token = Token("FINE", 30)
+        ledger = pa.table(
+            {
+                "account": ["a"],
+                "token": ["FINE"],
+                "at": pa.array([T0], pa.timestamp("us", tz="UTC")),
+                "delta": pa.array([Decimal(value)], pa.decimal128(38, 0)),
+            }
+        )
+        read = read_ledger(ledger, None, token_of=lambda _: token)
+        assert [int(v) for v in read.delta] == [int(value) * 10**30]

@@ -207,8 +207,9 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     uniform = bool((exponents == exponents[0]).all())
     shifts = np.asarray(-scale - exponents[:1] if uniform else -scale - exponents)
     if raw.dtype != object:
-        top = max(int(raw.max()), -int(raw.min())) * 10 ** max(0, int(shifts.max()))
-        if top >= _SMALL:  # a scaled value may not fit int64
+        factor = 10 ** max(0, int(shifts.max()))
+        top = max(int(raw.max()), -int(raw.min())) * factor
+        if top >= _SMALL or factor >= _SMALL:  # a scaled value, or the factor, may not fit
             raw = raw.astype(object)
     if uniform and shifts[0] == 0:  # already in the right unit: no copy
         return raw
