@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from softstaking import DuplicateHoldingError, Token, UnknownTokenError
+from softstaking import DuplicateHoldingError, InvalidInputError, Token, UnknownTokenError
 from softstaking.columns.ledger import read_ledger
 
 TOKENS = {"AAA": Token("AAA", 2), "BBB": Token("BBB", 6), "ÄÄ": Token("ÄÄ", 2)}
@@ -159,6 +159,31 @@ class TestRefusals:
         with pytest.raises(UnknownTokenError, match="ZZZ") as info:
             read_ledger(ledger, None, token_of=token_of)
         assert "at ledger row 2" in info.value.__notes__
+
+
+class TestSubAccounts:
+    """A ledger's ``sub_account`` column is read only where it is empty."""
+
+    def _ledger(self, sub: list[str | None]) -> pa.Table:
+        return pa.table(
+            {
+                "account": ["a"] * len(sub),
+                "token": ["AAA"] * len(sub),
+                "at": pa.array([T0] * len(sub), pa.timestamp("us", tz="UTC")),
+                "delta": ["1"] * len(sub),
+                "sub_account": pa.array(sub, pa.string()),
+            }
+        )
+
+    def test_a_set_sub_account_is_refused_naming_its_row(self) -> None:
+        """The first row with a sub-account is named, with what to do instead."""
+        with pytest.raises(InvalidInputError, match=r"ledger row 2: sub_account 'margin'"):
+            read_ledger(self._ledger(["", None, "margin"]), None, token_of=token_of)
+
+    def test_empty_sub_accounts_are_the_account_itself(self) -> None:
+        """Empty or missing sub-accounts read as the account's own rows."""
+        read = read_ledger(self._ledger(["", None]), None, token_of=token_of)
+        assert [int(v) for v in read.delta] == [100, 100]
 
 
 class TestAmounts:

@@ -231,6 +231,25 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     return out
 
 
+def _no_sub_accounts(column: Any, where: str) -> None:
+    """Refuse a ``sub_account`` that is set: one balance per account and token is read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.string())
+    used = pc.and_(pc.is_valid(column), pc.not_equal(column, ""))
+    if pc.any(used).as_py():
+        row = pc.index(used, True).as_py()
+        msg = (
+            f"{where} row {row}: sub_account {column[row].as_py()!r}: Program.table reads "
+            "one balance per account and token; sum a holding's sub-accounts into its "
+            "account, or use Program.run with SubAccount values (or softstaking run), "
+            "which check each sub-account's own balance"
+        )
+        raise InvalidInputError(msg)
+
+
 def _placed(into: Amounts, where: Ints, values: Amounts) -> Amounts:
     """``into`` with ``values`` at ``where``: object arrays if either holds Python ints."""
     if values.dtype == object and into.dtype != object:
@@ -513,6 +532,8 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
     else:
         at = _instants(at_column if order is None else at_column.take(order), where)
     del at_column
+    if "sub_account" in ledger.column_names:
+        _no_sub_accounts(ledger.column("sub_account"), where)
     if "kind" in ledger.column_names:
         kind_column = ledger.column("kind")
         if kind_column.null_count:

@@ -370,7 +370,9 @@ class Program:
                 polars), with the columns ``account`` and ``token`` (strings), ``at``
                 (timestamps with a time zone), ``delta`` (decimals, decimal strings or
                 integers; never floats) and optionally ``kind`` (strings; empty means
-                ``"transfer"``). Events at one instant apply in the ledger's order.
+                ``"transfer"``). Events at one instant apply in the ledger's order. A
+                ``sub_account`` column must be empty: one balance is read per account
+                and token (``run`` with ``SubAccount`` values checks each one's own).
             start: The first day.
             end: The day after the last.
             openings: The balances before the first event, a table of the same kinds
