@@ -137,6 +137,41 @@ EQUIVALENT: dict[str, str] = {
             "tag is only compared with 0 and sorts after the events' 0 either way",
         }.items()
     },
+    # calculator: settings the Decimal loop reads the same either way.
+    **{
+        f"softstaking.core.calculator.{name}": reason
+        for name, reason in {
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "quantize's rounding None: "
+                "the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
+                for n in (11, 66)
+            },
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "zip(strict=True) not "
+                "strict: the plan's tuples have one entry per day by construction"
+                for n in (19, 25, 26)
+            },
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "a measure checked when "
+                "it need not be: check_measured returns a valid measure unchanged"
+                for n in (35, 36, 37, 38)
+            },
+            **{
+                f"xǁRewardCalculatorǁdaily_rewards__mutmut_{n}": "the default carry 0 "
+                "read by to_amount: Decimal(0), the value and exponent of ZERO"
+                for n in (7, 9, 14)
+            },
+            "xǁRewardCalculatorǁdaily_rewards__mutmut_23": "the default () read by "
+            "_credits, which gives the same empty list",
+            "xǁRewardCalculatorǁ_check_units__mutmut_1": "exponent >= -decimals to >: at "
+            "-decimals every amount is whole base units, and the checks that run pass",
+            "xǁRewardCalculatorǁ_credits__mutmut_15": "credits sorted as (instant, amount) "
+            "pairs, not by instant alone: the same instants in the same order, and "
+            "credits at one instant add up the same in any order",
+            "xǁRewardCalculatorǁ_plan__mutmut_31": "the plan cache holds 17 plans, not 16, "
+            "before it is cleared: a cached plan is the plan it would compute",
+        }.items()
+    },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
