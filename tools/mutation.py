@@ -87,6 +87,20 @@ _HINT = "0 is a lower bound of every count, so the search finds the same count"
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+    "softstaking.core.fixed.x_units_at_least__mutmut_3": (
+        "exp >= exponent to >: at exp == exponent the last branch divides by 10**0 = 1,"
+        " giving n as the first does (and 0 for n == 0)"
+    ),
+    "softstaking.core.fixed.x_units_at_least__mutmut_14": (
+        "n > 0 to n >= 0 in a branch that only n != 0 reaches"
+    ),
+    "softstaking.core.fixed.x_day_gross__mutmut_20": (
+        "quantize's rounding None: the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
+    ),
+    "softstaking.core.fixed.x_flat_gross_units__mutmut_16": (
+        "annual >= 10**100 to >: an annual of 10**100 or more gives a gross of at least"
+        " 10**100 / 999 quanta, past _MAX_GROSS (10**96), so None either way"
+    ),
     # timeline._exponent is read only by calculator._check_units, as `>= -decimals`
     # (decimals 0 to 36): with no events, min(0, e), e and min(1, e) are all >= 0 or all e.
     "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_59": (
@@ -121,6 +135,13 @@ EQUIVALENT: dict[str, str] = {
             "instead of lo + 16: it finds the same count, or the second search does",
             "x__count_at_or_before__mutmut_28": "bisect_right(times, t, hi, n) without n: "
             "n is len(times), the default",
+            "x__count_at_or_before__mutmut_15": "the gallop's first search to hi=None, the "
+            "end: it finds the same count, or the second search does (as mutant 19)",
+            "x__count_at_or_before__mutmut_24": "bisect_right(times, t, hi, None): None is "
+            "len(times), n",
+            "xǁBalanceViewǁintegrals_us__mutmut_19": "a step exactly at a cut taken in the "
+            "piece before it: it adds value × 0 there, and the next piece starts at the cut "
+            "with the step's value, as it would after taking it",
             "xǁBalanceViewǁat_us__mutmut_8": f"the events' search always from 0: {_HINT}",
             "xǁBalanceViewǁat_us__mutmut_10": f"t > day start: from 0 at the start: {_HINT}",
             "xǁBalanceViewǁat_us__mutmut_24": f"the credits' search always from 0: {_HINT}",
