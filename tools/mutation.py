@@ -87,6 +87,10 @@ _HINT = "0 is a lower bound of every count, so the search finds the same count"
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+    "softstaking.core.fixed.x_to_units__mutmut_3": (
+        "exp >= exponent to >: at exp == exponent the second branch divides by 10**0 = 1,"
+        " no rest, giving n as the first does"
+    ),
     "softstaking.core.fixed.x_units_at_least__mutmut_3": (
         "exp >= exponent to >: at exp == exponent the last branch divides by 10**0 = 1,"
         " giving n as the first does (and 0 for n == 0)"
