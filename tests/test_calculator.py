@@ -184,6 +184,7 @@ class TestCallerContext:
         calc = RewardCalculator(Token("ETH", 18), AprSchedule.constant("0.0123"), TimeWeighted())
         expected = calc.daily_rewards(timeline, JAN_1, JAN_1 + 3 * DAY)
         with decimal.localcontext() as ctx:
+            ctx.clear_flags()  # a copy of the thread's context, whatever flags it had
             ctx.prec = 5
             ctx.rounding = decimal.ROUND_CEILING
             ctx.traps[decimal.Inexact] = True

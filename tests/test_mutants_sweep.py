@@ -147,3 +147,15 @@ def test_a_naive_instant_is_named_as_the_argument_it_was_given_as() -> None:
             ask(naive, later)
         with pytest.raises(NaiveDatetimeError, match=r"^end must be timezone-aware"):
             ask(BUSY_START, naive.replace(day=2))
+
+
+def test_a_withdrawal_and_a_credit_at_one_instant_are_one_change() -> None:
+    """_steps mutant 98: changes at one instant apply together, never one without the other.
+
+    1000 held; at +10 µs 500 is withdrawn and a payment of 500 credited: the balance is
+    1000 before and after, so the lowest balance of the span is 1000, not 500.
+    """
+    view = build(1000, [(10, -500)])
+    view.credit(BASE + 10, Decimal(500))
+    assert view.min_us(BASE, BASE + 20) == 1000
+    assert view.integrals_us([BASE, BASE + 10, BASE + 20]) == [10_000, 10_000]

@@ -5,6 +5,7 @@ Run by hand, never by the test suite (it takes minutes per module)::
     .venv/bin/python tools/mutation.py                 # every module in MODULES
     .venv/bin/python tools/mutation.py rounding sweep  # just these
     .venv/bin/python tools/mutation.py --max-children 2 --fresh fixed
+    .venv/bin/python tools/mutation.py --tests tests/test_distribution.py -- sweep
 
 For each module it prepares a scratch directory ``.mutation/<module>/`` (git ignores it)
 holding a copy of ``src/``, ``tests/`` and ``pyproject.toml`` with a ``[tool.mutmut]``
@@ -86,6 +87,24 @@ _HINT = "0 is a lower bound of every count, so the search finds the same count"
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
+    "softstaking.core.fixed.x_to_units__mutmut_3": (
+        "exp >= exponent to >: at exp == exponent the second branch divides by 10**0 = 1,"
+        " no rest, giving n as the first does"
+    ),
+    "softstaking.core.fixed.x_units_at_least__mutmut_3": (
+        "exp >= exponent to >: at exp == exponent the last branch divides by 10**0 = 1,"
+        " giving n as the first does (and 0 for n == 0)"
+    ),
+    "softstaking.core.fixed.x_units_at_least__mutmut_14": (
+        "n > 0 to n >= 0 in a branch that only n != 0 reaches"
+    ),
+    "softstaking.core.fixed.x_day_gross__mutmut_20": (
+        "quantize's rounding None: the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
+    ),
+    "softstaking.core.fixed.x_flat_gross_units__mutmut_16": (
+        "annual >= 10**100 to >: an annual of 10**100 or more gives a gross of at least"
+        " 10**100 / 999 quanta, past _MAX_GROSS (10**96), so None either way"
+    ),
     # timeline._exponent is read only by calculator._check_units, as `>= -decimals`
     # (decimals 0 to 36): with no events, min(0, e), e and min(1, e) are all >= 0 or all e.
     "softstaking.core.timeline.xǁBalanceTimelineǁfrom_events__mutmut_59": (
@@ -120,6 +139,13 @@ EQUIVALENT: dict[str, str] = {
             "instead of lo + 16: it finds the same count, or the second search does",
             "x__count_at_or_before__mutmut_28": "bisect_right(times, t, hi, n) without n: "
             "n is len(times), the default",
+            "x__count_at_or_before__mutmut_15": "the gallop's first search to hi=None, the "
+            "end: it finds the same count, or the second search does (as mutant 19)",
+            "x__count_at_or_before__mutmut_24": "bisect_right(times, t, hi, None): None is "
+            "len(times), n",
+            "xǁBalanceViewǁintegrals_us__mutmut_19": "a step exactly at a cut taken in the "
+            "piece before it: it adds value × 0 there, and the next piece starts at the cut "
+            "with the step's value, as it would after taking it",
             "xǁBalanceViewǁat_us__mutmut_8": f"the events' search always from 0: {_HINT}",
             "xǁBalanceViewǁat_us__mutmut_10": f"t > day start: from 0 at the start: {_HINT}",
             "xǁBalanceViewǁat_us__mutmut_24": f"the credits' search always from 0: {_HINT}",
@@ -137,6 +163,41 @@ EQUIVALENT: dict[str, str] = {
             "tag is only compared with 0 and sorts after the events' 0 either way",
         }.items()
     },
+    # calculator: settings the Decimal loop reads the same either way.
+    **{
+        f"softstaking.core.calculator.{name}": reason
+        for name, reason in {
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "quantize's rounding None: "
+                "the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
+                for n in (11, 66)
+            },
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "zip(strict=True) not "
+                "strict: the plan's tuples have one entry per day by construction"
+                for n in (19, 25, 26)
+            },
+            **{
+                f"xǁRewardCalculatorǁ_run_decimal__mutmut_{n}": "a measure checked when "
+                "it need not be: check_measured returns a valid measure unchanged"
+                for n in (35, 37, 38)
+            },
+            **{
+                f"xǁRewardCalculatorǁdaily_rewards__mutmut_{n}": "the default carry 0 "
+                "read by to_amount: Decimal(0), the value and exponent of ZERO"
+                for n in (7, 9, 14)
+            },
+            "xǁRewardCalculatorǁdaily_rewards__mutmut_23": "the default () read by "
+            "_credits, which gives the same empty list",
+            "xǁRewardCalculatorǁ_check_units__mutmut_1": "exponent >= -decimals to >: at "
+            "-decimals every amount is whole base units, and the checks that run pass",
+            "xǁRewardCalculatorǁ_credits__mutmut_15": "credits sorted as (instant, amount) "
+            "pairs, not by instant alone: the same instants in the same order, and "
+            "credits at one instant add up the same in any order",
+            "xǁRewardCalculatorǁ_plan__mutmut_31": "the plan cache holds 17 plans, not 16, "
+            "before it is cleared: a cached plan is the plan it would compute",
+        }.items()
+    },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
@@ -147,8 +208,12 @@ NOT_RUN = {None, 2, 33, 34}
 """Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
 
 
-def prepare(module: str, *, fresh: bool) -> Path:
-    """Fill ``.mutation/<module>`` with the sources, tests and a config for mutmut."""
+def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path:
+    """Fill ``.mutation/<module>`` with the sources, tests and a config for mutmut.
+
+    ``tests`` replaces the module's own tests (``TESTS``) in the selection; the module's
+    doctests and ``tests/test_mutants_<module>.py`` run either way.
+    """
     work = SCRATCH / module
     if fresh and work.exists():
         shutil.rmtree(work)
@@ -158,7 +223,8 @@ def prepare(module: str, *, fresh: bool) -> Path:
         shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
     source = f"src/softstaking/core/{module}.py"
     found = f"tests/test_mutants_{module}.py"  # the tests added for the module's survivors
-    selection = [*TESTS[module], *([found] if (ROOT / found).exists() else []), source]
+    own = TESTS[module] if tests is None else tests
+    selection = [*own, *([found] if (ROOT / found).exists() else []), source]
     config = "\n".join(
         [
             "",
@@ -213,13 +279,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", metavar="module", help=f"of {', '.join(MODULES)}")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (1)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        metavar="file",
+        help="test files to run instead of each module's own (a faster, smaller selection)",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.modules) - set(MODULES)
     if unknown:
         parser.error(f"no such module: {', '.join(sorted(unknown))}")
     rows = []
     for module in args.modules or MODULES:
-        work = prepare(module, fresh=args.fresh)
+        work = prepare(module, fresh=args.fresh, tests=args.tests)
         command = [str(MUTMUT), "run", "--max-children", str(args.max_children)]
         env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
         # mutmut keeps a survivor's verdict until its function changes: retest the
