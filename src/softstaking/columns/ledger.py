@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     Objects = npt.NDArray[np.object_]
     Amounts = npt.NDArray[Any]  # int64, or object (Python ints) where one does not fit
 
-__all__ = ["Kinds", "Ledger", "read_ledger", "to_arrow"]
+__all__ = ["Kinds", "Ledger", "decimal_ints", "read_ledger", "to_arrow"]
 
 DEFAULT_KIND = "transfer"
 
@@ -118,7 +118,7 @@ def _instants(column: Any, where: str) -> Ints:
     return out
 
 
-def _decimal_ints(array: Any) -> Amounts:
+def decimal_ints(array: Any) -> Amounts:
     """The unscaled integers of an Arrow decimal array: int64 if they all fit, else ints."""
     import numpy as np
     import pyarrow as pa
@@ -182,7 +182,7 @@ def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
         return out
     raw: Amounts
     if pa.types.is_decimal(kind):  # a chunk at a time: no combined copy of the column
-        parts = [_decimal_ints(chunk) for chunk in chunks] or [np.empty(0, dtype="int64")]
+        parts = [decimal_ints(chunk) for chunk in chunks] or [np.empty(0, dtype="int64")]
         raw = np.concatenate(parts) if len(parts) > 1 else parts[0]
         del parts
         scale = kind.scale

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from softstaking.columns.ledger import decimal_ints
 from softstaking.core.errors import InvalidInputError
 
 __all__ = ["decimal_array", "decimal_type", "scaled_units", "units_at", "unscaled"]
@@ -53,25 +54,10 @@ def unscaled(column: Any) -> Any:
         >>> unscaled(pa.array([Decimal(10) ** 30], pa.decimal256(76, 0)))
         array([1000000000000000000000000000000], dtype=object)
     """
-    import numpy as np
     import pyarrow as pa
 
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if array.type.byte_width < 16:  # decimal32, decimal64
-        array = array.cast(pa.decimal128(38, array.type.scale))
-    n = len(array)
-    if n == 0:
-        return np.empty(0, dtype="int64")
-    width = array.type.byte_width // 8
-    words = np.frombuffer(array.buffers()[1], dtype="<i8")
-    words = words[array.offset * width : (array.offset + n) * width].reshape(n, width)
-    low = words[:, 0]
-    if (words[:, 1:] == (low >> 63)[:, None]).all():  # every value fits in 64 bits
-        return low.copy()
-    out = words[:, width - 1].astype(object)
-    for i in range(width - 2, -1, -1):
-        out = (out << 64) | words[:, i].view(np.uint64).astype(object)
-    return out
+    return decimal_ints(array)
 
 
 def decimal_array(values: Any, scale: int, *, name: str = "amount") -> Any:
