@@ -19,6 +19,7 @@ from softstaking.core.rates import Rate
 
 __all__ = [
     "Gross",
+    "average_gross_units",
     "coefficient",
     "day_gross",
     "flat_gross_units",
@@ -46,6 +47,15 @@ _POWER: Final = tuple(10**k for k in range(_POWERS))
 
 _MAX_ANNUAL: Final = 10**PRECISION
 """A product of coefficients at or past this has more digits than the context keeps."""
+
+_MAX_SCALED: Final = 10 ** (PRECISION - 2)
+"""Numerators below which ``average_gross_units`` rounds once where ``day_gross`` rounds four times.
+
+Each of the context's roundings moves a value by at most ``5 × 10**-PRECISION`` of
+itself, so the three together by less than ``1.6 × 10**-(PRECISION - 1)`` of the gross;
+a quotient ``N / D`` that is not half-way between quanta is at least ``1 / (2 D)`` from
+half-way, which is more than that for ``N`` below this.
+"""
 
 
 class Gross(NamedTuple):
@@ -164,6 +174,52 @@ def flat_gross_units(
     if twice > year_days or (twice == year_days and q & 1):
         q += 1
     return q if q < _MAX_GROSS else None
+
+
+def average_gross_units(
+    integral: tuple[int, int],
+    length: int,
+    rate: tuple[int, int],
+    year_days: int,
+    quantum_exponent: int,
+) -> int | None:
+    """``day_gross`` of an average balance at a flat rate, in whole quanta; ``None`` if unsure.
+
+    The average is ``integral / length`` divided as ``BalanceView.average_us`` divides:
+    rounded half-even to the library's precision. ``integral`` (the balance summed over
+    the day, in balance × microseconds) and ``rate`` are ``coefficient`` pairs of
+    non-negative amounts and ``length`` is the day's length in microseconds. The result
+    is the gross ``day_gross`` gives on that average, as a count of
+    ``10**quantum_exponent``: the exact gross ``integral × rate / (length × year_days)``
+    rounded half-even once. The context's roundings of the average, the annual reward and
+    the quotient cannot move it across a half-way point while the numerator stays below
+    ``_MAX_SCALED``; ``None`` past that, and for an exact half-way gross, whose rounding
+    the others could decide.
+
+    Examples:
+        >>> average_gross_units((3650, 0), 10, (1, -1), 365, -2)  # an average of 365
+        10
+        >>> average_gross_units((1, 0), 3, (1, 0), 2, 0)  # 1/6 of a quantum
+        0
+    """
+    numerator = integral[0] * rate[0]
+    denominator = length * year_days
+    shift = integral[1] + rate[1] - quantum_exponent
+    if shift >= 0:
+        if shift >= _POWERS:
+            return None
+        numerator *= _POWER[shift]
+    elif -shift < _POWERS:
+        denominator *= _POWER[-shift]
+    else:
+        return None
+    if numerator >= _MAX_SCALED or denominator <= 0:
+        return None
+    q, rest = divmod(numerator, denominator)
+    twice = 2 * rest
+    if twice == denominator:
+        return None
+    return q + 1 if twice > denominator else q
 
 
 def settle_units(owed: int, step: int, min_payout: int, *, forfeit: bool) -> tuple[int, int, int]:
