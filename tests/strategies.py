@@ -498,7 +498,7 @@ def starting_carries(token: Token) -> st.SearchStrategy[Decimal]:
 
 @st.composite
 def calculator_runs(
-    draw: st.DrawFn, *, intraday: bool = False, max_days: int = 8
+    draw: st.DrawFn, *, intraday: bool = False, max_days: int = 8, max_events: int = 6
 ) -> tuple[RewardCalculator, BalanceTimeline, date, date, Decimal]:
     """``(calculator, timeline, start, end, carry)``: any setting the calculator takes.
 
@@ -512,7 +512,7 @@ def calculator_runs(
     token = draw(tokens())
     first = draw(first_days())
     days = draw(st.integers(0, max_days))
-    timeline = draw(timelines(token, days=days, max_events=6, first=first))
+    timeline = draw(timelines(token, days=days, max_events=max_events, first=first))
     schedule: Schedule
     policy: AccrualPolicy
     if intraday:

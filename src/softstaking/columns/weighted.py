@@ -40,7 +40,8 @@ _MAX_YEAR = 1000  # as core.fixed
 _MAX_EVENTS = 900
 """Events in a day below this: a limb's sum of ``delta × weight`` stays in int64."""
 
-_TOP = PRECISION - 17  # core.fixed._MAX_WEIGHTED is 10**83 quanta
+_MEASURED = PRECISION - 1 - GUARD_DIGITS  # core.fixed._MAX_MEASURED, of the total
+_SCALED = PRECISION - 2  # core.fixed._MAX_SCALED, of total × rate × 10**s
 
 
 @attrs.frozen(eq=False)
@@ -149,9 +150,9 @@ def gross(
 
     As ``core.fixed.weighted_gross_units`` for each, at the flat ``rate`` (a
     ``coefficient`` pair) and a ``year`` of that many days; the third array says which
-    days it answers for (False: an exact half quantum of gross, or a value of
-    ``10**83`` quanta or more). None for the whole call where the rate or year is out
-    of its range, or an amount past ``2**256``.
+    days it answers for (False where ``weighted_gross_units`` declines: an exact half
+    quantum of gross, or a numerator past its proof's bound). None for the whole call
+    where the rate or year is out of its range, or an amount past ``2**256``.
     """
     import numpy as np
 
@@ -191,13 +192,15 @@ def gross(
     measured = _carry(q)
     # gross = round_half_even(total × r × 10**s / (span × year)); a tie is not promised.
     whole_limbs, digits = divmod(s, 5)
-    product = np.concatenate([np.zeros((whole_limbs, n), dtype="int64"), total * (r * 10**digits)])
-    q1, r1 = _divide(_carry(product), span)
+    product = _carry(
+        np.concatenate([np.zeros((whole_limbs, n), dtype="int64"), total * (r * 10**digits)])
+    )
+    q1, r1 = _divide(product, span)
     q2, r2 = _divide(q1, year)
     twice, over = 2 * (span * r2 + r1), span * year
     q2[0] += twice > over
     result = _carry(q2)
-    ok = (twice != over) & _below(measured, _TOP) & _below(result, _TOP)
+    ok = (twice != over) & _below(total, _MEASURED) & _below(product, _SCALED)
     return _tens(measured), _tens(result), ok
 
 

@@ -20,6 +20,7 @@ from softstaking.core.tokens import GUARD_DIGITS
 
 __all__ = [
     "Gross",
+    "average_gross_units",
     "coefficient",
     "day_gross",
     "flat_gross_units",
@@ -48,6 +49,15 @@ _POWER: Final = tuple(10**k for k in range(_POWERS))
 
 _MAX_ANNUAL: Final = 10**PRECISION
 """A product of coefficients at or past this has more digits than the context keeps."""
+
+_MAX_SCALED: Final = 10 ** (PRECISION - 2)
+"""Numerators below which ``average_gross_units`` rounds once where ``day_gross`` rounds four times.
+
+Each of the context's roundings moves a value by at most ``5 × 10**-PRECISION`` of
+itself, so the three together by less than ``1.6 × 10**-(PRECISION - 1)`` of the gross;
+a quotient ``N / D`` that is not half-way between quanta is at least ``1 / (2 D)`` from
+half-way, which is more than that for ``N`` below this.
+"""
 
 
 class Gross(NamedTuple):
@@ -168,14 +178,50 @@ def flat_gross_units(
     return q if q < _MAX_GROSS else None
 
 
-_MAX_WEIGHTED: Final = 10 ** (PRECISION - 17)
-"""Quanta below which a time-weighted day's three roundings cannot move its result.
+def average_gross_units(
+    integral: tuple[int, int],
+    length: int,
+    rate: tuple[int, int],
+    year_days: int,
+    quantum_exponent: int,
+) -> int | None:
+    """``day_gross`` of an average balance at a flat rate, in whole quanta; ``None`` if unsure.
 
-Each rounding at the context's precision moves a value by less than ``10**-99`` of
-it; a quotient of ``total`` by a day (under ``10**11`` microseconds) and a year (under
-``_MAX_YEAR`` days) that is not a tie is at least ``1 / (2 × span × year)`` of a
-quantum from one. Below ``10**83`` quanta the roundings move it less than that.
-"""
+    The average is ``integral / length`` divided as ``BalanceView.average_us`` divides:
+    rounded half-even to the library's precision. ``integral`` (the balance summed over
+    the day, in balance × microseconds) and ``rate`` are ``coefficient`` pairs of
+    non-negative amounts and ``length`` is the day's length in microseconds. The result
+    is the gross ``day_gross`` gives on that average, as a count of
+    ``10**quantum_exponent``: the exact gross ``integral × rate / (length × year_days)``
+    rounded half-even once. The context's roundings of the average, the annual reward and
+    the quotient cannot move it across a half-way point while the numerator stays below
+    ``_MAX_SCALED``; ``None`` past that, and for an exact half-way gross, whose rounding
+    the others could decide.
+
+    Examples:
+        >>> average_gross_units((3650, 0), 10, (1, -1), 365, -2)  # an average of 365
+        10
+        >>> average_gross_units((1, 0), 3, (1, 0), 2, 0)  # 1/6 of a quantum
+        0
+    """
+    numerator = integral[0] * rate[0]
+    denominator = length * year_days
+    shift = integral[1] + rate[1] - quantum_exponent
+    if shift >= 0:
+        if shift >= _POWERS:
+            return None
+        numerator *= _POWER[shift]
+    elif -shift < _POWERS:
+        denominator *= _POWER[-shift]
+    else:
+        return None
+    if numerator >= _MAX_SCALED or denominator <= 0:
+        return None
+    q, rest = divmod(numerator, denominator)
+    twice = 2 * rest
+    if twice == denominator:
+        return None
+    return q + 1 if twice > denominator else q
 
 
 def weighted_gross_units(
@@ -185,39 +231,35 @@ def weighted_gross_units(
 
     ``total`` is the day's sum of balance × time, in base units × microseconds, and
     ``span`` the day's length in microseconds: the average is ``total / span`` base
-    units. The calculator divides at the library's precision (``TimeWeighted``), then
-    ``day_gross`` multiplies by the flat ``rate`` (a ``coefficient`` pair) and divides
-    by the year, each rounded at the precision, and rounds half-even to the quantum;
-    the measured balance is the average rounded half-even to the quantum. Both equal
-    the single half-even rounding of the exact quotient computed here, unless the
-    gross's exact quotient is a tie (the roundings decide which way it goes) or the
-    values are too large for the proof (``_MAX_WEIGHTED``): ``None`` there, for the
-    Decimal path.
+    units, divided at the library's precision as ``TimeWeighted`` divides. The gross is
+    ``average_gross_units`` at the flat ``rate``; the measured balance is the average
+    rounded half-even to the quantum, which equals the exact quotient rounded once
+    while ``total × 10**GUARD_DIGITS`` is below ``10**(PRECISION - 1)`` (one rounding
+    at the precision moves it by less than ``1 / (2 × span)`` of a quantum). ``None``
+    past that, or where ``average_gross_units`` declines.
 
     Examples:
         >>> weighted_gross_units(3 * 86_400, 86_400, (365, 0), 365)
         (300000000000000000000, 300000000000000000000)
     """
-    r, exponent = rate
-    shift = GUARD_DIGITS + exponent
-    if total < 0 or r < 0 or not 0 < span < _SPAN or not 0 < year_days < _MAX_YEAR:
+    if total < 0 or span <= 0 or rate[0] < 0:
         return None
-    if not 0 <= shift < _POWERS:
+    scaled = total * _POWER[GUARD_DIGITS]
+    if scaled >= _MAX_MEASURED:
         return None
-    measured, rest = divmod(total * _POWER[GUARD_DIGITS], span)
+    gross = average_gross_units((total, 0), span, rate, year_days, -GUARD_DIGITS)
+    if gross is None:
+        return None
+    measured, rest = divmod(scaled, span)
     twice = 2 * rest
     if twice > span or (twice == span and measured & 1):
         measured += 1
-    over = span * year_days
-    gross, rest = divmod(total * r * _POWER[shift], over)
-    twice = 2 * rest
-    if twice == over or gross >= _MAX_WEIGHTED or measured >= _MAX_WEIGHTED:
-        return None
-    return measured, gross + (twice > over)
+    return measured, gross
 
 
-_SPAN: Final = 10**11
-"""Microseconds above any day's (a 25-hour day has 9 × 10**10)."""
+_MAX_MEASURED: Final = 10 ** (PRECISION - 1)
+"""Numerators below which an average rounded at the precision, then to the quantum,
+is the exact quotient rounded once."""
 
 
 def settle_units(owed: int, step: int, min_payout: int, *, forfeit: bool) -> tuple[int, int, int]:

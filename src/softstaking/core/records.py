@@ -8,9 +8,11 @@ Both give an ``Explanation``, defined here beside the record it explains.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
 
 import attrs
 
@@ -21,7 +23,7 @@ from softstaking.core.rates import TieredApr
 from softstaking.core.timeline import BalanceEvent
 from softstaking.core.tokens import Token
 
-__all__ = ["DailyReward", "Explanation", "from_record", "reward_maker"]
+__all__ = ["DailyReward", "Explanation", "from_record", "reward_maker", "rewards_builder"]
 
 
 def _fmt(amount: Decimal) -> str:
@@ -145,6 +147,133 @@ def reward_maker() -> RewardMaker:
         return record
 
     return make
+
+
+RewardsBuilder = Callable[
+    [
+        Iterable[date],
+        Iterable[Decimal],
+        Iterable[Decimal],
+        Iterable[Decimal],
+        Iterable[Decimal],
+        Iterable[Decimal],
+        Iterable[Decimal],
+        Iterable[datetime],
+        Iterable[Decimal],
+    ],
+    list[DailyReward],
+]
+
+
+def _plain(DailyReward: type[DailyReward]) -> bool:  # noqa: N803 - the class, to check
+    """Whether attrs' ``__init__`` would only fill the slots, in the fields' order."""
+    fields = attrs.fields(DailyReward)
+    return not (
+        any(f.validator or f.converter or not f.init for f in fields)
+        or hasattr(DailyReward, "__attrs_post_init__")
+    )
+
+
+class _Open(DailyReward):
+    """A ``DailyReward`` being built: the same slots, written as a plain class writes them.
+
+    ``rewards_builder`` fills one and turns it into a ``DailyReward`` by assigning its
+    ``__class__`` (the two have the same layout), which is then as frozen as any.
+    """
+
+    __slots__ = ()
+    __init__ = object.__init__
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+def _build_open(  # noqa: PLR0917 - the record's fields, in their order
+    day: Iterable[date],
+    balance: Iterable[Decimal],
+    eligible: Iterable[Decimal],
+    apr: Iterable[Decimal],
+    gross: Iterable[Decimal],
+    paid: Iterable[Decimal],
+    carry: Iterable[Decimal],
+    payout_at: Iterable[datetime],
+    forfeited: Iterable[Decimal],
+) -> list[DailyReward]:
+    """Records from columns, each filled as an ``_Open`` and closed into a ``DailyReward``."""
+    out: list[DailyReward] = []
+    append, open_, closed = out.append, _Open, DailyReward
+    for d, b, e, a, g, p, c, at, f in zip(
+        day, balance, eligible, apr, gross, paid, carry, payout_at, forfeited, strict=True
+    ):
+        r = open_()
+        r.day = d
+        r.balance = b
+        r.eligible = e
+        r.apr = a
+        r.gross = g
+        r.paid = p
+        r.carry = c
+        r.payout_at = at
+        r.forfeited = f
+        r.__class__ = closed
+        append(r)
+    return out
+
+
+def _build_slots(  # noqa: PLR0917 - the record's fields, in their order
+    day: Iterable[date],
+    balance: Iterable[Decimal],
+    eligible: Iterable[Decimal],
+    apr: Iterable[Decimal],
+    gross: Iterable[Decimal],
+    paid: Iterable[Decimal],
+    carry: Iterable[Decimal],
+    payout_at: Iterable[datetime],
+    forfeited: Iterable[Decimal],
+) -> list[DailyReward]:
+    """Records from columns, made empty and filled a column at a time by the slots' setters."""
+    days = list(day)
+    records: list[DailyReward] = list(map(object.__new__, repeat(DailyReward, len(days))))
+    columns = (days, balance, eligible, apr, gross, paid, carry, payout_at, forfeited)
+    names = [field.name for field in attrs.fields(DailyReward)]
+    for name, column in zip(names, columns, strict=True):
+        deque(map(getattr(DailyReward, name).__set__, records, column), maxlen=0)
+    return records
+
+
+def _builds_the_class(build: RewardsBuilder) -> bool:
+    """Whether ``build`` gives true ``DailyReward`` records, equal to the class's own."""
+    at, one, two = datetime(2024, 1, 2), Decimal(1), Decimal("2.0")
+    want = DailyReward(date(2024, 1, 1), one, two, one, two, one, two, at, ZERO)
+    try:
+        got = build(*([value] for value in attrs.astuple(want, recurse=False)))
+    except TypeError:  # pragma: no cover - an interpreter that refuses the __class__ change
+        return False
+    return len(got) == 1 and type(got[0]) is DailyReward and got[0] == want
+
+
+def rewards_builder() -> RewardsBuilder:
+    """A function that builds ``DailyReward`` records from nine columns, in field order.
+
+    Each record is filled as attrs' ``__init__`` fills it after its validators and
+    converters (``DailyReward`` has none, so the records are the same), without the
+    cost of a frozen class's writes: as an unfrozen twin of the class that becomes a
+    ``DailyReward`` once full, or, on an interpreter that refuses that, with the slots'
+    setters a column at a time. Were a validator or converter added, the records are
+    built the usual way. The columns must have one value per record.
+
+    >>> from datetime import UTC
+    >>> build = rewards_builder()
+    >>> at, one = datetime(2024, 1, 2, tzinfo=UTC), Decimal(1)
+    >>> day = date(2024, 1, 1)
+    >>> build([day], [one], [one], [one], [one], [one], [one], [at], [ZERO]) == [
+    ...     DailyReward(day, one, one, one, one, one, one, at)]
+    True
+    """
+    if not _plain(DailyReward):  # pragma: no cover - DailyReward has neither
+        return lambda *columns: list(map(DailyReward, *columns))
+    if _builds_the_class(_build_open):
+        return _build_open
+    return _build_slots  # pragma: no cover - CPython and PyPy take the __class__ change
 
 
 @attrs.frozen
