@@ -265,7 +265,7 @@ def run_days(
                 yield program, events, state.table, first, last, None
             else:
                 rows = ledger_parts[i]
-                part_events, part_state = events.take(rows), state.table.take(state_parts[i])
+                part_events, part_state = _rows(events, rows), _rows(state.table, state_parts[i])
                 yield program, part_events, part_state, first, last, rows
 
     tables, states = [], []
@@ -278,6 +278,18 @@ def run_days(
     table = pa.concat_tables(tables, promote_options="permissive")
     closed = pa.concat_tables(states, promote_options="permissive")
     return table, State(last - timedelta(days=1), closed)
+
+
+def _rows(table: Any, rows: Any) -> Any:
+    """The rows ``rows`` (ascending indices) of ``table``.
+
+    A zero-copy slice where they are consecutive (a state, sorted by account, always
+    is), else a take.
+    """
+    n = len(rows)
+    if n and rows[n - 1].as_py() - rows[0].as_py() == n - 1:
+        return table.slice(rows[0].as_py(), n)
+    return table.take(rows)
 
 
 def _parts(table: Any, accounts: Any, size: int) -> list[Any]:
