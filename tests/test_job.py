@@ -50,7 +50,7 @@ from softstaking.job import (
     run_files,
     write_state,
 )
-from softstaking.job.decimals import decimal_array, unscaled
+from softstaking.job.decimals import decimal_array, units_at, unscaled
 from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import (
     WIDE,
@@ -875,3 +875,14 @@ class TestStateVersions:
         write_state(State(DAY1, table), tmp_path / "s.parquet")
         with pytest.raises(InvalidInputError, match=r"s\.parquet: row 0: balance -120\.5"):
             read_state(tmp_path / "s.parquet")
+
+
+class TestUnitsAt:
+    """A state column is read in each token's base unit, however much finer it is."""
+
+    @pytest.mark.parametrize("value", ["0", "3"])
+    def test_a_whole_amount_of_a_token_of_30_decimals(self, value: str) -> None:
+        """decimal(38, 0) values of a 30-decimal token: ``value × 10**30`` base units."""
+        column = pa.array([Decimal(value), Decimal(0)], pa.decimal128(38, 0))
+        got = units_at(column, np.array([-30, -30]), where="state", name="carry")
+        assert [int(v) for v in got] == [int(value) * 10**30, 0]

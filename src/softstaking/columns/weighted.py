@@ -37,6 +37,9 @@ _MAX_RATE = 9 * 10**8  # a limb × the rate's coefficient × 10**4 fits int64
 
 _MAX_YEAR = 1000  # as core.fixed
 
+_SPAN = 10**11
+"""Microseconds above any day's (25 hours are 9 × 10**10): a limb × a span is below 10**16."""
+
 _MAX_EVENTS = 900
 """Events in a day below this: a limb's sum of ``delta × weight`` stays in int64."""
 
@@ -173,8 +176,8 @@ def gross(
     events = np.repeat(days.first[at] - offsets, counts) + np.arange(int(counts.sum()))
     weight = days.weight[events]
     delta = _fifths(np.asarray(days.delta)[events], len(events))
-    if opening is None or delta is None or (len(weight) and int(weight.max()) >= 10**11):
-        return None
+    if opening is None or delta is None or (n and int(span.max()) >= _SPAN):
+        return None  # a weight is below its day's span
     # total = opening × span + Σ delta × weight: each product below 10**16, and the sums
     # of a day's events carried before they could pass int64.
     total = np.zeros((max(len(opening), len(delta)) + 3, n), dtype="int64")

@@ -128,8 +128,9 @@ def units_at(column: Any, exponents: Any, *, where: str, name: str) -> Any:
     shifts = -column.type.scale - exponents
     if not len(raw):
         return raw
-    if raw.dtype != object and int(np.abs(raw).max()) * 10 ** max(0, int(shifts.max())) >= _SMALL:
-        raw = raw.astype(object)
+    factor = 10 ** max(0, int(shifts.max()))
+    if raw.dtype != object and (int(np.abs(raw).max()) * factor >= _SMALL or factor >= _SMALL):
+        raw = raw.astype(object)  # a scaled value, or the factor itself, may not fit
     out = np.empty(len(raw), dtype=raw.dtype)
     for shift in np.unique(shifts).tolist():
         mask = shifts == shift
