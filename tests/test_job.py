@@ -469,6 +469,27 @@ class TestCrashes:
         assert (tmp_path / "out.parquet").read_bytes() == output
         assert (tmp_path / "state.parquet").read_bytes() == state
 
+    def test_a_read_only_folder_keeps_the_old_state(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A read-only folder exits 2 naming the path; the state and output stay.
+
+        Simulated by refusing the temporary file: tests may run as root.
+        """
+        ledgers, output, state = self._day_one(tmp_path)
+
+        def refused(**_: object) -> tuple[int, str]:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+        monkeypatch.setattr(tempfile, "mkstemp", refused)
+        capsys.readouterr()
+        assert _run(tmp_path, ledgers[1], DAY1 + timedelta(1), "out.parquet") == 2
+        err = capsys.readouterr().err
+        assert "Permission denied" in err
+        assert str(tmp_path) in err
+        assert (tmp_path / "out.parquet").read_bytes() == output
+        assert (tmp_path / "state.parquet").read_bytes() == state
+
     def test_a_failing_rename_of_the_state_keeps_the_old_state(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
