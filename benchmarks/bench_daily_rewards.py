@@ -27,12 +27,10 @@ import argparse
 import hashlib
 import json
 import os
-import random
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from pathlib import Path
 
 START = date(2025, 1, 1)
@@ -49,36 +47,12 @@ def worker(policy_name: str, accounts: int, seed: int, check: int) -> dict[str, 
     The records are counted and dropped; then, untimed, the first ``check`` accounts' are
     digested.
     """
-    from softstaking import (
-        AprSchedule,
-        BalanceEvent,
-        BalanceTimeline,
-        DailySnapshot,
-        RewardCalculator,
-        TimeWeighted,
-        Token,
-    )
+    # Imported here: the worker's PYTHONPATH decides which library they load.
+    from bench_calculator import make_timelines  # the same workload, built the same way
 
-    rng = random.Random(seed)
-    origin = datetime(2025, 1, 1, tzinfo=UTC)
-    span_us = DAYS * 86_400_000_000
-    timelines = []
-    for _ in range(accounts):
-        balance = Decimal(rng.randrange(0, 10**24)).scaleb(-18)
-        opening = balance
-        instants = sorted(rng.randrange(span_us) for _ in range(52))
-        events = []
-        for us in instants:
-            at = origin + timedelta(microseconds=us)
-            if rng.random() < 0.6 or balance == 0:
-                delta = Decimal(rng.randrange(1, 10**23)).scaleb(-18)
-                kind = "deposit"
-            else:
-                delta = -(balance * Decimal(rng.randrange(1, 100)) / 100).quantize(Decimal("1e-18"))
-                kind = "withdrawal"
-            balance += delta
-            events.append(BalanceEvent(at, delta, kind=kind))
-        timelines.append(BalanceTimeline.from_events(events, opening=opening))
+    from softstaking import AprSchedule, DailySnapshot, RewardCalculator, TimeWeighted, Token
+
+    timelines = make_timelines(accounts, seed)
     policy = DailySnapshot() if policy_name == "snapshot" else TimeWeighted()
     calc = RewardCalculator(Token("ETH", 18), AprSchedule.constant(APR), policy)
     end = START + timedelta(days=DAYS)
