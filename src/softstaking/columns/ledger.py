@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     Objects = npt.NDArray[np.object_]
     Amounts = npt.NDArray[Any]  # int64, or object (Python ints) where one does not fit
 
-__all__ = ["Kinds", "Ledger", "decimal_ints", "read_ledger", "to_arrow"]
+__all__ = ["Kinds", "Ledger", "amounts", "decimal_ints", "read_ledger", "to_arrow"]
 
 DEFAULT_KIND = "transfer"
 
@@ -140,7 +140,7 @@ def decimal_ints(array: Any) -> Amounts:
     return out
 
 
-def _amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
+def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     column: Any,
     exponents: Ints,
     *,
@@ -623,7 +623,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
             t = tokens[o_code[i]]
             return f"{t}'s gross quantum {t.gross_quantum:f}"
 
-        values = _amounts(
+        values = amounts(
             _column(openings, "opening", "openings"),
             exponents(o_code),
             name="opening",
@@ -634,7 +634,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
         )
         opening = values if whole else _placed(opening, o_series, values)
         if "carry" in openings.column_names:
-            values = _amounts(
+            values = amounts(
                 _column(openings, "carry", "openings"),
                 exponents(o_code, GUARD_DIGITS),
                 name="carry",
@@ -652,7 +652,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
         return f"{t}'s base unit {t.base_unit:f}"
 
     delta_column = _column(ledger, "delta", where)
-    delta = _amounts(
+    delta = amounts(
         delta_column if order is None else delta_column.take(order),
         exponents(codes),
         name="delta",

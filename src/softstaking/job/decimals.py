@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from softstaking.columns.ledger import decimal_ints
+from softstaking.columns.ledger import amounts, decimal_ints
 from softstaking.core.errors import InvalidInputError
 
 __all__ = ["decimal_array", "decimal_type", "scaled_units", "units_at", "unscaled"]
@@ -124,26 +124,12 @@ def units_at(column: Any, exponents: Any, *, where: str, name: str) -> Any:
     """
     import numpy as np
 
-    raw = unscaled(column)
-    shifts = -column.type.scale - exponents
-    if not len(raw):
-        return raw
-    factor = 10 ** max(0, int(shifts.max()))
-    if raw.dtype != object and (int(np.abs(raw).max()) * factor >= _SMALL or factor >= _SMALL):
-        raw = raw.astype(object)  # a scaled value, or the factor itself, may not fit
-    out = np.empty(len(raw), dtype=raw.dtype)
-    for shift in np.unique(shifts).tolist():
-        mask = shifts == shift
-        part = raw[mask]
-        if shift >= 0:
-            out[mask] = part * 10**shift
-            continue
-        factor = 10**-shift
-        finer = np.flatnonzero(part % factor != 0)
-        if finer.size:
-            row = int(np.flatnonzero(mask)[finer[0]])
-            value = column[row].as_py()
-            msg = f"{where} row {row}: {name} {value:f} is finer than the token's base unit"
-            raise InvalidInputError(msg)
-        out[mask] = part // factor
-    return out
+    return amounts(
+        column,
+        exponents,
+        name=name,
+        where=where,
+        rows=np.arange(len(column)),
+        unit=lambda _: "the token's base unit",
+        allow_negative=True,
+    )
