@@ -15,6 +15,7 @@ from softstaking import Holding, InvalidInputError, Program
 from softstaking.columns import engine
 from softstaking.columns.output import (
     DecimalColumn,
+    add_small,
     add_words,
     limb_words,
     parts_words,
@@ -43,6 +44,29 @@ def test_add_words_adds_modulo_2_256(pairs: list[tuple[int, int]]) -> None:
     assert _ints(add_words(a, b)) == want
 
 
+EDGY = st.one_of(
+    WIDE,
+    st.sampled_from([2**64 - 1, 2**128 - 1, 2**192 - 1, -1, 2**255 - 1]),
+    st.integers(0, 2**64 - 1).map(lambda x: x + 2**64 - 2**62),
+)
+
+
+@given(
+    st.lists(st.tuples(EDGY, st.booleans()), max_size=20),
+    st.one_of(st.integers(0, 2**64 - 1), st.integers(2**64, 2**200)),
+)
+def test_add_small_adds_to_the_chosen_rows_carrying(
+    rows: list[tuple[int, bool]], amount: int
+) -> None:
+    """Chosen rows gain the amount modulo 2**256, carries included; the others keep theirs."""
+    words = np.array(words_of([v for v, _ in rows])).reshape(-1, 4)
+    chosen = np.array([i for i, (_, c) in enumerate(rows) if c], dtype="int64")
+    add_small(words, chosen, amount)
+    wrap = 2**256
+    want = [((v + amount + wrap // 2) % wrap) - wrap // 2 if c else v for v, c in rows]
+    assert _ints(words) == want
+
+
 @given(
     st.lists(st.tuples(st.integers(0, 10**10 - 1), st.integers(0, 10**10 - 1)), max_size=20),
     st.integers(0, 50),
@@ -67,6 +91,43 @@ def test_parts_words(parts: list[tuple[int, int, int]], shift: int) -> None:
     columns = [np.array([p[i] for p in parts], dtype="int64") for i in range(3)]
     want = [((a * 10**10 + b) * 10**10 + c) * 10**shift for a, b, c in parts]
     assert _ints(parts_words(columns, 10, shift)) == want
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**8), st.integers(0, 10**10 - 1), st.integers(0, 10**10 - 1)),
+        min_size=1,
+        max_size=20,
+    ),
+    st.integers(0, 18),
+    st.sampled_from([1, 2, 3]),
+)
+def test_parts_words_below_2_128(parts: list[tuple[int, int, int]], shift: int, used: int) -> None:
+    """Values whose bound is below 2**63 or 2**128 take the int64 or two-word way, exactly."""
+    columns = [np.array([p[i] for p in parts], dtype="int64") for i in range(3 - used, 3)]
+    want = []
+    for p in parts:
+        value = 0
+        for x in p[3 - used :]:
+            value = value * 10**10 + x
+        want.append(value * 10**shift)
+    assert _ints(parts_words(columns, 10, shift)) == want
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, 1, 2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**127, 2**128 - 1, 2**128, 2**180],
+)
+def test_parts_words_at_each_way_s_edges(value: int) -> None:
+    """The largest value each way holds, and the next, keep every bit (with a 0 beside)."""
+    hi, lo = divmod(value, 10**18)
+    top, hi = divmod(hi, 10**18)
+    columns = [np.array([x, 0], dtype="int64") for x in (top, hi, lo)]
+    assert _ints(parts_words(columns, 18, 0)) == [value, 0]
+    whole, rest = divmod(value, 10**5)
+    if whole < 2**63:  # the same value as whole × 10**5 + rest
+        columns = [np.array([whole, 0], dtype="int64"), np.array([rest, 0], dtype="int64")]
+        assert _ints(parts_words(columns, 5, 0)) == [value, 0]
 
 
 def test_parts_words_at_the_top_of_decimal256() -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "COLUMNS",
     "DecimalColumn",
     "Records",
+    "add_small",
     "add_words",
     "build_table",
     "digits_of",
@@ -315,6 +316,29 @@ def add_words(a: Any, b: Any) -> Any:
     return out
 
 
+def add_small(words: Any, rows: Ints, amount: int) -> None:
+    """``words[rows] += amount`` in place (modulo ``2**256``), for ``0 <= amount``.
+
+    Below ``2**64`` only the low word is added to, and the carry moves up for the rows
+    whose low word wrapped; a larger amount goes through ``add_words``.
+    """
+    import numpy as np
+
+    if amount >= 2**64:
+        words[rows] = add_words(words[rows], np.broadcast_to(words_of([amount]), (len(rows), 4)))
+        return
+    low = words[rows, 0]
+    total = low + np.uint64(amount)
+    words[rows, 0] = total
+    over = rows[total < low]
+    for w in range(1, _WIDE):
+        if not len(over):
+            break
+        word = words[over, w] + np.uint64(1)
+        words[over, w] = word
+        over = over[word == 0]
+
+
 def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
     """``(hi × 10**base_digits + lo) × 10**shift`` as ``(n, 4)`` words.
 
@@ -338,17 +362,113 @@ def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
 def parts_words(parts: Sequence[Ints], base_digits: int, shift: int) -> Any:
     """``((p[0] × 10**base_digits + p[1]) × 10**base_digits + …) × 10**shift`` as words.
 
-    Each part is an array of non-negative int64 values; the result, an ``(n, 4)`` array
-    of words, must be below ``2**255``. The value is built in 32-bit limbs held in
-    64-bit slots, a multiplication by a factor below ``2**30`` at a time, over only as
-    many limbs as the value can need so far.
+    Each part is an array of non-negative int64 values (``base_digits`` at most 18);
+    the result, an ``(n, 4)`` array of words, must be below ``2**255``. The largest
+    value the parts can make (Horner's rule over each part's maximum) picks the way:
+    below ``2**63`` in int64, below ``2**128`` in two 64-bit words (``_TwoWords``), else
+    in 32-bit limbs held in 64-bit slots (``_limbs_words``).
     """
     import numpy as np
 
     n = len(parts[0])
-    out = np.zeros((n, _WIDE), dtype="<u8")
     if n == 0:
+        return np.zeros((0, _WIDE), dtype="<u8")
+    tops = [int(part.max()) for part in parts]
+    bound = 0
+    for top in tops:
+        bound = bound * 10**base_digits + top
+    bound *= 10**shift
+    out = np.zeros((n, _WIDE), dtype="<u8")
+    if bound == 0:
         return out
+    if bound < 2**63:
+        value = parts[0].astype("int64")
+        for part in parts[1:]:
+            value = value * 10**base_digits + part
+        if shift:
+            value *= 10**shift
+        out[:, 0] = value
+        return out
+    if bound < 2**128:
+        two = _TwoWords(parts[0], tops[0])
+        for part, top in zip(parts[1:], tops[1:], strict=True):
+            two.scale(base_digits)
+            two.add(part, top)
+        two.scale(shift)
+        out[:, 0] = two.lo
+        if two.hi is not None:
+            out[:, 1] = two.hi
+        return out
+    return _limbs_words(parts, base_digits, shift, out)
+
+
+class _TwoWords:
+    """Non-negative values below ``2**128`` as two uint64 arrays, ``hi × 2**64 + lo``.
+
+    ``bound`` is above every value held; while it is below ``2**64`` the ``hi`` word
+    is None (zero) and every step is one operation on ``lo``.
+    """
+
+    def __init__(self, part: Ints, top: int) -> None:
+        self.lo: Any = part.astype("<u8")
+        self.hi: Any = None
+        self.bound = top
+
+    def scale(self, digits: int) -> None:
+        """Times ``10**digits``: by ``5**digits`` (factors below ``2**31``), then a shift."""
+        left = digits
+        while left:
+            step = min(left, 13)  # 5**13 < 2**31
+            self._multiply(5**step)
+            left -= step
+        if digits:
+            self._shift(digits)
+
+    def add(self, part: Ints, top: int) -> None:
+        self.bound += top
+        u = part.astype("<u8")
+        if self.hi is None and self.bound < 2**64:
+            self.lo = self.lo + u
+            return
+        total = self.lo + u
+        carry = (total < self.lo).astype("<u8")
+        self.hi = carry if self.hi is None else self.hi + carry
+        self.lo = total
+
+    def _multiply(self, factor: int) -> None:  # factor below 2**32
+        import numpy as np
+
+        self.bound *= factor
+        f = np.uint64(factor)
+        if self.hi is None and self.bound < 2**64:
+            self.lo = self.lo * f
+            return
+        thirty_two = np.uint64(32)
+        p0 = (self.lo & np.uint64(_M32)) * f  # each product below 2**64
+        p1 = (self.lo >> thirty_two) * f
+        lo = p0 + (p1 << thirty_two)
+        hi = (p1 >> thirty_two) + (lo < p0)
+        self.hi = hi if self.hi is None else hi + self.hi * f
+        self.lo = lo
+
+    def _shift(self, bits: int) -> None:  # bits below 64
+        import numpy as np
+
+        self.bound <<= bits
+        b = np.uint64(bits)
+        if self.hi is None and self.bound < 2**64:
+            self.lo = self.lo << b
+            return
+        hi = self.lo >> np.uint64(64 - bits)
+        self.hi = hi if self.hi is None else hi | (self.hi << b)
+        self.lo = self.lo << b
+
+
+def _limbs_words(parts: Sequence[Ints], base_digits: int, shift: int, out: Any) -> Any:
+    """``parts_words`` for any value below ``2**255``, in 32-bit limbs: into ``out``."""
+    import numpy as np
+
+    n = len(parts[0])
     limbs = np.zeros((2 * _WIDE, n), dtype="<u8")
     mask, thirty_two = np.uint64(_M32), np.uint64(32)
     bound = 0  # above every value so far

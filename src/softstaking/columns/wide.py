@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from softstaking.columns import vector, weighted
 from softstaking.columns.limbs import BASE_DIGITS, largest, limbs_of, trim
-from softstaking.columns.output import add_words, limb_words, parts_words, words_of
+from softstaking.columns.output import add_small, limb_words, parts_words
 from softstaking.columns.plan import Aprs, Plan
 from softstaking.columns.weighted import Specials, WeightedDays
 from softstaking.core.tokens import GUARD_DIGITS
@@ -174,8 +174,7 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     top = largest(whole)
     at = np.flatnonzero(bump)
     if len(at):
-        one = np.broadcast_to(words_of([10**shift]), (len(at), 4))
-        paid[at] = add_words(paid[at], one)
+        add_small(paid, at, 10**shift)
         top += 1
     out["paid"], digits["paid"] = paid, len(str(top * 10**shift))
     out["carry"] = limb_words(settled.hi, settled.lo, vector.LIMB, shift)
