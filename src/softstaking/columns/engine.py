@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 
-from softstaking.columns import vector, wide
+from softstaking.columns import vector, wide, wideints
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.output import (
     APR_SCALE,
@@ -41,6 +41,7 @@ from softstaking.columns.output import (
 from softstaking.columns.plan import Aprs, Plan, Run
 from softstaking.columns.plan import plan as plan_of
 from softstaking.columns.weighted import Specials, WeightedDays
+from softstaking.columns.wideints import Wide
 from softstaking.core.calculator import RewardCalculator
 from softstaking.core.errors import NegativeBalanceError
 from softstaking.core.fixed import from_units
@@ -80,47 +81,61 @@ def unsupported(calculator: RewardCalculator) -> str | None:
     return None
 
 
-def check_balances(ledger: Ledger) -> Amounts:
+def check_balances(ledger: Ledger) -> Amounts | Wide:
     """Each event's balance after it; refuses one that takes its series below zero.
 
-    int64 where the ledger's amounts are and no sum can pass int64, else Python ints.
+    int64 where the ledger's amounts are and no sum can pass int64; a ``Wide`` where
+    the ledger holds one; else Python ints.
 
     The first offending event in the order of the series (account, token), then time,
     raises ``NegativeBalanceError`` naming its ledger row.
     """
     import numpy as np
 
-    delta, series, opening = ledger.delta, ledger.series, ledger.opening
+    delta, series, opening = ledger.delta_amounts, ledger.series, ledger.opening_amounts
     n = len(delta)
     if n == 0:
         return np.empty(0, dtype="int64")
+    first = np.ones(n, dtype=bool)
+    first[1:] = series[1:] != series[:-1]
+    if isinstance(delta, Wide) or isinstance(opening, Wide):
+        after = wideints.running_sums(wideints.of(delta), first, wideints.of(opening), series)
+        negative = np.flatnonzero(after.negative())
+        if negative.size:
+            i = int(negative[0])
+            _refuse(ledger, i, int(delta[i]), after[i])
+        return after
     wide = object in (delta.dtype, opening.dtype)
     if wide or int(np.abs(opening).max()) + int(np.abs(delta).max()) * n >= 2**63:
         delta, opening = delta.astype(object), opening.astype(object)  # sums may not fit
     running = np.cumsum(delta)
-    first = np.ones(n, dtype=bool)
-    first[1:] = series[1:] != series[:-1]
     head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     balance: Amounts = running - (running - delta)[head] + opening[series]
     negative = np.flatnonzero(balance < 0)
     if negative.size:
         i = int(negative[0])
-        token = ledger.tokens[ledger.code[series[i]]]
-        at = from_us(int(ledger.at[i]))
-        value = from_units(int(delta[i]), -token.decimals)
-        event = BalanceEvent(at, value, kind=ledger.kind[i])
-        after = from_units(int(balance[i]), -token.decimals)
-        row = int(ledger.row[i])
-        msg = (
-            f"ledger row {row} ({event.kind} of {value:f} at {at.isoformat()}) "
-            f"would take the balance to {after:f}"
-        )
-        error = NegativeBalanceError(msg, event=event, index=row, balance=after)
-        error.add_note(
-            f"in the holding of {token.symbol!r} by account {ledger.account[series[i]].as_py()!r}"
-        )
-        raise error
+        _refuse(ledger, i, int(delta[i]), int(balance[i]))
     return balance
+
+
+def _refuse(ledger: Ledger, i: int, delta: int, balance: int) -> NoReturn:
+    """Raise ``NegativeBalanceError`` for event ``i``, which takes its series to ``balance``."""
+    series = int(ledger.series[i])
+    token = ledger.tokens[ledger.code[series]]
+    at = from_us(int(ledger.at[i]))
+    value = from_units(delta, -token.decimals)
+    event = BalanceEvent(at, value, kind=ledger.kind[i])
+    after = from_units(balance, -token.decimals)
+    row = int(ledger.row[i])
+    msg = (
+        f"ledger row {row} ({event.kind} of {value:f} at {at.isoformat()}) "
+        f"would take the balance to {after:f}"
+    )
+    error = NegativeBalanceError(msg, event=event, index=row, balance=after)
+    error.add_note(
+        f"in the holding of {token.symbol!r} by account {ledger.account[series].as_py()!r}"
+    )
+    raise error
 
 
 _CHUNK_CELLS = 1 << 18
@@ -137,7 +152,7 @@ def batches(
     calculators: Sequence[RewardCalculator],
     start: date,
     end: date,
-    after: Amounts,
+    after: Amounts | Wide,
     *,
     widen: bool = False,
 ) -> tuple[Any, Iterator[Any]]:
@@ -248,7 +263,7 @@ def compute(
     calculators: Sequence[RewardCalculator],
     start: date,
     end: date,
-    after: Amounts,
+    after: Amounts | Wide,
 ) -> Any:
     """Every series' records for the days in ``[start, end)``, as a ``pyarrow.Table``.
 
@@ -296,12 +311,12 @@ class _Measured:
 
     Ids below ``len(plain)`` are the series' openings, the balances after their events
     and ``MinimumBalance``'s lows of the days with events inside them (``plain``:
-    int64, or Python ints); the rest are ``TimeWeighted``'s days with events inside
+    int64, Python ints or a ``Wide``); the rest are ``TimeWeighted``'s days with events inside
     them (``special``, a ``WeightedDays``: each one's exact total and length).
     """
 
     grid: Ints
-    plain: Amounts
+    plain: Amounts | Wide
     special: Specials
 
     def values(self) -> list[Any]:
@@ -311,7 +326,7 @@ class _Measured:
 
 
 def _measure(  # noqa: PLR0917 (one token's chunk)
-    ledger: Ledger, plan: Plan, ss: Ints, ev: Ints, after: Amounts, days: int
+    ledger: Ledger, plan: Plan, ss: Ints, ev: Ints, after: Amounts | Wide, days: int
 ) -> _Measured:
     """Each cell's measured value id, for the series ``ss`` of one token and their events."""
     import numpy as np
@@ -322,7 +337,12 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
     loc = local[ledger.series[ev] - ss[0]]
     at = ledger.at[ev]
     grid = _grid(plan, m, loc, at, days)
-    plain = np.concatenate([ledger.opening[ss], after[ev]])
+    plain: Amounts | Wide
+    opening = ledger.opening_amounts
+    if isinstance(after, Wide) or isinstance(opening, Wide):
+        plain = wideints.concat([wideints.of(opening[ss]), wideints.of(after[ev])])
+    else:
+        plain = np.concatenate([opening[ss], after[ev]])
     policy = plan.policy
     if not isinstance(policy, DailySnapshot) and len(ev):
         # The events inside a day make it a day of its own: its lowest balance, or
@@ -339,7 +359,9 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
             pos = loc[chosen] * days + day[chosen]  # in order: by series, then instant
             cells, first = np.unique(pos, return_index=True)
             if len(cells):
-                values = after[ev][chosen]
+                if isinstance(plain, Wide):  # the lows are found among Python ints
+                    plain = plain.objects()
+                values = np.asarray(after[ev][chosen])
                 lows = np.minimum(np.minimum.reduceat(values, first), plain[grid[cells]])
                 grid[cells] = len(plain) + np.arange(len(cells))
                 plain = np.concatenate([plain, lows])
@@ -353,7 +375,7 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
                 opening=grid[cells],
                 span=(ends - starts)[cells % days],
                 first=first,
-                delta=ledger.delta[ev][chosen],
+                delta=ledger.delta_amounts[ev][chosen],
                 weight=ends[day[chosen]] - at[chosen],
             )
             grid[cells] = len(plain) + np.arange(len(cells))
@@ -362,7 +384,7 @@ def _measure(  # noqa: PLR0917 (one token's chunk)
 
 
 def _token_part(  # noqa: PLR0917 (one token's chunk)
-    ledger: Ledger, plan: Plan, ss: Ints, ev: Ints, after: Amounts, days: int
+    ledger: Ledger, plan: Plan, ss: Ints, ev: Ints, after: Amounts | Wide, days: int
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The words of every decimal column for the series ``ss`` of one token, and digits.
 

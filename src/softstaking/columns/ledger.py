@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterator, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
+from softstaking.columns import wideints
+from softstaking.columns.wideints import Wide
 from softstaking.core.amounts import to_amount
 from softstaking.core.errors import (
     InvalidInputError,
@@ -118,19 +120,35 @@ def _instants(column: Any, where: str) -> Ints:
     return out
 
 
-def decimal_ints(array: Any) -> Amounts:
-    """The unscaled integers of an Arrow decimal array: int64 if they all fit, else ints."""
+def decimal_words(array: Any) -> Ints:
+    """The unscaled values of an Arrow decimal array as ``(n, w)`` int64 words.
+
+    Little-endian two's complement, ``w`` 2 for a ``decimal128`` (and the narrower
+    decimals, cast to it) and 4 for a ``decimal256``; a view of the array's buffer.
+    """
     import numpy as np
     import pyarrow as pa
 
     if array.type.byte_width < 16:  # decimal32, decimal64
         array = array.cast(pa.decimal128(38, array.type.scale))
     n = len(array)
+    width = array.type.byte_width // 8
+    if n == 0:
+        return np.empty((0, width), dtype="int64")
+    words = np.frombuffer(array.buffers()[1], dtype="<i8")
+    out: Ints = words[array.offset * width : (array.offset + n) * width].reshape(n, width)
+    return out
+
+
+def decimal_ints(array: Any) -> Amounts:
+    """The unscaled integers of an Arrow decimal array: int64 if they all fit, else ints."""
+    import numpy as np
+
+    n = len(array)
     if n == 0:
         return np.empty(0, dtype="int64")
-    width = array.type.byte_width // 8
-    words = np.frombuffer(array.buffers()[1], dtype="<i8")
-    words = words[array.offset * width : (array.offset + n) * width].reshape(n, width)
+    words = decimal_words(array)
+    width = words.shape[1]
     low = words[:, 0]
     if (words[:, 1:] == (low >> 63)[:, None]).all():  # every value fits in 64 bits
         return low.copy()
@@ -138,6 +156,34 @@ def decimal_ints(array: Any) -> Amounts:
     for i in range(width - 2, -1, -1):
         out = (out << 64) | words[:, i].view(np.uint64).astype(object)
     return out
+
+
+@overload
+def amounts(
+    column: Any,
+    exponents: Ints,
+    *,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+    wide: Literal[False] = False,
+) -> Amounts: ...
+
+
+@overload
+def amounts(
+    column: Any,
+    exponents: Ints,
+    *,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+    wide: bool,
+) -> Amounts | Wide: ...
 
 
 def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
@@ -149,11 +195,15 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     rows: Ints,
     unit: Callable[[int], str],
     allow_negative: bool,
-) -> Amounts:
+    wide: bool = False,
+) -> Amounts | Wide:
     """Each value as a whole number of ``10**exponents[i]``; refuses floats and finer values.
 
     ``rows`` are the rows' positions in the table as given, for messages; ``unit(i)``
-    names what value ``i`` is counted in (such as ``"IOTX's base unit 1E-18"``).
+    names what value ``i`` is counted in (such as ``"IOTX's base unit 1E-18"``). With
+    ``wide``, a decimal column whose values pass int64 once scaled, scaled by the same
+    power of ten for every row (not down), is read into a ``Wide`` straight from its
+    words, never as Python ints.
     """
     import numpy as np
     import pyarrow as pa
@@ -181,6 +231,12 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
                 raise
         return out
     raw: Amounts
+    if wide and pa.types.is_decimal(kind):
+        read = _wide_decimals(
+            chunks, kind.scale, exponents, name, where, rows, unit, allow_negative
+        )
+        if read is not None:
+            return read
     if pa.types.is_decimal(kind):  # a chunk at a time: no combined copy of the column
         parts = [decimal_ints(chunk) for chunk in chunks] or [np.empty(0, dtype="int64")]
         raw = np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -231,6 +287,73 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     return out
 
 
+def _wide_decimals(  # noqa: PLR0917 (amounts' own arguments)
+    chunks: Sequence[Any],
+    scale: int,
+    exponents: Ints,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+) -> Wide | None:
+    """A decimal column as a ``Wide`` of ``10**exponents`` units; None to read it as ints.
+
+    None where every scaled value fits int64. The checks and their messages are those of
+    the ints' path: the first negative value, then, a shift at a time from the most
+    negative (a finer column), the first value finer than its unit.
+    """
+    import numpy as np
+
+    if not len(exponents):
+        return None
+    shifts = np.asarray(-scale - exponents)
+    words = [decimal_words(chunk) for chunk in chunks]
+    if all(_fits(w, max(0, int(shifts.max()))) for w in words):
+        return None
+    read = wideints.concat([wideints.from_words(w) for w in words])
+    if not allow_negative:
+        negative = np.flatnonzero(read.negative())
+        if negative.size:
+            i = int(negative[0])
+            msg = f"{where} row {rows[i]}: {name} {from_units(read[i], -scale):f} is negative"
+            raise InvalidInputError(msg)
+    uniform = bool((shifts == shifts.flat[0]).all())
+    parts: list[tuple[Any, Wide]] = []
+    for shift in np.unique(shifts).tolist():
+        at = slice(None) if uniform else np.flatnonzero(np.broadcast_to(shifts, len(read)) == shift)
+        part = read if uniform else read[at]
+        if shift >= 0:
+            parts.append((at, wideints.scaled(part, shift)))
+            continue
+        finer = np.flatnonzero(wideints.finer(part, -shift))
+        if finer.size:
+            i = int(finer[0]) if uniform else int(np.asarray(at)[finer[0]])
+            value = from_units(read[i], -scale)
+            msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
+            raise InvalidInputError(msg)
+        parts.append((at, wideints.divided(part, -shift)))
+    if uniform:
+        return parts[0][1]
+    height = max(len(part.limbs) for _, part in parts)
+    limbs = np.zeros((height, len(read)), dtype="int64")
+    for at, part in parts:
+        limbs[: len(part.limbs), at] = part.limbs
+    return Wide(wideints.normalised(limbs, copy=False))
+
+
+def _fits(words: Ints, shift: int) -> bool:
+    """Whether every value of ``words``, times ``10**shift``, is below ``_SMALL``."""
+    low = words[:, 0]
+    if len(low) == 0:
+        return True
+    if not (words[:, 1:] == (low >> 63)[:, None]).all():
+        return False
+    top = max(int(low.max()), -int(low.min()))
+    factor: int = 10**shift
+    return top * factor < _SMALL and factor < _SMALL
+
+
 def _no_sub_accounts(column: Any, where: str) -> None:
     """Refuse a ``sub_account`` that is set: one balance per account and token is read."""
     import pyarrow as pa
@@ -250,6 +373,15 @@ def _no_sub_accounts(column: Any, where: str) -> None:
         raise InvalidInputError(msg)
 
 
+def _placed_wide(n: int, where: Ints, values: Wide) -> Wide:
+    """Zeros, with ``values`` at ``where``."""
+    import numpy as np
+
+    limbs = np.zeros((len(values.limbs), n), dtype="int64")
+    limbs[:, where] = values.limbs
+    return Wide(limbs)
+
+
 def _placed(into: Amounts, where: Ints, values: Amounts) -> Amounts:
     """``into`` with ``values`` at ``where``: object arrays if either holds Python ints."""
     if values.dtype == object and into.dtype != object:
@@ -265,7 +397,10 @@ class Ledger:
     Series are ordered by account, then token; events by series, then instant, then
     their row in the ledger. Amounts are int64 arrays where every value is below
     ``2**62`` in magnitude, else object arrays of Python ints: read them with
-    ``int()`` or ``.tolist()``. Each series' account is held as an index into the
+    ``int()`` or ``.tolist()``. A ledger read with ``wide`` holds such openings and
+    deltas as a ``Wide`` (``opening_amounts``, ``delta_amounts``), and makes the
+    Python ints of ``opening`` and ``delta`` only when they are first asked for.
+    Each series' account is held as an index into the
     distinct accounts, its token as an index into ``tokens``; ``account`` and
     ``token`` spell them out for every series, and ``keys`` for a range of series.
 
@@ -274,11 +409,12 @@ class Ledger:
         account_of: Each series' account, as an index into ``accounts``.
         code: Each series' token, as an index into ``tokens``.
         tokens: The tokens that occur.
-        opening: Each series' opening balance, in base units.
+        opening_amounts: Each series' opening balance, in base units (passed as
+            ``opening``).
         carry: Each series' carry from before the run, in gross quanta.
         series: Each event's series.
         at: Each event's instant, in microseconds since the epoch.
-        delta: Each event's change, in base units.
+        delta_amounts: Each event's change, in base units (passed as ``delta``).
         row: Each event's row in the ledger as given.
         kind: Each event's kind.
         special: Whether some event's kind is one of the special kinds given.
@@ -288,14 +424,24 @@ class Ledger:
     account_of: Ints
     code: Ints
     tokens: tuple[Token, ...]
-    opening: Amounts
+    opening_amounts: Amounts | Wide = attrs.field(alias="opening")
     carry: Amounts
     series: Ints
     at: Ints
-    delta: Amounts
+    delta_amounts: Amounts | Wide = attrs.field(alias="delta")
     row: Ints
     kind: Sequence[str]
     special: bool
+
+    @functools.cached_property
+    def opening(self) -> Amounts:
+        """Each series' opening balance, in base units, as an array (see the class)."""
+        return _array(self.opening_amounts)
+
+    @functools.cached_property
+    def delta(self) -> Amounts:
+        """Each event's change, in base units, as an array (see the class)."""
+        return _array(self.delta_amounts)
 
     @functools.cached_property
     def account(self) -> Any:
@@ -327,6 +473,11 @@ class Ledger:
 
         out: list[int] = np.searchsorted(self.series, np.arange(len(self.code) + 1)).tolist()
         return out
+
+
+def _array(values: Amounts | Wide) -> Amounts:
+    """An array of amounts: a ``Wide``'s values as Python ints."""
+    return values.objects() if isinstance(values, Wide) else values
 
 
 class Kinds(Sequence[str]):
@@ -474,6 +625,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
     token_of: Callable[[str], Token],
     special_kinds: Collection[str] = (),
     duplicate_error: type[InvalidInputError] = InvalidInputError,
+    wide: bool = False,
 ) -> Ledger:
     """Check and read ``ledger`` (and ``openings``) into a ``Ledger``.
 
@@ -487,6 +639,8 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
         token_of: The token of a symbol; raises for a symbol the caller has no rules for.
         special_kinds: Event kinds the caller wants to know about (``Ledger.special``).
         duplicate_error: What to raise when openings name an account and token twice.
+        wide: Read decimal openings and deltas past int64 into a ``Wide`` (see
+            ``amounts``), for the engine, rather than into Python ints.
 
     Raises:
         InvalidTypeError: A column of the wrong type: floats, naive... with its name.
@@ -608,7 +762,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
         out: Ints = -decimals[codes] - extra
         return out
 
-    opening: Amounts = np.zeros(n_series, dtype="int64")
+    opening: Amounts | Wide = np.zeros(n_series, dtype="int64")
     carry: Amounts = np.zeros(n_series, dtype="int64")
     if openings is not None:
         o_code = code_of[o_symbol]
@@ -631,10 +785,16 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
             rows=o_rows,
             unit=base_unit,
             allow_negative=False,
+            wide=wide,
         )
-        opening = values if whole else _placed(opening, o_series, values)
+        if whole:
+            opening = values
+        elif isinstance(values, Wide):
+            opening = _placed_wide(n_series, o_series, values)
+        else:
+            opening = _placed(np.zeros(n_series, dtype="int64"), o_series, values)
         if "carry" in openings.column_names:
-            values = amounts(
+            carries = amounts(
                 _column(openings, "carry", "openings"),
                 exponents(o_code, GUARD_DIGITS),
                 name="carry",
@@ -643,7 +803,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
                 unit=gross_quantum,
                 allow_negative=False,
             )
-            carry = values if whole else _placed(carry, o_series, values)
+            carry = carries if whole else _placed(carry, o_series, carries)
         del values, o_rows, o_series, o_symbol, o_code
     codes = s_code[series]
 
@@ -660,6 +820,7 @@ def read_ledger(  # noqa: PLR0912, PLR0915 (one pass over both tables, in order)
         rows=rows,
         unit=event_unit,
         allow_negative=True,
+        wide=wide,
     )
     return Ledger(
         accounts=accounts,

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from softstaking.columns import weighted
+from softstaking.columns.limbs import divmod_by
 from softstaking.columns.output import parts_words
 from softstaking.columns.plan import Aprs, Plan
 from softstaking.columns.weighted import Specials, WeightedDays
+from softstaking.columns.wideints import Wide
 from softstaking.core.tokens import GUARD_DIGITS
 
 if TYPE_CHECKING:
@@ -113,9 +115,11 @@ class Split:
 
 
 def int64s(values: Any) -> Ints | None:
-    """An object array of Python ints as int64, or None if one does not fit."""
+    """An object array of Python ints (or a ``Wide``) as int64, or None if one does not fit."""
     import numpy as np
 
+    if isinstance(values, Wide):
+        return values.int64s()
     try:
         return np.asarray(values).astype("int64")
     except OverflowError:
@@ -128,7 +132,7 @@ def split_ints(values: Any) -> Split | None:
 
     small = int64s(values)
     if small is not None:  # below 2**63 < 10**20: no whole base unit
-        hi, lo = np.divmod(small, _B)
+        hi, lo = divmod_by(small, _B)
         return Split(np.zeros(len(small), dtype="int64"), hi, lo)
     parts: tuple[list[int], list[int], list[int]] = ([], [], [])
     for v in values:
@@ -197,7 +201,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Split | None:
         return None
     if len(units) and r and int(units.max()) > (2**63 - 1) // r:
         return None
-    q, rem = np.divmod(units * r, year)
+    q, rem = divmod_by(units * r, year)
     t_hi, t_lo, above, half = remainders(s, year)
     # The quotient is q × 10**s + t, t = t_hi × 10**10 + t_lo; its parity is t's (10**s
     # is even) unless s is 0, where t is 0.
@@ -206,13 +210,13 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Split | None:
     # q × 10**s = b1 × 10**20 + b0 × 10**s, b0 below 10**(20 - s).
     e = GUARD_DIGITS - s
     if e <= 18:
-        b1, b0 = np.divmod(q, 10**e)
+        b1, b0 = divmod_by(q, 10**e)
     else:  # q is below 2**63 < 10**19 <= 10**e
         b1, b0 = np.zeros_like(q), q
     if s >= LIMB:
         hi, lo = b0 * 10 ** (s - LIMB), np.zeros_like(q)
     else:
-        hi, lo = np.divmod(b0, 10 ** (LIMB - s))
+        hi, lo = divmod_by(b0, 10 ** (LIMB - s))
         lo *= 10**s
     lo += t_lo[rem] + up
     carry = lo >= _B
@@ -236,8 +240,8 @@ def pay_fast(gross: Split, lengths: Ints, carry: Split, m: int, days: int) -> tu
 
     hi = np.repeat(gross.hi, lengths).reshape(m, days).cumsum(axis=1) + carry.hi[:, None]
     lo = np.repeat(gross.lo, lengths).reshape(m, days).cumsum(axis=1) + carry.lo[:, None]
-    up, lo = np.divmod(lo, _B)
-    units, hi = np.divmod(hi + up, _B)  # whole base units the carries made so far
+    up, lo = divmod_by(lo, _B)
+    units, hi = divmod_by(hi + up, _B)  # whole base units the carries made so far
     bump = np.diff(units, axis=1, prepend=0).ravel()
     paid = np.repeat(gross.whole, lengths) + bump
     return paid, Split(np.zeros(m * days, dtype="int64"), hi.ravel(), lo.ravel())

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from softstaking.columns.limbs import limbs_of
+from softstaking.columns.limbs import divmod_by, limbs_of
 from softstaking.columns.plan import Plan, Weighted
+from softstaking.columns.wideints import Wide
 from softstaking.core.amounts import PRECISION
 from softstaking.core.tokens import GUARD_DIGITS
 
@@ -53,7 +54,7 @@ class WeightedDays:
 
     Day ``i`` opens with the balance of value id ``opening[i]`` (of ``plain``), lasts
     ``span[i]`` µs, and has the events ``first[i]`` up to ``first[i + 1]`` (or the
-    last): ``delta`` base units (int64 or Python ints), each weighted by ``weight``
+    last): ``delta`` base units (int64, Python ints or a ``Wide``), each weighted by ``weight``
     µs, the rest of the day after it.
     """
 
@@ -86,15 +87,29 @@ Specials = list[Any] | WeightedDays
 
 
 def _fifths(values: Any, n: int) -> Ints | None:
-    """Ints (int64, or Python ints below ``2**256``) as signed base-``10**5`` limbs."""
+    """Ints (int64, Python ints below ``2**256``, or a ``Wide``) as base-``10**5`` limbs.
+
+    Signed: every limb of a value has its sign, or (from a ``Wide``) every limb is in
+    ``[0, 10**5)`` but the top one, in ``(-10**5, 10**5)``, which carries the sign.
+    Either way each limb is below ``10**5`` in magnitude.
+    """
     import numpy as np
 
+    if isinstance(values, Wide):
+        tens = values.limbs
+        hi, lo = divmod_by(tens, _F)
+        out = np.empty((2 * len(tens), n), dtype="int64")
+        out[0::2], out[1::2] = lo, hi
+        while len(out) and (np.abs(out[-1]) >= _F).any():  # a top limb may be larger
+            up, top = divmod_by(out[-1], _F)
+            out = np.concatenate([out[:-1], top[None, :], up[None, :]])
+        return out
     array = np.asarray(values)
     negative = np.asarray(array < 0, dtype=bool)
     limbs = limbs_of(np.where(negative, -array, array) if negative.any() else array)
     if limbs is None:
         return None
-    hi, lo = np.divmod(limbs, _F)
+    hi, lo = divmod_by(limbs, _F)
     out = np.empty((2 * len(limbs), n), dtype="int64")
     out[0::2], out[1::2] = lo, hi
     out[:, negative] *= -1
@@ -107,19 +122,24 @@ def _carry(x: Ints) -> Ints:
 
     x = np.concatenate([x, np.zeros((2, x.shape[1]), dtype="int64")])
     for i in range(len(x) - 1):
-        up, x[i] = np.divmod(x[i], _F)
+        up, x[i] = divmod_by(x[i], _F)
         x[i + 1] += up
     return x
 
 
 def _divide(x: Ints, d: Any) -> tuple[Ints, Ints]:
-    """``divmod`` of non-negative carried limbs by ``d`` (below ``10**13``), limb by limb."""
+    """``divmod`` of non-negative carried limbs by ``d`` (below ``10**13``), limb by limb.
+
+    ``d`` is an int or an array; an array of one value divides as that int, faster.
+    """
     import numpy as np
 
+    if not isinstance(d, int) and len(d) and (d == d[0]).all():
+        d = int(d[0])
     q = np.empty_like(x)
     rem = np.zeros(x.shape[1], dtype="int64")
     for i in range(len(x) - 1, -1, -1):
-        q[i], rem = np.divmod(rem * _F + x[i], d)
+        q[i], rem = divmod_by(rem * _F + x[i], d)
     return q, rem
 
 
@@ -165,7 +185,7 @@ def gross(
         return None
     n = len(at)
     span = days.span[at]
-    opening = _fifths(np.asarray(days.plain)[days.opening[at]], n)
+    opening = _fifths(days.plain[days.opening[at]], n)
     # The events of the days at ``at``, and which of those days each belongs to.
     stops = np.append(days.first[1:], len(days.delta))
     counts = stops[at] - days.first[at]
@@ -175,7 +195,7 @@ def gross(
     offsets = np.cumsum(counts) - counts
     events = np.repeat(days.first[at] - offsets, counts) + np.arange(int(counts.sum()))
     weight = days.weight[events]
-    delta = _fifths(np.asarray(days.delta)[events], len(events))
+    delta = _fifths(days.delta[events], len(events))
     if opening is None or delta is None or (n and int(span.max()) >= _SPAN):
         return None  # a weight is below its day's span
     # total = opening × span + Σ delta × weight: each product below 10**16, and the sums

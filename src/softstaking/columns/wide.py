@@ -22,10 +22,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from softstaking.columns import vector, weighted
-from softstaking.columns.limbs import BASE_DIGITS, largest, limbs_of, trim
+from softstaking.columns.limbs import BASE_DIGITS, divmod_by, largest, limbs_of, trim
 from softstaking.columns.output import add_small, limb_words, parts_words
 from softstaking.columns.plan import Aprs, Plan
 from softstaking.columns.weighted import Specials, WeightedDays
+from softstaking.columns.wideints import Wide
 from softstaking.core.tokens import GUARD_DIGITS
 
 if TYPE_CHECKING:
@@ -63,9 +64,9 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
     q = np.zeros((k + 1, n), dtype="int64")
     rem = np.zeros(n, dtype="int64")
     for i in range(k - 1, -1, -1):
-        q[i], rem = np.divmod(rem * _B + units[i] * r, year)
+        q[i], rem = divmod_by(rem * _B + units[i] * r, year)
     for i in range(k):
-        up, q[i] = np.divmod(q[i], _B)
+        up, q[i] = divmod_by(q[i], _B)
         q[i + 1] += up
     t_hi, t_lo, above, half = vector.remainders(s, year)
     # The quotient is q × 10**s + t; its parity is t's (10**s is even) unless s is 0.
@@ -74,7 +75,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
     whole_limbs, digits = divmod(s, BASE_DIGITS)
     g = np.zeros((k + 3, n), dtype="int64")
     if digits:  # each limb's top digits move up a limb
-        top, low = np.divmod(q, 10 ** (BASE_DIGITS - digits))
+        top, low = divmod_by(q, 10 ** (BASE_DIGITS - digits))
         g[whole_limbs : whole_limbs + k + 1] += low * 10**digits
         g[whole_limbs + 1 : whole_limbs + k + 2] += top
     else:
@@ -82,7 +83,7 @@ def flat_gross(units: Ints, rate: tuple[int, int], year: int) -> Ints | None:
     g[0] += t_lo[rem] + up  # t is below 10**s: it fills the zeros the shift left
     g[1] += t_hi[rem]
     for i in range(k + 2):
-        carry, g[i] = np.divmod(g[i], _B)
+        carry, g[i] = divmod_by(g[i], _B)
         g[i + 1] += carry
     return trim(g)
 
@@ -109,11 +110,11 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
 
     step = 10**GUARD_DIGITS
     carry_in = vector.split_ints(carry)
-    base = limbs_of(plain)
+    base = _balances(plain)
     if carry_in is None or base is None:
         return None
     fast = plan.min_q <= step and not plan.forfeit and not carry_in.whole.any()
-    runs = _runs(plan, np.asarray(plain), base, special, vids, kinds, aprs)
+    runs = _runs(plan, plain, base, special, vids, kinds, aprs)
     if runs is None:
         return None
     (balance, eligible, gross), run_apr = runs
@@ -146,6 +147,15 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
         ):
             return None
     return out, digits
+
+
+def _balances(plain: Any) -> Ints | None:
+    """The balances (ints, or a ``Wide``) as limbs; None for one past ``2**256`` or below 0."""
+    if isinstance(plain, Wide):
+        if plain.negative().any():
+            return None
+        return trim(plain.limbs)
+    return limbs_of(plain)
 
 
 def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
@@ -294,10 +304,14 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
     n = len(vids)
     is_plain = vids < len(plain)
     plain_ids = np.where(is_plain, vids, 0)
-    allowed = np.asarray(plain >= plan.min_units, dtype=bool)
-    if plan.cap_units is not None:
-        allowed &= np.asarray(plain <= plan.cap_units, dtype=bool)
-    fast = is_plain & allowed[plain_ids] if len(plain) else is_plain
+    if plan.min_units or plan.cap_units is not None:
+        balances = np.asarray(plain)
+        allowed = np.asarray(balances >= plan.min_units, dtype=bool)
+        if plan.cap_units is not None:
+            allowed &= np.asarray(balances <= plan.cap_units, dtype=bool)
+        fast = is_plain & allowed[plain_ids] if len(plain) else is_plain
+    else:  # balances are never below zero
+        fast = is_plain.copy()
     pieces: list[tuple[Ints, Ints, Ints | None, Ints]] = []  # at, balance, eligible, gross
     run_apr = np.zeros(n, dtype="int64")
     for k, day_k in enumerate(plan.first):
@@ -317,8 +331,13 @@ def _runs(  # noqa: PLR0917 (the runs of one token's chunk)
             fast[at] = True
     slow = np.flatnonzero(~fast)
     if len(slow):
-        listed = plain.tolist()
-        values = [listed[v] if v < len(listed) else special[v - len(listed)] for v in vids[slow]]
+        ids = vids[slow]
+        inside = ids < len(plain)
+        picked = iter(plain[ids[inside]].tolist())
+        values = [
+            next(picked) if p else special[v - len(plain)]
+            for v, p in zip(ids.tolist(), inside.tolist(), strict=True)
+        ]
         runs = [aprs.run(v, k) for v, k in zip(values, kinds[slow].tolist(), strict=True)]
         balance, eligible, gross = (
             limbs_of(np.array([r[i] for r in runs], dtype=object)) for i in range(3)

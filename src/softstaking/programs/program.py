@@ -465,6 +465,7 @@ class Program:
             token_of=lambda symbol: self.calculator(symbol).token,
             special_kinds=POCKET_KINDS | set(self.kind_roles),
             duplicate_error=DuplicateHoldingError,
+            wide=True,
         )
 
     def _engine_runs(self, calculators: list[RewardCalculator]) -> bool:
