@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -186,3 +187,56 @@ def test_words_of_a_value_past_2_255_is_refused_by_its_digits() -> None:
     """A value no 256-bit word holds is a named refusal, not an OverflowError."""
     with pytest.raises(InvalidInputError, match=r"needs 77 digits, more than an Arrow decimal"):
         words_of([1, 2**255])
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2**63 - 1), st.integers(0, 10**10 - 1)), max_size=20),
+    st.integers(0, 30),
+)
+def test_narrow_parts_words_are_two_words_when_every_value_fits(
+    parts: list[tuple[int, int]], shift: int
+) -> None:
+    """Two words below 2**127 (the same values), four from there."""
+    columns = [np.array([p[i] for p in parts], dtype="int64") for i in range(2)]
+    want = [(a * 10**10 + b) * 10**shift for a, b in parts]
+    got = parts_words(columns, 10, shift, narrow=True)
+    bound = max((p[0] for p in parts), default=0) * 10**10 + max((p[1] for p in parts), default=0)
+    assert got.shape[1] == (2 if bound * 10**shift < 2**127 else 4)
+    assert _ints(got) == want
+
+
+@given(
+    st.lists(st.tuples(st.integers(-(2**127), 2**127 - 1), st.booleans()), max_size=20),
+    st.integers(0, 2**64 - 1),
+)
+def test_add_small_on_two_words_adds_modulo_2_128(
+    rows: list[tuple[int, bool]], amount: int
+) -> None:
+    words = np.array(words_of([v for v, _ in rows])).reshape(-1, 4)[:, :2].copy()
+    chosen = np.array([i for i, (_, c) in enumerate(rows) if c], dtype="int64")
+    add_small(words, chosen, amount)
+    wrap = 2**128
+    want = [((v + amount + wrap // 2) % wrap) - wrap // 2 if c else v for v, c in rows]
+    assert _ints(words) == want
+
+
+def test_two_words_go_into_a_wide_column_sign_extended() -> None:
+    """A decimal256 column takes 2-word values, negative ones included, as they are."""
+    column = DecimalColumn("gross", 40)
+    two = np.array(words_of([-5, 7, 2**126])).reshape(-1, 4)[:, :2].copy()
+    column.add(two, 39)
+    column.add_parts(2, [(np.array([1]), two[:1]), (np.array([0]), two[1:2])], 39)
+    out = column.finish()
+    assert out.type == pa.decimal256(76, 40)
+    exact = decimal.Context(prec=100)
+    assert [int(v.scaleb(40, exact)) for v in out.to_pylist()] == [-5, 7, 2**126, 7, -5]
+
+
+def test_two_words_go_into_a_narrow_column_as_they_are() -> None:
+    column = DecimalColumn("paid", 18)
+    two = np.array(words_of([-5, 10**30])).reshape(-1, 4)[:, :2].copy()
+    column.add(two, 31)
+    out = column.finish()
+    assert out.type == pa.decimal128(38, 18)
+    exact = decimal.Context(prec=100)
+    assert [int(v.scaleb(18, exact)) for v in out.to_pylist()] == [-5, 10**30]

@@ -317,21 +317,24 @@ def add_words(a: Any, b: Any) -> Any:
 
 
 def add_small(words: Any, rows: Ints, amount: int) -> None:
-    """``words[rows] += amount`` in place (modulo ``2**256``), for ``0 <= amount``.
+    """``words[rows] += amount`` in place, for ``0 <= amount``.
 
-    Below ``2**64`` only the low word is added to, and the carry moves up for the rows
-    whose low word wrapped; a larger amount goes through ``add_words``.
+    Modulo ``2**(64 × w)`` for ``(n, w)`` words (``w`` 2 or 4). Below ``2**64`` only the
+    low word is added to, and the carry moves up for the rows whose low word wrapped; a
+    larger amount goes through ``add_words``.
     """
     import numpy as np
 
     if amount >= 2**64:
-        words[rows] = add_words(words[rows], np.broadcast_to(words_of([amount]), (len(rows), 4)))
+        width = words.shape[1]
+        one = np.broadcast_to(words_of([amount]), (len(rows), _WIDE))
+        words[rows] = add_words(_at_width(words[rows], _WIDE), one)[:, :width]
         return
     low = words[rows, 0]
     total = low + np.uint64(amount)
     words[rows, 0] = total
     over = rows[total < low]
-    for w in range(1, _WIDE):
+    for w in range(1, words.shape[1]):
         if not len(over):
             break
         word = words[over, w] + np.uint64(1)
@@ -359,11 +362,15 @@ def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
     return parts_words([hi, lo], base_digits, shift)
 
 
-def parts_words(parts: Sequence[Ints], base_digits: int, shift: int) -> Any:
+def parts_words(
+    parts: Sequence[Ints], base_digits: int, shift: int, *, narrow: bool = False
+) -> Any:
     """``((p[0] × 10**base_digits + p[1]) × 10**base_digits + …) × 10**shift`` as words.
 
     Each part is an array of non-negative int64 values (``base_digits`` at most 18);
-    the result, an ``(n, 4)`` array of words, must be below ``2**255``. The largest
+    the result, an ``(n, 4)`` array of words, must be below ``2**255``; with
+    ``narrow``, ``(n, 2)`` words where every value is below ``2**127`` (for a column
+    that is most often a ``decimal128``: ``DecimalColumn`` widens them). The largest
     value the parts can make (Horner's rule over each part's maximum) picks the way:
     below ``2**63`` in int64, below ``2**128`` in two 64-bit words (``_TwoWords``), else
     in 32-bit limbs held in 64-bit slots (``_limbs_words``).
@@ -372,13 +379,13 @@ def parts_words(parts: Sequence[Ints], base_digits: int, shift: int) -> Any:
 
     n = len(parts[0])
     if n == 0:
-        return np.zeros((0, _WIDE), dtype="<u8")
+        return np.zeros((0, 2 if narrow else _WIDE), dtype="<u8")
     tops = [int(part.max()) for part in parts]
     bound = 0
     for top in tops:
         bound = bound * 10**base_digits + top
     bound *= 10**shift
-    out = np.zeros((n, _WIDE), dtype="<u8")
+    out = np.zeros((n, 2 if narrow and bound < 2**127 else _WIDE), dtype="<u8")
     if bound == 0:
         return out
     if bound < 2**63:
@@ -522,6 +529,22 @@ def _tens(digits: int) -> list[int]:
     return out
 
 
+def _at_width(words: Any, width: int) -> Any:
+    """``(n, 2)`` or ``(n, 4)`` words as ``(n, width)`` contiguous uint64 words.
+
+    Cut to the low words, or sign-extended: the values must fit the width.
+    """
+    import numpy as np
+
+    have = words.shape[1]
+    if have >= width:
+        return np.ascontiguousarray(words[:, :width], dtype="<u8")
+    out = np.empty((len(words), width), dtype="<u8")
+    out[:, :have] = words
+    out[:, have:] = (np.uint64(0) - (words[:, have - 1] >> np.uint64(63)))[:, None]
+    return out
+
+
 class DecimalColumn:
     """A decimal column built a chunk of rows at a time, in Arrow's memory pool.
 
@@ -557,8 +580,7 @@ class DecimalColumn:
         self._check(digits)
         width = _WIDE if self.wide else 2
         if len(parts) == 1 and parts[0][0] is None and parts[0][1] is not None:
-            words = parts[0][1]
-            out = words if width == _WIDE else np.ascontiguousarray(words[:, :width])
+            out = _at_width(parts[0][1], width)
         else:
             out = np.empty((n, width), dtype="<u8")
             # Rows as single items of 8 × width bytes: one fancy index per part is much
@@ -570,7 +592,7 @@ class DecimalColumn:
                 if words is None:
                     out[where] = 0
                 elif words.dtype.itemsize == 8:
-                    part = np.ascontiguousarray(words[:, :width], dtype="<u8")
+                    part = _at_width(words, width)
                     values[where] = part.view(item).reshape(len(part))
                 else:
                     out[where] = words[:, :width]

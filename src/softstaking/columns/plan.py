@@ -161,7 +161,11 @@ class Aprs:
         import numpy as np
 
         values = list(self.ids)
-        return np.repeat(words_of(values)[run_apr], lengths, axis=0), digits_of(values)
+        digits = digits_of(values)
+        words = words_of(values)
+        if digits <= 38:  # the decimal128 the column most often is
+            words = np.ascontiguousarray(words[:, :2])
+        return np.repeat(words[run_apr], lengths, axis=0), digits
 
     def run(self, value: Any, k: int) -> Run:
         """A run of ``value`` on days of kind ``k``: ``flat_gross_units`` where it answers.

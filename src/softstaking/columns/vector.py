@@ -434,7 +434,7 @@ def _pay(  # noqa: PLR0917 (the parts of one token's chunk)
             return False
         paid, carry, lost = settled
     shift = plan.shift
-    out["paid"] = parts_words([paid], LIMB, shift)
+    out["paid"] = parts_words([paid], LIMB, shift, narrow=True)
     digits["paid"] = len(str(int(paid.max()) * 10**shift)) if len(paid) else 1
     out["carry"] = parts_words(carry.parts(), LIMB, shift)
     digits["carry"] = _digits(carry, shift)

@@ -178,10 +178,11 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     rests = vector.Split(np.zeros(gross.shape[1], dtype="int64"), gross[1], gross[0])
     bump, settled = vector.pay_fast(rests, lengths, carry_in, m, days)
     whole = gross[2:]
-    paid = parts_words(list(whole[::-1]), BASE_DIGITS, shift)
+    top = largest(whole)
+    narrow = (top + 1) * 10**shift < 2**127  # a day's one more base unit included
+    paid = parts_words(list(whole[::-1]), BASE_DIGITS, shift, narrow=narrow)
     if len(paid) < m * days:
         paid = np.repeat(paid, lengths, axis=0)
-    top = largest(whole)
     at = np.flatnonzero(bump)
     if len(at):
         add_small(paid, at, 10**shift)
