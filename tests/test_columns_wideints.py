@@ -326,3 +326,28 @@ def test_an_18_decimal_holding_read_as_limbs_equals_run(
         program.table(ledger, start, end, openings=openings),
         expected_rows(program, [holding], start, end),
     )
+
+
+@pytest.mark.parametrize("wide", [True, False])
+@pytest.mark.parametrize("places", [18, 19, 30])
+def test_a_column_far_finer_than_its_token_reads_whole_units(wide: bool, places: int) -> None:
+    """Zero, and whole units, of a 0-decimal token in a column of many more places."""
+    token = Token("AAA", 0)
+    kind = pa.decimal128(38, places) if places < 30 else pa.decimal256(76, places)
+    ledger = pa.table(
+        {
+            "account": ["a", "a", "a"],
+            "token": ["AAA"] * 3,
+            "at": pa.array(
+                [NOON + timedelta(hours=i) for i in range(3)], pa.timestamp("us", "UTC")
+            ),
+            "delta": pa.array([Decimal(0), Decimal(7), Decimal(-3)], kind),
+        }
+    )
+    read = read_ledger(ledger, None, token_of=lambda _: token, wide=wide)
+    assert read.delta.tolist() == [0, 7, -3]
+    zeros = ledger.set_column(3, "delta", pa.array([Decimal(0)] * 3, kind))  # int64's path
+    assert read_ledger(zeros, None, token_of=lambda _: token, wide=wide).delta.tolist() == [0] * 3
+    ledger = ledger.set_column(3, "delta", pa.array([Decimal(0), Decimal("0.5"), Decimal(0)], kind))
+    with pytest.raises(InvalidInputError, match=r"ledger row 1: delta 0\.50* is finer than"):
+        read_ledger(ledger, None, token_of=lambda _: token, wide=wide)

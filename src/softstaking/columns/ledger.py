@@ -264,8 +264,9 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
     shifts = np.asarray(-scale - exponents[:1] if uniform else -scale - exponents)
     if raw.dtype != object:
         factor = 10 ** max(0, int(shifts.max()))
+        divisor = 10 ** max(0, -int(shifts.min()))  # a column finer than its unit
         top = max(int(raw.max()), -int(raw.min())) * factor
-        if top >= _SMALL or factor >= _SMALL:  # a scaled value, or the factor, may not fit
+        if top >= _SMALL or max(factor, divisor) >= _SMALL:  # a value or factor may not fit
             raw = raw.astype(object)
     if uniform and shifts[0] == 0:  # already in the right unit: no copy
         return raw
