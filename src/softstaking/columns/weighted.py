@@ -127,6 +127,25 @@ def _carry(x: Ints) -> Ints:
     return x
 
 
+def _plus(q: Ints, up: Any) -> Ints:
+    """``q + up`` (``up`` 0 or 1, a bool array) for limbs each below ``10**5``.
+
+    Only the rows whose lowest limb reaches ``10**5`` carry, as far as they must.
+    """
+    import numpy as np
+
+    out = np.concatenate([q, np.zeros((1, q.shape[1]), dtype="int64")])
+    out[0] += up
+    rows = np.flatnonzero(out[0] == _F)
+    i = 0
+    while len(rows):
+        out[i, rows] = 0
+        out[i + 1, rows] += 1
+        i += 1
+        rows = rows[out[i, rows] == _F]
+    return out
+
+
 def _divide(x: Ints, d: Any) -> tuple[Ints, Ints]:
     """``divmod`` of non-negative carried limbs by ``d`` (below ``10**13``), limb by limb.
 
@@ -211,8 +230,7 @@ def gross(
         return None
     # measured = round_half_even(total × 10**20 / span)
     q, rem = _divide(np.concatenate([np.zeros((4, n), dtype="int64"), total]), span)
-    q[0] += (2 * rem > span) | ((2 * rem == span) & (q[0] % 2 == 1))
-    measured = _carry(q)
+    measured = _plus(q, (2 * rem > span) | ((2 * rem == span) & (q[0] % 2 == 1)))
     # gross = round_half_even(total × r × 10**s / (span × year)); a tie is not promised.
     whole_limbs, digits = divmod(s, 5)
     product = _carry(
@@ -221,8 +239,7 @@ def gross(
     q1, r1 = _divide(product, span)
     q2, r2 = _divide(q1, year)
     twice, over = 2 * (span * r2 + r1), span * year
-    q2[0] += twice > over
-    result = _carry(q2)
+    result = _plus(q2, twice > over)
     ok = (twice != over) & _below(total, _MEASURED) & _below(product, _SCALED)
     return _tens(measured), _tens(result), ok
 
