@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from softstaking import DuplicateHoldingError, InvalidInputError, Token, UnknownTokenError
-from softstaking.columns.ledger import read_ledger
+from softstaking.columns.ledger import _repeated, read_ledger
 
 TOKENS = {"AAA": Token("AAA", 2), "BBB": Token("BBB", 6), "ÄÄ": Token("ÄÄ", 2)}
 # Accounts whose string order differs from their lengths and cases; non-ASCII too.
@@ -203,3 +203,20 @@ class TestAmounts:
         )
         read = read_ledger(ledger, None, token_of=lambda _: token)
         assert [int(v) for v in read.delta] == [int(value) * 10**30]
+
+
+class TestRepeatedKeys:
+    """The keys of a chunk, each repeated once a day, are built from bytes as a take would."""
+
+    @given(
+        st.lists(st.one_of(st.text(max_size=12), st.none()), max_size=12),
+        st.integers(1, 5),
+        st.integers(0, 3),
+    )
+    def test_each_string_repeated_in_a_row(
+        self, strings: list[str | None], repeat: int, start: int
+    ) -> None:
+        array = pa.array(["pad"] * start + strings, pa.string()).slice(start)
+        got = _repeated(array, repeat)
+        got.validate(full=True)
+        assert got.to_pylist() == [s for s in strings for _ in range(repeat)]
