@@ -472,7 +472,12 @@ class _TwoWords:
 
 
 def _limbs_words(parts: Sequence[Ints], base_digits: int, shift: int, out: Any) -> Any:
-    """``parts_words`` for any value below ``2**255``, in 32-bit limbs: into ``out``."""
+    """``parts_words`` for any value below ``2**255``, in 32-bit limbs: into ``out``.
+
+    A part is added into the two lowest limbs without carrying: they stay below
+    ``2**34``, which the next multiplication (or the last carry) brings back below
+    ``2**32``.
+    """
     import numpy as np
 
     n = len(parts[0])
@@ -483,13 +488,11 @@ def _limbs_words(parts: Sequence[Ints], base_digits: int, shift: int, out: Any) 
     def active() -> int:
         return min(2 * _WIDE, bound.bit_length() // 32 + 1)
 
-    def multiply(k: int) -> None:  # k below 2**30: every product fits in 64 bits
-        nonlocal bound
-        bound *= k
-        carry = np.zeros(n, dtype="<u8")
-        factor = np.uint64(k)
+    def carried(factor: Any) -> None:
+        # limb × factor + carry: below 2**34 × 2**30 + 2**33, within 64 bits
+        carry = None
         for i in range(active()):
-            t = limbs[i] * factor + carry
+            t = limbs[i] * factor if carry is None else limbs[i] * factor + carry
             limbs[i] = t & mask
             carry = t >> thirty_two
 
@@ -502,20 +505,20 @@ def _limbs_words(parts: Sequence[Ints], base_digits: int, shift: int, out: Any) 
         u = part.astype("<u8")
         limbs[0] += u & mask
         limbs[1] += u >> thirty_two
-        carry = np.zeros(n, dtype="<u8")
-        for i in range(active()):  # carries: each limb back below 2**32
-            t = limbs[i] + carry
-            limbs[i] = t & mask
-            carry = t >> thirty_two
 
     for j, part in enumerate(parts):
         if j:
-            for k in _tens(base_digits):
-                multiply(k)
+            for k in _tens(base_digits):  # k below 2**30
+                bound *= k
+                carried(np.uint64(k))
         add(part)
         bound += 1
-    for k in _tens(shift):
-        multiply(k)
+    factors = _tens(shift)
+    for k in factors:
+        bound *= k
+        carried(np.uint64(k))
+    if not factors:
+        carried(np.uint64(1))
     for w in range(_WIDE):
         out[:, w] = limbs[2 * w] | (limbs[2 * w + 1] << thirty_two)
     return out
