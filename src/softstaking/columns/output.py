@@ -351,7 +351,7 @@ def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
     import numpy as np
 
     if shift == 0 and base_digits == 10:  # hi × 5**10 × 2**10 + lo, in two words
-        hi, lo = hi.astype("<u8"), lo.astype("<u8")
+        hi, lo = hi.astype("<u8", copy=False), lo.astype("<u8", copy=False)
         x = hi * np.uint64(5**10)  # below 2**58
         low = x << np.uint64(10)
         total = low + lo

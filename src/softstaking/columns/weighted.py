@@ -117,14 +117,20 @@ def _fifths(values: Any, n: int) -> Ints | None:
 
 
 def _carry(x: Ints) -> Ints:
-    """Limbs with every carry moved up (floor division: a negative value's top is negative)."""
+    """Limbs with every carry moved up (floor division: a negative value's top is negative).
+
+    Without the top limbs that are zero for every value (one limb at least).
+    """
     import numpy as np
 
     x = np.concatenate([x, np.zeros((2, x.shape[1]), dtype="int64")])
     for i in range(len(x) - 1):
         up, x[i] = divmod_by(x[i], _F)
         x[i + 1] += up
-    return x
+    k = len(x)
+    while k > 1 and not x[k - 1].any():
+        k -= 1
+    return x[:k]
 
 
 def _plus(q: Ints, up: Any) -> Ints:
