@@ -30,13 +30,8 @@ from softstaking.columns import wideints
 from softstaking.columns.ledger import read_ledger
 from softstaking.columns.wideints import Wide
 from tests.strategies import of_units
-from tests.test_table import (
-    DAYS,
-    assert_same,
-    expected_rows,
-    programs_and_ledgers,
-    table_or_too_wide,
-)
+from tests.test_table import _check_engine as check_engine
+from tests.test_table import assert_same, expected_rows, programs_and_ledgers
 
 EXACT = decimal.Context(prec=200)
 
@@ -179,11 +174,7 @@ def test_decimal_columns_past_int64_give_runs_records(
     if scale + 25 > 76:
         return  # the largest opening at this scale passes decimal256
     ledger, openings = _decimal_columns(ledger, openings, scale)
-    end = start + timedelta(days=DAYS)
-    expected = expected_rows(program, holdings, start, end)
-    table = table_or_too_wide(program, ledger, start, end, openings=openings, rows=expected)
-    if table is not None:
-        assert_same(table, expected)
+    check_engine(program, ledger, openings, holdings, start)
 
 
 ETH = Token("ETH", 18)
