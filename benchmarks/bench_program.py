@@ -225,6 +225,7 @@ def columnar(args: argparse.Namespace, program: Program) -> None:
             table = program.table(ledger, DAY, end, openings=openings)
             rows = table.num_rows
             computed = time.perf_counter()
+            computed_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             write_parquet(table, folder / "records.parquet")
             written = time.perf_counter()
         cpu = time.process_time() - cpu
@@ -233,7 +234,10 @@ def columnar(args: argparse.Namespace, program: Program) -> None:
     if args.stream:
         print(f"compute and write {written - read:6.1f} s  ({rows:,} records, streamed)")
     else:
-        print(f"compute {computed - read:6.1f} s  ({rows:,} records)")
+        print(
+            f"compute {computed - read:6.1f} s  ({rows:,} records; peak memory so far "
+            f"{computed_kib / 1024:,.0f} MiB)"
+        )
         print(f"write   {written - computed:6.1f} s  (records, Parquet, fsync + rename)")
     print(f"total   {total:6.1f} s  {rows / total:,.0f} records/s end to end; CPU {cpu:.1f} s")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
