@@ -372,8 +372,7 @@ def parts_words(
     ``narrow``, ``(n, 2)`` words where every value is below ``2**127`` (for a column
     that is most often a ``decimal128``: ``DecimalColumn`` widens them). The largest
     value the parts can make (Horner's rule over each part's maximum) picks the way:
-    below ``2**63`` in int64, below ``2**128`` in two 64-bit words (``_TwoWords``), else
-    in 32-bit limbs held in 64-bit slots (``_limbs_words``).
+    below ``2**63`` in int64, else in as many 64-bit words as it needs (``_Words``).
     """
     import numpy as np
 
@@ -396,30 +395,31 @@ def parts_words(
             value *= 10**shift
         out[:, 0] = value
         return out
-    if bound < 2**128:
-        two = _TwoWords(parts[0], tops[0])
-        for part, top in zip(parts[1:], tops[1:], strict=True):
-            two.scale(base_digits)
-            two.add(part, top)
-        two.scale(shift)
-        out[:, 0] = two.lo
-        if two.hi is not None:
-            out[:, 1] = two.hi
-        return out
-    return _limbs_words(parts, base_digits, shift, out)
+    while len(parts) > 1 and tops[-1] == 0:  # trailing zero parts: a larger shift
+        parts, tops, shift = parts[:-1], tops[:-1], shift + base_digits
+    words = _Words(parts[0], tops[0])
+    for part, top in zip(parts[1:], tops[1:], strict=True):
+        words.scale(base_digits)
+        words.add(part, top)
+    words.scale(shift)
+    for i, word in enumerate(words.words):
+        out[:, i] = word
+    return out
 
 
-class _TwoWords:
-    """Non-negative values below ``2**128`` as two uint64 arrays, ``hi × 2**64 + lo``.
+class _Words:
+    """Non-negative values as uint64 words, least significant first (below ``2**256``).
 
-    ``bound`` is above every value held; while it is below ``2**64`` the ``hi`` word
-    is None (zero) and every step is one operation on ``lo``.
+    ``bound`` is above every value held, and says how many words they need: a step
+    works on those only (one operation a step while they fit one word).
     """
 
     def __init__(self, part: Ints, top: int) -> None:
-        self.lo: Any = part.astype("<u8")
-        self.hi: Any = None
+        self.words: list[Any] = [part.astype("<u8")]
         self.bound = top
+
+    def _needed(self) -> int:
+        return self.bound.bit_length() // 64 + 1
 
     def scale(self, digits: int) -> None:
         """Times ``10**digits``: by ``5**digits`` (factors below ``2**31``), then a shift."""
@@ -428,108 +428,61 @@ class _TwoWords:
             step = min(left, 13)  # 5**13 < 2**31
             self._multiply(5**step)
             left -= step
-        if digits:
-            self._shift(digits)
+        left = digits
+        while left:
+            step = min(left, 63)
+            self._shift(step)
+            left -= step
 
     def add(self, part: Ints, top: int) -> None:
         self.bound += top
-        u = part.astype("<u8")
-        if self.hi is None and self.bound < 2**64:
-            self.lo = self.lo + u
+        carry = part.astype("<u8")
+        if self._needed() == 1:
+            self.words[0] = self.words[0] + carry
             return
-        total = self.lo + u
-        carry = (total < self.lo).astype("<u8")
-        self.hi = carry if self.hi is None else self.hi + carry
-        self.lo = total
+        for i in range(self._needed()):
+            if i == len(self.words):
+                self.words.append(carry)
+                return
+            total = self.words[i] + carry
+            carry = (total < self.words[i]).astype("<u8")
+            self.words[i] = total
 
     def _multiply(self, factor: int) -> None:  # factor below 2**32
         import numpy as np
 
         self.bound *= factor
         f = np.uint64(factor)
-        if self.hi is None and self.bound < 2**64:
-            self.lo = self.lo * f
+        if self._needed() == 1:
+            self.words[0] = self.words[0] * f
             return
-        thirty_two = np.uint64(32)
-        p0 = (self.lo & np.uint64(_M32)) * f  # each product below 2**64
-        p1 = (self.lo >> thirty_two) * f
-        lo = p0 + (p1 << thirty_two)
-        hi = (p1 >> thirty_two) + (lo < p0)
-        self.hi = hi if self.hi is None else hi + self.hi * f
-        self.lo = lo
+        mask, thirty_two = np.uint64(_M32), np.uint64(32)
+        carry = None
+        for i, word in enumerate(self.words):
+            p0 = (word & mask) * f  # each product below 2**64
+            p1 = (word >> thirty_two) * f
+            low = p0 + (p1 << thirty_two)
+            up = (p1 >> thirty_two) + (low < p0)
+            if carry is not None:
+                total = low + carry
+                up += total < low
+                low = total
+            self.words[i] = low
+            carry = up
+        if len(self.words) < self._needed():  # one word more at most
+            self.words.append(carry)
 
     def _shift(self, bits: int) -> None:  # bits below 64
         import numpy as np
 
         self.bound <<= bits
-        b = np.uint64(bits)
-        if self.hi is None and self.bound < 2**64:
-            self.lo = self.lo << b
-            return
-        hi = self.lo >> np.uint64(64 - bits)
-        self.hi = hi if self.hi is None else hi | (self.hi << b)
-        self.lo = self.lo << b
-
-
-def _limbs_words(parts: Sequence[Ints], base_digits: int, shift: int, out: Any) -> Any:
-    """``parts_words`` for any value below ``2**255``, in 32-bit limbs: into ``out``.
-
-    A part is added into the two lowest limbs without carrying: they stay below
-    ``2**34``, which the next multiplication (or the last carry) brings back below
-    ``2**32``.
-    """
-    import numpy as np
-
-    n = len(parts[0])
-    limbs = np.zeros((2 * _WIDE, n), dtype="<u8")
-    mask, thirty_two = np.uint64(_M32), np.uint64(32)
-    bound = 0  # above every value so far
-
-    def active() -> int:
-        return min(2 * _WIDE, bound.bit_length() // 32 + 1)
-
-    def carried(factor: Any) -> None:
-        # limb × factor + carry: below 2**34 × 2**30 + 2**33, within 64 bits
-        carry = None
-        for i in range(active()):
-            t = limbs[i] * factor if carry is None else limbs[i] * factor + carry
-            limbs[i] = t & mask
-            carry = t >> thirty_two
-
-    def add(part: Any) -> None:
-        nonlocal bound
-        top = int(part.max())
-        if top == 0:
-            return
-        bound += top
-        u = part.astype("<u8")
-        limbs[0] += u & mask
-        limbs[1] += u >> thirty_two
-
-    for j, part in enumerate(parts):
-        if j:
-            for k in _tens(base_digits):  # k below 2**30
-                bound *= k
-                carried(np.uint64(k))
-        add(part)
-        bound += 1
-    factors = _tens(shift)
-    for k in factors:
-        bound *= k
-        carried(np.uint64(k))
-    if not factors:
-        carried(np.uint64(1))
-    for w in range(_WIDE):
-        out[:, w] = limbs[2 * w] | (limbs[2 * w + 1] << thirty_two)
-    return out
-
-
-def _tens(digits: int) -> list[int]:
-    """Factors below ``2**30`` whose product is ``10**digits``."""
-    out = [10**9] * (digits // 9)
-    if digits % 9:
-        out.append(10 ** (digits % 9))
-    return out
+        b, back = np.uint64(bits), np.uint64(64 - bits)
+        shifted = [word << b for word in self.words]
+        for i in range(1, len(self.words)):
+            shifted[i] |= self.words[i - 1] >> back
+        if len(shifted) < self._needed():
+            shifted.append(self.words[-1] >> back)
+        self.words = shifted
 
 
 def _at_width(words: Any, width: int) -> Any:
