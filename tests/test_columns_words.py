@@ -240,3 +240,16 @@ def test_two_words_go_into_a_narrow_column_as_they_are() -> None:
     assert out.type == pa.decimal128(38, 18)
     exact = decimal.Context(prec=100)
     assert [int(v.scaleb(18, exact)) for v in out.to_pylist()] == [-5, 10**30]
+
+
+def test_parts_words_past_2_256_wrap_and_keep_the_other_rows() -> None:
+    """A value past 2**256 wraps without an error; the other rows keep theirs.
+
+    Its column refuses it later, by its digits (``DecimalColumn``).
+    """
+    parts = [np.array([2**62, 5], dtype="int64"), np.array([0, 7], dtype="int64")]
+    got = _ints(parts_words(parts, 18, 41))
+    wrap = 2**256
+    big = (2**62 * 10**18) * 10**41
+    assert big > wrap
+    assert got == [(big + wrap // 2) % wrap - wrap // 2, (5 * 10**18 + 7) * 10**41]

@@ -408,7 +408,7 @@ def parts_words(
 
 
 class _Words:
-    """Non-negative values as uint64 words, least significant first (below ``2**256``).
+    """Non-negative values as uint64 words, least significant first, modulo ``2**256``.
 
     ``bound`` is above every value held, and says how many words they need: a step
     works on those only (one operation a step while they fit one word).
@@ -419,7 +419,8 @@ class _Words:
         self.bound = top
 
     def _needed(self) -> int:
-        return self.bound.bit_length() // 64 + 1
+        # A value past 2**256 wraps (its column refuses it by its digits): four words.
+        return min(_WIDE, self.bound.bit_length() // 64 + 1)
 
     def scale(self, digits: int) -> None:
         """Times ``10**digits``: by ``5**digits`` (factors below ``2**31``), then a shift."""
