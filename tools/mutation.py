@@ -1,11 +1,18 @@
-"""Mutation testing of the core modules, one module at a time, each against its own tests.
+"""Mutation testing of the engine's modules, one module at a time, each against its own tests.
 
 Run by hand, never by the test suite (it takes minutes per module)::
 
     .venv/bin/python tools/mutation.py                 # every module in MODULES
     .venv/bin/python tools/mutation.py rounding sweep  # just these
+    .venv/bin/python tools/mutation.py columns.limbs   # a module of another package
+    .venv/bin/python tools/mutation.py src/softstaking/columns/limbs.py  # the same
     .venv/bin/python tools/mutation.py --max-children 2 --fresh fixed
     .venv/bin/python tools/mutation.py --tests tests/test_distribution.py -- sweep
+    .venv/bin/python tools/mutation.py --only average_gross_units -- fixed
+
+A module is named as in ``MODULES``: a bare name is a module of ``softstaking.core``
+(``runs``), a dotted one is relative to ``softstaking`` (``columns.limbs``); its path
+(``src/softstaking/columns/limbs.py``) names it too.
 
 For each module it prepares a scratch directory ``.mutation/<module>/`` (git ignores it)
 holding a copy of ``src/``, ``tests/`` and ``pyproject.toml`` with a ``[tool.mutmut]``
@@ -15,8 +22,9 @@ survivor listed. Equivalent mutants (``EQUIVALENT``: mutants no test can kill be
 do not change behaviour) are left out of the score and listed apart, with the reason.
 
 mutmut keeps its results in the scratch directory, so a second run only tests mutants of
-functions that changed; ``--fresh`` starts over. To look at one mutant, or try a test
-against it::
+functions that changed; ``--fresh`` starts over. ``--only`` names functions or methods:
+only their mutants run (all of them, every time) and count in the score. To look at one
+mutant, or try a test against it::
 
     cd .mutation/<module> && ../../.venv/bin/mutmut show <mutant name>
 
@@ -33,15 +41,18 @@ import os
 import shutil
 import subprocess
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
-MODULES = ["rounding", "policies", "timeline", "sweep", "fixed"]
+MODULES = ["rounding", "policies", "timeline", "sweep", "fixed", "runs"]
 MODULES += ["schedules", "rates", "calculator", "engine"]
-"""The modules, in the order they run when none is named: the small ones first."""
+MODULES += ["columns.limbs", "columns.weighted", "columns.wide"]
+"""The modules, in the order they run when none is named: the small ones first, core's
+(bare names) before the columns'."""
 
 TESTS: dict[str, list[str]] = {
     "rounding": ["tests/test_calculator.py", "tests/test_properties.py"],
@@ -74,9 +85,14 @@ TESTS: dict[str, list[str]] = {
     "engine": ["tests/test_engine.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "schedules": ["tests/test_rates.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "rates": ["tests/test_rates.py", "tests/test_apy.py"],
+    "runs": ["tests/test_runs.py", "tests/test_engine.py"],
+    "columns.limbs": ["tests/test_columns_wide.py", "tests/test_columns_weighted.py"],
+    "columns.weighted": ["tests/test_columns_weighted.py", "tests/test_columns_vector.py"],
+    "columns.wide": ["tests/test_columns_wide.py", "tests/test_columns_vector.py"],
 }
 """Each module's own tests; the module's doctests, and ``tests/test_mutants_<module>.py``
-(the tests added for its survivors) when there is one, run too."""
+(the tests added for its survivors, ``test_mutants_columns_limbs.py`` for
+``columns.limbs``) when there is one, run too."""
 
 _ZERO_SIGN = "changes the sign only for units == 0, which never takes this branch"
 _NO_EVENTS = (
@@ -198,6 +214,34 @@ EQUIVALENT: dict[str, str] = {
             "before it is cleared: a cached plan is the plan it would compute",
         }.items()
     },
+    # runs: searches whose lower bounds (lo) are hints, and a shortcut that gives what the
+    # search it skips would give, on rising instants, day ends and change times.
+    **{
+        f"softstaking.core.runs.{name}": reason
+        for name, reason in {
+            "x_snapshot_runs__mutmut_14": "bisect_left(instants, t) from 0, not from d: "
+            "d is the answer for an earlier change (or 0), at or before t, so the answer "
+            "for t is d or more, and the search from 0 finds it as well",
+            "x_day_runs__mutmut_18": "bisect_right(ends, t) from 0, not from d: every day "
+            "before d ends at or before t (the day of the last change ends at or before "
+            "times[k], a day before it earlier), so the search finds the same day",
+            "x_day_runs__mutmut_49": "bisect_left(times, e) from 0, not from k: times[0] "
+            "to times[k] are at most t, before the day's end e, so the search finds the "
+            "same index (k + 1 or more)",
+            "x_day_runs__mutmut_43": "times[k + 1] >= e to > e: at times[k + 1] == e the "
+            "search runs, and bisect_left(times, e, k) is k + 1 there, the shortcut's",
+            "x_day_runs__mutmut_33": "the shortcut never taken: where it is, "
+            "bisect_left(times, e, k) is k + 1 too (times[k] < e, and times[k + 1] >= e "
+            "or there is none)",
+        }.items()
+    },
+    # limbs: the width of the bytes a Python int is read through (16 or 32).
+    **{
+        f"softstaking.columns.limbs.x_limbs_of__mutmut_{n}": "32 bytes for values "
+        f"below 2**128 too ({what}): 32 bytes hold every value below 2**256 and give the "
+        "same digits; trim leaves the same limbs"
+        for n, what in ((22, "always"), (29, "from 2 * 128 = 256 on"))
+    },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
@@ -206,6 +250,22 @@ KILLED = {1, 3, 37} | {24, -24, 36, 152, 255}
 timeouts (an endless loop such as ``i += 1`` to ``i = 1``, which the tests stop)."""
 NOT_RUN = {None, 2, 33, 34}
 """Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
+
+
+def module_name(given: str) -> str:
+    """The name in ``MODULES`` of a module given by name or by path (``src/softstaking/...``)."""
+    if given.endswith(".py"):
+        parts = Path(given).with_suffix("").parts
+        if "softstaking" in parts:
+            parts = parts[parts.index("softstaking") + 1 :]
+        given = ".".join(parts[1:] if parts[:1] == ("core",) else parts)
+    return given.removeprefix("core.")
+
+
+def source_path(module: str) -> str:
+    """The module's file, from the root: ``core/<name>.py`` for a bare name."""
+    package, _, name = module.rpartition(".")
+    return f"src/softstaking/{package or 'core'}/{name}.py"
 
 
 def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path:
@@ -221,8 +281,9 @@ def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path
     for name in ("src", "tests"):
         # copy2 keeps modification times: mutmut re-mutates only files newer than its copy.
         shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
-    source = f"src/softstaking/core/{module}.py"
-    found = f"tests/test_mutants_{module}.py"  # the tests added for the module's survivors
+    source = source_path(module)
+    # the tests added for the module's survivors:
+    found = f"tests/test_mutants_{module.replace('.', '_')}.py"
     own = TESTS[module] if tests is None else tests
     selection = [*own, *([found] if (ROOT / found).exists() else []), source]
     config = "\n".join(
@@ -244,24 +305,36 @@ def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path
     return work
 
 
-def results(module: str, work: Path) -> dict[str, int | None]:
-    """The exit code mutmut gave each mutant of the module, empty before the first run."""
-    meta = work / "mutants" / "src" / "softstaking" / "core" / f"{module}.py.meta"
+def patterns(functions: list[str]) -> list[str]:
+    """The patterns (mutmut's fnmatch) naming the mutants of these functions or methods."""
+    return [p for f in functions for p in (f"*.x_{f}__mutmut_*", f"*ǁ{f}__mutmut_*")]
+
+
+def results(module: str, work: Path, only: list[str] | None = None) -> dict[str, int | None]:
+    """The exit code mutmut gave each mutant of the module, empty before the first run.
+
+    ``only``: just the mutants matching these patterns (``patterns``).
+    """
+    meta = work / "mutants" / f"{source_path(module)}.meta"
     if not meta.exists():
         return {}
     codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    if only:
+        codes = {n: c for n, c in codes.items() if any(fnmatch(n, p) for p in only)}
     return codes
 
 
-def survivors(module: str, work: Path) -> list[str]:
+def survivors(module: str, work: Path, only: list[str] | None = None) -> list[str]:
     """The mutants of the module that are neither killed nor equivalent."""
-    codes = results(module, work)
+    codes = results(module, work, only)
     return sorted(n for n, c in codes.items() if c not in KILLED and n not in EQUIVALENT)
 
 
-def score(module: str, work: Path) -> tuple[int, int, list[str], list[str]]:
+def score(
+    module: str, work: Path, only: list[str] | None = None
+) -> tuple[int, int, list[str], list[str]]:
     """Killed, total (equivalents left out), survivors, equivalents found, from mutmut's data."""
-    codes = results(module, work)
+    codes = results(module, work, only)
     alive, equivalent, killed = [], [], 0
     for name, code in sorted(codes.items()):
         if name in EQUIVALENT:
@@ -285,19 +358,28 @@ def main(argv: list[str] | None = None) -> int:
         metavar="file",
         help="test files to run instead of each module's own (a faster, smaller selection)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="function",
+        help="mutate and score only these functions or methods (bare names), every time",
+    )
     args = parser.parse_args(argv)
-    unknown = set(args.modules) - set(MODULES)
+    only = patterns(args.only) if args.only else None
+    modules = [module_name(m) for m in args.modules]
+    unknown = set(modules) - set(MODULES)
     if unknown:
         parser.error(f"no such module: {', '.join(sorted(unknown))}")
     rows = []
-    for module in args.modules or MODULES:
+    for module in modules or MODULES:
         work = prepare(module, fresh=args.fresh, tests=args.tests)
         command = [str(MUTMUT), "run", "--max-children", str(args.max_children)]
         env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
         # mutmut keeps a survivor's verdict until its function changes: retest the
         # survivors of the last run by name, so that new tests count.
         before = survivors(module, work)
-        names: list[str] = []  # first the mutants of changed functions, then the survivors
+        # first the mutants of changed functions (or all of ``only``'s), then the survivors
+        names: list[str] = only or []
         while True:
             done = subprocess.run([*command, *names], cwd=work, env=env, check=False)
             if done.returncode != 0:
@@ -305,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                 return done.returncode
             if names or not (names := [n for n in before if n in survivors(module, work)]):
                 break
-        killed, total, alive, equivalent = score(module, work)
+        killed, total, alive, equivalent = score(module, work, only)
         rows.append((module, killed, total))
         print(f"\n{module}: {killed} / {total} killed", end="")
         print(f" ({100 * killed / total:.0f} %)" if total else "")
