@@ -117,6 +117,20 @@ EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_day_gross__mutmut_20": (
         "quantize's rounding None: the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
     ),
+    **{
+        f"softstaking.core.fixed.x_average_gross_units__mutmut_{n}": (
+            f"shift >= 0 to {op}: at shift 0 the other branch multiplies the denominator "
+            "by 10**0 = 1, where this one multiplies the numerator by it"
+        )
+        for n, op in ((12, "> 0"), (13, ">= 1"))
+    },
+    "softstaking.core.fixed.x_average_gross_units__mutmut_39": (
+        "twice > denominator to >=: twice == denominator has returned None just before"
+    ),
+    "softstaking.core.fixed.x_weighted_gross_units__mutmut_5": (
+        "span <= 0 to span < 0: a span of 0 reaches average_gross_units, which declines"
+        " the zero denominator (length × year_days), so None either way"
+    ),
     "softstaking.core.fixed.x_flat_gross_units__mutmut_16": (
         "annual >= 10**100 to >: an annual of 10**100 or more gives a gross of at least"
         " 10**100 / 999 quanta, past _MAX_GROSS (10**96), so None either way"
@@ -241,6 +255,48 @@ EQUIVALENT: dict[str, str] = {
         f"below 2**128 too ({what}): 32 bytes hold every value below 2**256 and give the "
         "same digits; trim leaves the same limbs"
         for n, what in ((22, "always"), (29, "from 2 * 128 = 256 on"))
+    },
+    # weighted: settings that give the same arrays, and checks of rows the bounds keep zero.
+    **{
+        f"softstaking.columns.weighted.{name}": reason
+        for name, reason in {
+            **{
+                f"x__fifths__mutmut_{n}": "np.asarray(array < 0) without dtype=bool: the "
+                "comparison of an int64 or object array with 0 is a bool array already"
+                for n in (5, 7)
+            },
+            **{
+                f"x__fifths__mutmut_{n}": f"array < 0 to {op}: zeros taken as negative, "
+                "negated and their limbs negated back: -0 is 0"
+                for n, op in ((8, "<= 0"), (9, "< 1"))
+            },
+            "x__fifths__mutmut_13": "the values negated where negative even when none is: "
+            "np.where(negative, -array, array) is then the array",
+            "x__carry__mutmut_7": "three zero rows of room for the carries, not two: one more "
+            "zero limb on top, the same values (and _tens pads either parity)",
+            "x_gross__mutmut_79": "total with four rows above the limbs, not three: one more "
+            "zero limb on top, the same values",
+            "x_gross__mutmut_91": "np.diff(which, prepend=-2), not -1: which[0] >= 0, so "
+            "its first difference is non-zero either way (the first event a head)",
+            "x_gross__mutmut_175": "the gross rounded up at twice == over, an exact half: "
+            "ok is False there, and no caller reads an unanswered day's gross",
+            **{
+                f"x__below__mutmut_{n}": f"len(x) > whole + 1 to {op}: they differ only at "
+                "len(x) == whole + 1, where x[whole + 1:] is empty and passes either way"
+                for n, op in ((19, ">= whole + 1"), (20, "> whole - 1 (true in its branch)"))
+            },
+            "x__below__mutmut_21": "x[whole + 1:] left unchecked when len(x) == whole + 2: "
+            "it is then x's top row, always zero: a total, in 2L + 5 rows of 5 digits (L "
+            "limbs of its openings and deltas), is below 10**(10L + 15), 10 digits to "
+            "spare; the product, below total × 10**(13 + 5 wl), has wl + 2 rows more: 7 "
+            "digits to spare",
+            **{
+                f"xǁWeightedDaysǁ__getitem____mutmut_{n}": "zip of a day's deltas and "
+                "weights not strict: the two arrays hold one entry per event, the slices "
+                "are as long"
+                for n in (21, 24, 25)
+            },
+        }.items()
     },
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
