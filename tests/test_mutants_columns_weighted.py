@@ -108,7 +108,7 @@ class TestBounds:
     @pytest.mark.parametrize("span", [2**21, 2**36, 3 * 2**30, DAY])
     def test_a_half_quantum_of_measured_balance_rounds_to_even(self, span: int) -> None:
         """Spans with many factors of 2 give exact halves of a quantum, rounded to even."""
-        days = [(0, span, [(1, w)]) for w in (1, 3, 5, 2**20, 2**20 + 1)]
+        days = [(0, span, [(1, w)]) for w in (1, 3, 5, 19, 29, 2**20, 2**20 + 1)]
         days += [(7, span, [(-7, w)]) for w in (1, 2)]
         assert all(_check(days, (0, 0), 365))
 
@@ -133,6 +133,14 @@ class TestBounds:
         days += [_of_total(10**79 - 1), _of_total(10**79)]
         assert _check(days, (3, -GUARD_DIGITS), 365)[-2:] == [True, False]
         assert _check(days, (7, -16), 360)[-2:] == [True, False]
+
+    @pytest.mark.parametrize("exponent", [-20, -15, -10, -5, 0])
+    @pytest.mark.parametrize("limbs", range(1, 9))
+    def test_each_number_of_limbs_alone(self, limbs: int, exponent: int) -> None:
+        """A day whose largest amount has 1 to 8 limbs of 10 digits, at each shift."""
+        top = min(10 ** (10 * limbs - 1), 2**256 - 1)
+        days: list[Day] = [(top, DAY, [(top // 7, DAY // 3)]), (1, DAY, [(1, 1)])]
+        assert len(_check(days, (7, exponent), 365)) == 2
 
 
 class TestEvents:

@@ -280,6 +280,8 @@ EQUIVALENT: dict[str, str] = {
             "its first difference is non-zero either way (the first event a head)",
             "x_gross__mutmut_175": "the gross rounded up at twice == over, an exact half: "
             "ok is False there, and no caller reads an unanswered day's gross",
+            "x__below__mutmut_14": "ok &= to ok = in the first test: ok is all True "
+            "before it, so both give the test's result",
             **{
                 f"x__below__mutmut_{n}": f"len(x) > whole + 1 to {op}: they differ only at "
                 "len(x) == whole + 1, where x[whole + 1:] is empty and passes either way"
