@@ -1,0 +1,198 @@
+"""The engine's limb path (``softstaking.columns.wide``) on programs mutation testing chose.
+
+Mutation testing (tools/mutation.py) runs this file with the module's tests. Each test
+is a small program over amounts past int64 (18-decimal tokens of ten tokens or more), so
+that ``wide.part`` works it, and states behaviour only: the table's rows are
+``Program.run``'s, record for record, whichever way the part is computed inside. The
+programs reach each of its ways: runs of several days and kinds, carries in, a minimum
+payout of several limbs, forfeited dust, a minimum holding and a cap, time-weighted and
+lowest-balance days, a tiered rate, and a coarser token beside a finer one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from softstaking import (
+    AprSchedule,
+    BalanceEvent,
+    DailySnapshot,
+    Dust,
+    Holding,
+    MinimumBalance,
+    Program,
+    RewardCalculator,
+    TieredApr,
+    TimeWeighted,
+    Token,
+)
+from softstaking.core.tokens import GUARD_DIGITS
+from tests.test_columns_wide import _spy
+from tests.test_table import assert_same, expected_rows, ledger_of
+
+ETH = Token("ETH", 18)
+USD = Token("USD", 6)
+START = date(2025, 2, 26)  # the rate changes on 2025-03-01, three days in
+DAYS = 6
+T0 = datetime(2025, 2, 26, tzinfo=UTC)
+
+Spec = tuple[str, Token, Decimal, Decimal, list[tuple[float, Decimal]]]
+"""A holding: account, token, opening, carry in, and ``(hours after T0, delta)`` events."""
+
+
+def _schedule() -> AprSchedule:
+    """7.12 %, then 3.65 % from the fourth day: two kinds of day."""
+    return AprSchedule({date(2000, 1, 1): Decimal("0.0712"), date(2025, 3, 1): Decimal("0.0365")})
+
+
+def _calc(token: Token = ETH, policy: Any = None, **rules: Any) -> RewardCalculator:
+    return RewardCalculator(
+        token, rules.pop("schedule", _schedule()), policy or DailySnapshot(), **rules
+    )
+
+
+def _tokens(n: int | str) -> Decimal:
+    """``n`` whole tokens."""
+    return Decimal(n)
+
+
+def _run(
+    calcs: list[RewardCalculator], specs: list[Spec], monkeypatch: Any
+) -> dict[str, list[bool]]:
+    """The program's table against ``Program.run``; which paths answered."""
+    program = Program(calcs)
+    holdings, rows, openings = [], [], []
+    for account, token, opening, carry, events in specs:
+        changes = [BalanceEvent(T0 + timedelta(hours=h), d) for h, d in events]
+        holdings.append(Holding(account, token.symbol, changes, opening=opening, carry=carry))
+        rows += [(account, token.symbol, e.at, e.delta, e.kind) for e in changes]
+        openings.append((account, token.symbol, opening, carry))
+    opening_table = pa.table(
+        {
+            "account": pa.array([o[0] for o in openings], pa.string()),
+            "token": pa.array([o[1] for o in openings], pa.string()),
+            "opening": pa.array([str(o[2]) for o in openings], pa.string()),
+            "carry": pa.array([str(o[3]) for o in openings], pa.string()),
+        }
+    )
+    taken = _spy(monkeypatch)
+    end = START + timedelta(days=DAYS)
+    table = program.table(ledger_of(rows), START, end, openings=opening_table)
+    assert_same(table, expected_rows(program, holdings, START, end))
+    return taken
+
+
+def _fine(token: Token, quanta: int) -> Decimal:
+    """``quanta`` gross quanta of ``token`` (``10**-(decimals + 20)``)."""
+    return Decimal(quanta).scaleb(-(token.decimals + GUARD_DIGITS))
+
+
+_ACCOUNTS: list[Spec] = [
+    ("a", ETH, _tokens(10), Decimal(0), [(30, _tokens(5))]),
+    ("b", ETH, _tokens(10**12), Decimal(0), [(50, _tokens(-(10**11))), (80, _tokens(7))]),
+    ("c", ETH, Decimal(0), Decimal(0), [(10, _tokens(10**20))]),
+    ("d", ETH, Decimal("0.000000000000000001"), Decimal(0), []),
+    ("e", ETH, Decimal(0), Decimal(0), []),
+]
+
+
+class TestRuns:
+    """Runs of equal days, of two kinds, paid as they come: ``Program.run``'s records."""
+
+    def test_accounts_of_every_size(self, monkeypatch: Any) -> None:
+        """From one base unit to 10**20 tokens, with deposits and withdrawals."""
+        taken = _run([_calc()], _ACCOUNTS, monkeypatch)
+        assert taken["wide"] == [True]
+
+    def test_no_gross_of_a_base_unit(self, monkeypatch: Any) -> None:
+        """Balances whose gross stays below one base unit every day, beside a large one."""
+        specs: list[Spec] = [
+            ("a", ETH, _tokens(10), Decimal(0), []),
+            ("b", ETH, Decimal("0.000000000000001"), Decimal(0), []),
+        ]
+        assert _run([_calc()], specs, monkeypatch)["wide"] == [True]
+
+    @pytest.mark.parametrize("quanta", [1, 10**20 - 1, 10**20, 5 * 10**20 + 3, 10**35])
+    def test_a_carry_in(self, monkeypatch: Any, quanta: int) -> None:
+        """A carry from before the run, below one base unit or of several."""
+        specs: list[Spec] = [
+            *_ACCOUNTS[:2],
+            ("f", ETH, _tokens(20), _fine(ETH, quanta), [(40, _tokens(-20))]),
+            ("g", ETH, Decimal(0), _fine(ETH, quanta // 3), []),
+        ]
+        assert _run([_calc()], specs, monkeypatch)["wide"] == [True]
+
+    def test_a_coarser_token_beside(self, monkeypatch: Any) -> None:
+        """A 6-decimal token written at the 18-decimal token's scale, each in limbs."""
+        specs: list[Spec] = [
+            *_ACCOUNTS[:3],
+            ("a", USD, _tokens(10**14), Decimal(0), [(20, _tokens(3))]),
+            ("b", USD, _tokens(10**8), _fine(USD, 10**20 + 1), []),
+        ]
+        taken = _run([_calc(), _calc(USD)], specs, monkeypatch)
+        assert taken["wide"] == [True, True]
+
+
+class TestSettlement:
+    """A minimum payout or forfeited dust: settled a day at a time."""
+
+    @pytest.mark.parametrize(
+        "minimum",
+        [Decimal("0.5"), _tokens(1000), _tokens(10**6), _tokens(10**8), _tokens(10**9) + 1],
+    )
+    def test_a_minimum_payout(self, monkeypatch: Any, minimum: Decimal) -> None:
+        """Held back until the owed whole units reach it (amounts of one to three limbs)."""
+        specs: list[Spec] = [
+            *_ACCOUNTS,
+            ("f", ETH, _tokens(5 * 10**12), Decimal(0), []),
+            ("g", ETH, _tokens(10**13), _fine(ETH, 10**37), []),
+        ]
+        taken = _run([_calc(min_payout=minimum)], specs, monkeypatch)
+        assert taken["wide"] == [True]
+
+    @pytest.mark.parametrize("minimum", [Decimal(0), _tokens(10**8)])
+    def test_forfeited_dust(self, monkeypatch: Any, minimum: Decimal) -> None:
+        """The part below a base unit given up each day, with or without a minimum."""
+        specs: list[Spec] = [*_ACCOUNTS, ("g", ETH, _tokens(10**13), _fine(ETH, 7), [])]
+        taken = _run([_calc(dust=Dust.FORFEIT, min_payout=minimum)], specs, monkeypatch)
+        assert taken["wide"] == [True]
+
+
+class TestRunsLeftToTheGeneralPath:
+    """Runs ``flat_gross`` does not compute are the general path's, in the same table."""
+
+    def test_a_minimum_holding_and_a_cap(self, monkeypatch: Any) -> None:
+        """Balances below the minimum, between, at and above the cap."""
+        specs: list[Spec] = [
+            *_ACCOUNTS,
+            ("f", ETH, _tokens(10**9), Decimal(0), []),
+            ("g", ETH, _tokens(10**9 + 1), Decimal(0), []),
+        ]
+        calc = _calc(min_holding=_tokens(11), cap=_tokens(10**9))
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
+    def test_a_minimum_holding_alone(self, monkeypatch: Any) -> None:
+        """Every balance below 11 tokens earns nothing."""
+        assert _run([_calc(min_holding=_tokens(11))], _ACCOUNTS, monkeypatch)["wide"] == [True]
+
+    def test_a_tiered_rate(self, monkeypatch: Any) -> None:
+        """A rate that depends on the balance: no flat coefficient."""
+        tiers = TieredApr([(Decimal(100), Decimal("0.10")), (None, Decimal("0.05"))])
+        schedule = AprSchedule({date(2000, 1, 1): tiers, date(2025, 3, 1): Decimal("0.0365")})
+        assert _run([_calc(schedule=schedule)], _ACCOUNTS, monkeypatch)["wide"] == [True]
+
+    @pytest.mark.parametrize("policy", [TimeWeighted(), MinimumBalance()])
+    def test_days_with_changes_inside(self, monkeypatch: Any, policy: Any) -> None:
+        """Time-weighted and lowest-balance days, their values past the plain balances."""
+        calc = _calc(policy=policy)
+        assert _run([calc], _ACCOUNTS, monkeypatch)["wide"] == [True]
+
+    def test_time_weighted_with_a_minimum_holding(self, monkeypatch: Any) -> None:
+        """Time-weighted days whose average is below the minimum, or not."""
+        calc = _calc(policy=TimeWeighted(), min_holding=_tokens(12))
+        assert _run([calc], _ACCOUNTS, monkeypatch)["wide"] == [True]
