@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -31,8 +33,10 @@ from softstaking import (
     TimeWeighted,
     Token,
 )
+from softstaking.columns import wide
+from softstaking.columns.limbs import limbs_of
 from softstaking.core.tokens import GUARD_DIGITS
-from tests.test_columns_wide import _spy
+from tests.test_columns_wide import _ints, _spy
 from tests.test_table import assert_same, expected_rows, ledger_of
 
 ETH = Token("ETH", 18)
@@ -196,3 +200,89 @@ class TestRunsLeftToTheGeneralPath:
         """Time-weighted days whose average is below the minimum, or not."""
         calc = _calc(policy=TimeWeighted(), min_holding=_tokens(12))
         assert _run([calc], _ACCOUNTS, monkeypatch)["wide"] == [True]
+
+
+def _exact(base_units: int) -> Decimal:
+    """A balance whose gross at 365 % a year over 365 days is 1 % a day: exact."""
+    return Decimal(100 * base_units).scaleb(-ETH.decimals)
+
+
+_EXACT = AprSchedule.constant(Decimal("3.65"))
+
+
+class TestMinimumLimbByLimb:
+    """A minimum payout of several limbs compared with the owed units limb by limb."""
+
+    def test_held_back_then_past_the_top_limb(self, monkeypatch: Any) -> None:
+        """60 tokens a day against 90: held back, then 120 (a limb more) paid."""
+        specs: list[Spec] = [("a", ETH, _tokens(6000), Decimal(0), [])]
+        calc = _calc(schedule=_EXACT, min_payout=_tokens(90))
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
+    def test_limbs_equal_below_the_top(self, monkeypatch: Any) -> None:
+        """Owed units greater in the top limb, equal in the next, smaller in the lowest."""
+        minimum = 10**20 + 9 * 10**10 + 5  # limbs 5, 9, 1
+        specs: list[Spec] = [
+            ("a", ETH, _exact(2 * 10**20 + 9 * 10**10 + 3), Decimal(0), []),  # paid
+            ("b", ETH, _exact(minimum), Decimal(0), []),  # paid: at the minimum
+            ("c", ETH, _exact(minimum - 1), Decimal(0), []),  # held back a day
+            ("d", ETH, _exact(minimum - 10**10), Decimal(0), []),
+        ]
+        calc = _calc(schedule=_EXACT, min_payout=Decimal(minimum).scaleb(-ETH.decimals))
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
+
+class TestLargeGrossAndMeasures:
+    """A gross with more limbs than its balance; a day's measure past every balance."""
+
+    def test_a_gross_above_the_balance(self, monkeypatch: Any) -> None:
+        """100,000 % a year: 50 tokens earn about 137 a day, a limb more in quanta."""
+        calc = _calc(schedule=AprSchedule.constant(Decimal(1000)))
+        specs: list[Spec] = [("a", ETH, _tokens(50), Decimal(0), []), *_ACCOUNTS[1:3]]
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
+    @pytest.mark.parametrize("policy", [TimeWeighted(), DailySnapshot()])
+    def test_a_deposit_on_the_last_day(self, monkeypatch: Any, policy: Any) -> None:
+        """10**30 tokens deposited at noon of the last day, beside smaller balances."""
+        late = (24 * (DAYS - 1) + 12, _tokens(10**30))
+        specs: list[Spec] = [("a", ETH, _tokens(10), Decimal(0), [late]), *_ACCOUNTS[1:]]
+        assert _run([_calc(policy=policy)], specs, monkeypatch)["wide"] == [True]
+
+
+class TestFlatGrossEdges:
+    """``flat_gross`` is ``round_half_even(units × r × 10**s / year)``, in limbs below 10**10."""
+
+    @staticmethod
+    def check(units: list[int], rate: tuple[int, int], year: int) -> None:
+        r, exponent = rate
+        limbs = limbs_of(np.array(units, dtype=object))
+        assert limbs is not None
+        got = wide.flat_gross(limbs, rate, year)
+        assert got is not None
+        assert got.dtype == np.int64
+        assert ((got >= 0) & (got < 10**10)).all()
+        want = [round(Fraction(u * r * 10 ** (GUARD_DIGITS + exponent), year)) for u in units]
+        assert _ints(got) == want
+
+    @pytest.mark.parametrize(("s", "year"), [(0, 3), (1, 999), (2, 999)])
+    def test_a_rounding_up_that_carries_through_every_limb(self, s: int, year: int) -> None:
+        """A quotient just below a power of 10 (nines, then more than half) rounds up to it.
+
+        ``units × 10**s`` is ``year × 10**k`` less ``10**s`` (less 1 at ``s`` 0): below
+        half a quantum from ``10**k`` while ``10**s`` is below half the year.
+        """
+        units = [(year * 10**k - max(10**s, 1)) // 10**s for k in (9, 10, 20, 30, 40)]
+        self.check(units, (1, s - GUARD_DIGITS), year)
+        assert [round(Fraction(u * 10**s, year)) for u in units] == [
+            10**k for k in (9, 10, 20, 30, 40)
+        ]
+
+    @pytest.mark.parametrize(
+        ("units", "rate", "year"),
+        [([5, 1, 3, 7], (1, -19), 4), ([10**15 + 5, 10**25 + 1], (1, -19), 4), ([5], (1, -20), 2)],
+    )
+    def test_an_exact_half_goes_to_the_even_neighbour(
+        self, units: list[int], rate: tuple[int, int], year: int
+    ) -> None:
+        """12.5 quanta is 12, 2.5 is 2, 7.5 is 8: the parity is the whole quotient's."""
+        self.check(units, rate, year)
