@@ -26,6 +26,7 @@ from softstaking import (
     DailySnapshot,
     Dust,
     Holding,
+    InvalidInputError,
     MinimumBalance,
     Program,
     RewardCalculator,
@@ -238,7 +239,7 @@ class TestLargeGrossAndMeasures:
     def test_a_gross_above_the_balance(self, monkeypatch: Any) -> None:
         """100,000 % a year: 50 tokens earn about 137 a day, a limb more in quanta."""
         calc = _calc(schedule=AprSchedule.constant(Decimal(1000)))
-        specs: list[Spec] = [("a", ETH, _tokens(50), Decimal(0), []), *_ACCOUNTS[1:3]]
+        specs: list[Spec] = [("a", ETH, _tokens(50), Decimal(0), [])]  # the largest balance
         assert _run([calc], specs, monkeypatch)["wide"] == [True]
 
     @pytest.mark.parametrize("policy", [TimeWeighted(), DailySnapshot()])
@@ -286,3 +287,59 @@ class TestFlatGrossEdges:
     ) -> None:
         """12.5 quanta is 12, 2.5 is 2, 7.5 is 8: the parity is the whole quotient's."""
         self.check(units, rate, year)
+
+
+class TestEdgesOfTheLimbPath:
+    """No gross of a base unit anywhere, minimums past ``2**256``, values too wide."""
+
+    @pytest.mark.parametrize("apr", [Decimal(0), Decimal("1E-20")])
+    def test_no_gross_of_a_base_unit_anywhere(self, monkeypatch: Any, apr: Decimal) -> None:
+        """A rate so small that no balance earns a base unit in a day."""
+        calc = _calc(schedule=AprSchedule.constant(apr))
+        assert _run([calc], _ACCOUNTS[:3], monkeypatch)["wide"] == [True]
+
+    def test_a_minimum_payout_past_2_256_base_units(self, monkeypatch: Any) -> None:
+        """10**60 tokens: nothing is paid, and the Python ints settle it."""
+        calc = _calc(min_payout=_tokens(10**60))
+        assert _run([calc], _ACCOUNTS, monkeypatch)["wide"] == [False]
+
+    def test_half_a_base_unit_a_day(self, monkeypatch: Any) -> None:
+        """0.5 base units a day reach a whole one every second day; 2 are paid at once."""
+        calc = _calc(schedule=_EXACT, min_payout=Decimal(2).scaleb(-ETH.decimals))
+        specs: list[Spec] = [
+            ("a", ETH, _exact(1) / 2, Decimal(0), []),
+            ("b", ETH, _exact(10**20), Decimal(0), []),
+        ]
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
+    def test_a_coarser_token_paid_as_it_comes(self, monkeypatch: Any) -> None:
+        """A 6-decimal token's sub-unit carry passing one unit, written 12 places finer."""
+        usd = _calc(USD, schedule=_EXACT)
+        specs: list[Spec] = [
+            ("a", ETH, _tokens(10), Decimal(0), []),
+            ("a", USD, Decimal("0.00005"), Decimal(0), []),  # 0.5 base units a day
+            ("b", USD, _tokens(10**14), Decimal(0), []),
+        ]
+        assert _run([_calc(), usd], specs, monkeypatch)["wide"] == [True, True]
+
+    @pytest.mark.parametrize("policy", [TimeWeighted(), MinimumBalance()])
+    def test_one_balance_and_a_day_apart(self, monkeypatch: Any, policy: Any) -> None:
+        """Out and back in within a day: every day opens with one balance, one day differs."""
+        specs: list[Spec] = [
+            ("a", ETH, _tokens(20), Decimal(0), [(30, -_tokens(5)), (31, _tokens(5))])
+        ]
+        assert _run([_calc(policy=policy)], specs, monkeypatch)["wide"] == [True]
+
+    @pytest.mark.parametrize(
+        "rules",
+        [{}, {"cap": _tokens(10**30)}],
+        ids=["flat", "capped"],
+    )
+    def test_values_too_wide_for_the_table(self, rules: dict[str, Any]) -> None:
+        """Past what an Arrow decimal holds: the table's named refusal, whichever path."""
+        calc = _calc(schedule=AprSchedule.constant(Decimal(1000)), **rules)
+        for balance in (_tokens(10**39), _tokens(2 * 10**59)):
+            openings = pa.table({"account": ["a"], "token": ["ETH"], "opening": [str(balance)]})
+            ledger = ledger_of([])
+            with pytest.raises(InvalidInputError, match="more than an Arrow decimal"):
+                Program([calc]).table(ledger, START, START + timedelta(days=2), openings=openings)

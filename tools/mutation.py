@@ -100,6 +100,79 @@ _NO_EVENTS = (
     "which is true for every exponent >= 0 and unchanged below 0"
 )
 _HINT = "0 is a lower bound of every count, so the search finds the same count"
+_FLOATS = (
+    "float64 zeros, not int64: every value the array then holds is an integer below 2**53"
+    " (limbs below 10**10, their sums and carries), exact in float64, compared and added"
+    " the same, and made words through astype('<u8')"
+)
+_INFERRED = (
+    "np.array of Python ints without dtype=object: int64 below 2**63 (the same limbs),"
+    " object from 2**64; in between uint64, which limbs_of declines, and the Python-int"
+    " path gives the same records"
+)
+_ROOM = "more zero rows on top (room, or padding): trim, parts_words and largest read the same"
+_AGAIN = "the same runs' words made again, or repeated by runs of length 1 (one run a day)"
+_DAYS = (
+    "the day-at-a-time settlement where every payable amount is paid: it gives the running"
+    " sums' paid, carry and forfeited (both are settle_units)"
+)
+_GENERAL = "runs left to (or also given to) the general path, which gives the same runs"
+_BOOLS = "comparing an int64 or object array with an int is a bool array already"
+_WIDE: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            *(f"x__gather__mutmut_{n}" for n in (21, 23)),
+            *(f"x__pay_days__mutmut_{n}" for n in (30, 32, 56, 58, 63, 65, 72, 74, 83, 85)),
+            *(f"x__pay_days__mutmut_{n}" for n in (92, 94)),
+            *(f"x__pay_fast__mutmut_{n}" for n in (10, 12)),
+            *(f"x_part__mutmut_{n}" for n in (104, 106)),
+        ],
+        _FLOATS,
+    ),
+    **dict.fromkeys(
+        [*(f"x__pay_days__mutmut_{n}" for n in (8, 10)), "x__runs__mutmut_99"], _INFERRED
+    ),
+    "x__runs__mutmut_101": _INFERRED,
+    **dict.fromkeys(
+        [
+            *(f"x__gather__mutmut_{n}" for n in (2, 11, 13)),
+            *(f"x__pay_days__mutmut_{n}" for n in (19, 75)),
+            "x_flat_gross__mutmut_92",
+            *(f"x_part__mutmut_{n}" for n in (99, 100)),
+        ],
+        _ROOM,
+    ),
+    "x_flat_gross__mutmut_103": "g[...] = where g[...] += adds to fresh zeros",
+    "x__pay_days__mutmut_120": "the owed units' last carry, into the top row, left undone:"
+    " the row below holds it (the same value; largest and parts_words read values), and"
+    " _less still orders it right, least's top limb being 0 and that row past any limb",
+    "x__less__mutmut_22": "one more pass at i = -1, comparing the top row with limbs[-1], 0"
+    " (the minimum has fewer limbs than x): an amount is never below 0",
+    **dict.fromkeys(
+        ["x_part__mutmut_47", "x__pay_fast__mutmut_41", "x_part__mutmut_65", "x_part__mutmut_66"],
+        _AGAIN,
+    ),
+    **dict.fromkeys(["x_part__mutmut_11", "x_part__mutmut_14"], _DAYS),
+    **dict.fromkeys(
+        ["x__pay_fast__mutmut_96", "x__pay_days__mutmut_198"],
+        "an all-zero forfeited column counted 2 digits wide, not 1: far below the 38 digits"
+        " of a decimal128",
+    ),
+    # _runs: runs sent to the general path (aprs.run) that flat_gross or
+    # weighted.flat_runs would compute.
+    **dict.fromkeys(
+        [f"x__runs__mutmut_{n}" for n in (17, 21, 25, 43, 45, 47, 56, 65, 73, 74)], _GENERAL
+    ),
+    **dict.fromkeys([f"x__runs__mutmut_{n}" for n in (14, 16, 22, 24)], _BOOLS),
+    "x__runs__mutmut_28": "allowed[plain_ids] where there are no balances: both index"
+    " arrays are empty, and so is fast",
+    **dict.fromkeys(
+        [f"x__runs__mutmut_{n}" for n in (91, 94, 95)],
+        "zip of the slow runs' values and kinds not strict: both are one per slow run",
+    ),
+}
+"""columns.wide's equivalent mutants (the reasons are in docs/contributing.md too)."""
+
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
@@ -300,6 +373,8 @@ EQUIVALENT: dict[str, str] = {
             },
         }.items()
     },
+    # wide: its arrays' room and dtypes, and the choices between two ways to one answer.
+    **{f"softstaking.columns.wide.{name}": reason for name, reason in _WIDE.items()},
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
