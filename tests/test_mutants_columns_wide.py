@@ -331,15 +331,23 @@ class TestEdgesOfTheLimbPath:
         assert _run([_calc(policy=policy)], specs, monkeypatch)["wide"] == [True]
 
     @pytest.mark.parametrize(
-        "rules",
-        [{}, {"cap": _tokens(10**30)}],
-        ids=["flat", "capped"],
+        ("rules", "opening", "deposits"),
+        [
+            ({}, _tokens(10**39), 0),  # the opening
+            ({"cap": _tokens(10**30)}, _tokens(2 * 10**59), 0),
+            ({"schedule": AprSchedule.constant(Decimal(10**6))}, _tokens(10**37), 0),  # gross
+            ({"cap": _tokens(10)}, _tokens(10**37), 12),  # a balance past 2**256 quanta
+        ],
+        ids=["opening", "capped", "gross", "deposits"],
     )
-    def test_values_too_wide_for_the_table(self, rules: dict[str, Any]) -> None:
+    def test_values_too_wide_for_the_table(
+        self, rules: dict[str, Any], opening: Decimal, deposits: int
+    ) -> None:
         """Past what an Arrow decimal holds: the table's named refusal, whichever path."""
-        calc = _calc(schedule=AprSchedule.constant(Decimal(1000)), **rules)
-        for balance in (_tokens(10**39), _tokens(2 * 10**59)):
-            openings = pa.table({"account": ["a"], "token": ["ETH"], "opening": [str(balance)]})
-            ledger = ledger_of([])
-            with pytest.raises(InvalidInputError, match="more than an Arrow decimal"):
-                Program([calc]).table(ledger, START, START + timedelta(days=2), openings=openings)
+        calc = _calc(**{"schedule": AprSchedule.constant(Decimal(1000)), **rules})
+        rows = [("a", "ETH", T0 + timedelta(hours=1), _tokens(10**38), "transfer")] * deposits
+        openings = pa.table({"account": ["a"], "token": ["ETH"], "opening": [str(opening)]})
+        with pytest.raises(InvalidInputError, match="more than an Arrow decimal"):
+            Program([calc]).table(
+                ledger_of(rows), START, START + timedelta(days=2), openings=openings
+            )

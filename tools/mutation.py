@@ -138,7 +138,7 @@ _WIDE: dict[str, str] = {
             *(f"x__gather__mutmut_{n}" for n in (2, 11, 13)),
             *(f"x__pay_days__mutmut_{n}" for n in (19, 75)),
             "x_flat_gross__mutmut_92",
-            *(f"x_part__mutmut_{n}" for n in (99, 100)),
+            *(f"x_part__mutmut_{n}" for n in (99, 100, 107, 108)),
         ],
         _ROOM,
     ),
@@ -164,6 +164,9 @@ _WIDE: dict[str, str] = {
         [f"x__runs__mutmut_{n}" for n in (17, 21, 25, 43, 45, 47, 56, 65, 73, 74)], _GENERAL
     ),
     **dict.fromkeys([f"x__runs__mutmut_{n}" for n in (14, 16, 22, 24)], _BOOLS),
+    "x__runs__mutmut_11": "plain id 1, not 0, for the runs that are not plain: those are"
+    " time-weighted days with events, whose balances are plain, so id 1 exists, and fast"
+    " masks it with is_plain",
     "x__runs__mutmut_28": "allowed[plain_ids] where there are no balances: both index"
     " arrays are empty, and so is fast",
     **dict.fromkeys(
