@@ -112,10 +112,6 @@ _INFERRED = (
 )
 _ROOM = "more zero rows on top (room, or padding): trim, parts_words and largest read the same"
 _AGAIN = "the same runs' words made again, or repeated by runs of length 1 (one run a day)"
-_DAYS = (
-    "the day-at-a-time settlement where every payable amount is paid: it gives the running"
-    " sums' paid, carry and forfeited (both are settle_units)"
-)
 _GENERAL = "runs left to (or also given to) the general path, which gives the same runs"
 _BOOLS = "comparing an int64 or object array with an int is a bool array already"
 _WIDE: dict[str, str] = {
@@ -152,7 +148,6 @@ _WIDE: dict[str, str] = {
         ["x_part__mutmut_47", "x__pay_fast__mutmut_41", "x_part__mutmut_65", "x_part__mutmut_66"],
         _AGAIN,
     ),
-    **dict.fromkeys(["x_part__mutmut_11", "x_part__mutmut_14"], _DAYS),
     **dict.fromkeys(
         ["x__pay_fast__mutmut_96", "x__pay_days__mutmut_198"],
         "an all-zero forfeited column counted 2 digits wide, not 1: far below the 38 digits"
