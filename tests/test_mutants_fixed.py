@@ -23,6 +23,7 @@ from softstaking.core.fixed import (
     settle_units,
     to_units,
     units_at_least,
+    weighted_gross_units,
 )
 
 EXPONENTS = st.integers(min_value=-40, max_value=10)
@@ -150,3 +151,31 @@ class TestFlatGrossUnits:
         """A shift of 199 is computed (only a zero stays below 96 digits there), 200 not."""
         assert flat_gross_units((0, 0), (1, 0), 365, -199) == 0
         assert flat_gross_units((0, 0), (1, 0), 365, -200) is None
+
+
+class TestWeightedGrossUnits:
+    """``weighted_gross_units``: the measured balance and gross, each rounded once, in bounds."""
+
+    @staticmethod
+    def definition(total: int, span: int, rate: tuple[int, int], year: int) -> tuple[int, int]:
+        """``total / span`` base units and its gross at ``rate``, in quanta of 1E-20, half-even."""
+        r, e = rate
+        return (
+            half_even(Fraction(total * 10**20, span)),
+            half_even(Fraction(total * r * 10 ** (20 + e), span * year)),
+        )
+
+    def test_the_measured_bound(self) -> None:
+        """``total × 10**20`` below ``10**99`` is answered; at ``10**99`` it is declined."""
+        below = 10**79 - 1
+        rate = (1, -20)
+        assert weighted_gross_units(below, 86_400, rate, 365) == self.definition(
+            below, 86_400, rate, 365
+        )
+        assert weighted_gross_units(10**79, 86_400, rate, 365) is None
+
+    @pytest.mark.parametrize("total", [0, 1, 5, 10**40 + 1])
+    def test_a_span_of_one_microsecond(self, total: int) -> None:
+        """A day of 1 µs is a day like another: the average is the total."""
+        got = weighted_gross_units(total, 1, (365, 0), 365)
+        assert got == self.definition(total, 1, (365, 0), 365) == (total * 10**20,) * 2

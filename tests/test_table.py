@@ -368,6 +368,24 @@ class TestTable:
 
 
 class TestRefusals:
+    @pytest.mark.parametrize("with_cap", [False, True])
+    def test_a_run_past_the_precision_is_refused_as_run_refuses_it(self, with_cap: bool) -> None:
+        """A gross needing more than 100 digits: Program.run's InvalidInputError, not Decimal's."""
+        rules: dict[str, Any] = {"cap": Decimal(10**36)} if with_cap else {}
+        calc = RewardCalculator(
+            Token("ETH", 18), AprSchedule.constant(Decimal(10**30)), DailySnapshot(), **rules
+        )
+        program = Program([calc])
+        opening = Decimal(10**37)
+        end = D0 + timedelta(2)
+        with pytest.raises(InvalidInputError) as from_run:
+            list(program.run([Holding("a", "ETH", [], opening=opening)], D0, end))
+        openings = pa.table({"account": ["a"], "token": ["ETH"], "opening": [str(opening)]})
+        with pytest.raises(InvalidInputError) as from_table:
+            program.table(small_ledger().slice(0, 0), D0, end, openings=openings)
+        assert str(from_table.value) == str(from_run.value)
+        assert "more than 100 significant digits" in str(from_table.value)
+
     def test_floats_are_refused_naming_the_column(self) -> None:
         ledger = small_ledger(delta=pa.array([1.0, 2.0, 3.0]))
         with pytest.raises(

@@ -1,11 +1,18 @@
-"""Mutation testing of the core modules, one module at a time, each against its own tests.
+"""Mutation testing of the engine's modules, one module at a time, each against its own tests.
 
 Run by hand, never by the test suite (it takes minutes per module)::
 
     .venv/bin/python tools/mutation.py                 # every module in MODULES
     .venv/bin/python tools/mutation.py rounding sweep  # just these
+    .venv/bin/python tools/mutation.py columns.limbs   # a module of another package
+    .venv/bin/python tools/mutation.py src/softstaking/columns/limbs.py  # the same
     .venv/bin/python tools/mutation.py --max-children 2 --fresh fixed
     .venv/bin/python tools/mutation.py --tests tests/test_distribution.py -- sweep
+    .venv/bin/python tools/mutation.py --only average_gross_units -- fixed
+
+A module is named as in ``MODULES``: a bare name is a module of ``softstaking.core``
+(``runs``), a dotted one is relative to ``softstaking`` (``columns.limbs``); its path
+(``src/softstaking/columns/limbs.py``) names it too.
 
 For each module it prepares a scratch directory ``.mutation/<module>/`` (git ignores it)
 holding a copy of ``src/``, ``tests/`` and ``pyproject.toml`` with a ``[tool.mutmut]``
@@ -15,8 +22,9 @@ survivor listed. Equivalent mutants (``EQUIVALENT``: mutants no test can kill be
 do not change behaviour) are left out of the score and listed apart, with the reason.
 
 mutmut keeps its results in the scratch directory, so a second run only tests mutants of
-functions that changed; ``--fresh`` starts over. To look at one mutant, or try a test
-against it::
+functions that changed; ``--fresh`` starts over. ``--only`` names functions or methods:
+only their mutants run (all of them, every time) and count in the score. To look at one
+mutant, or try a test against it::
 
     cd .mutation/<module> && ../../.venv/bin/mutmut show <mutant name>
 
@@ -33,15 +41,18 @@ import os
 import shutil
 import subprocess
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
-MODULES = ["rounding", "policies", "timeline", "sweep", "fixed"]
+MODULES = ["rounding", "policies", "timeline", "sweep", "fixed", "runs"]
 MODULES += ["schedules", "rates", "calculator", "engine"]
-"""The modules, in the order they run when none is named: the small ones first."""
+MODULES += ["columns.limbs", "columns.weighted", "columns.wide"]
+"""The modules, in the order they run when none is named: the small ones first, core's
+(bare names) before the columns'."""
 
 TESTS: dict[str, list[str]] = {
     "rounding": ["tests/test_calculator.py", "tests/test_properties.py"],
@@ -74,9 +85,14 @@ TESTS: dict[str, list[str]] = {
     "engine": ["tests/test_engine.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "schedules": ["tests/test_rates.py", "tests/test_calculator.py", "tests/test_properties.py"],
     "rates": ["tests/test_rates.py", "tests/test_apy.py"],
+    "runs": ["tests/test_runs.py", "tests/test_engine.py"],
+    "columns.limbs": ["tests/test_columns_wide.py", "tests/test_columns_weighted.py"],
+    "columns.weighted": ["tests/test_columns_weighted.py", "tests/test_columns_vector.py"],
+    "columns.wide": ["tests/test_columns_wide.py", "tests/test_columns_vector.py"],
 }
 """Each module's own tests; the module's doctests, and ``tests/test_mutants_<module>.py``
-(the tests added for its survivors) when there is one, run too."""
+(the tests added for its survivors, ``test_mutants_columns_limbs.py`` for
+``columns.limbs``) when there is one, run too."""
 
 _ZERO_SIGN = "changes the sign only for units == 0, which never takes this branch"
 _NO_EVENTS = (
@@ -84,6 +100,77 @@ _NO_EVENTS = (
     "which is true for every exponent >= 0 and unchanged below 0"
 )
 _HINT = "0 is a lower bound of every count, so the search finds the same count"
+_FLOATS = (
+    "float64 zeros, not int64: every value the array then holds is an integer below 2**53"
+    " (limbs below 10**10, their sums and carries), exact in float64, compared and added"
+    " the same, and made words through astype('<u8')"
+)
+_INFERRED = (
+    "np.array of Python ints without dtype=object: int64 below 2**63 (the same limbs),"
+    " object from 2**64; in between uint64, which limbs_of declines, and the Python-int"
+    " path gives the same records"
+)
+_ROOM = "more zero rows on top (room, or padding): trim, parts_words and largest read the same"
+_AGAIN = "the same runs' words made again, or repeated by runs of length 1 (one run a day)"
+_GENERAL = "runs left to (or also given to) the general path, which gives the same runs"
+_BOOLS = "comparing an int64 or object array with an int is a bool array already"
+_WIDE: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            *(f"x__gather__mutmut_{n}" for n in (21, 23)),
+            *(f"x__pay_days__mutmut_{n}" for n in (30, 32, 56, 58, 63, 65, 72, 74, 83, 85)),
+            *(f"x__pay_days__mutmut_{n}" for n in (92, 94)),
+            *(f"x__pay_fast__mutmut_{n}" for n in (10, 12)),
+            *(f"x_part__mutmut_{n}" for n in (104, 106)),
+        ],
+        _FLOATS,
+    ),
+    **dict.fromkeys(
+        [*(f"x__pay_days__mutmut_{n}" for n in (8, 10)), "x__runs__mutmut_99"], _INFERRED
+    ),
+    "x__runs__mutmut_101": _INFERRED,
+    **dict.fromkeys(
+        [
+            *(f"x__gather__mutmut_{n}" for n in (2, 11, 13)),
+            *(f"x__pay_days__mutmut_{n}" for n in (19, 75)),
+            "x_flat_gross__mutmut_92",
+            *(f"x_part__mutmut_{n}" for n in (99, 100, 107, 108)),
+        ],
+        _ROOM,
+    ),
+    "x_flat_gross__mutmut_103": "g[...] = where g[...] += adds to fresh zeros",
+    "x__pay_days__mutmut_120": "the owed units' last carry, into the top row, left undone:"
+    " the row below holds it (the same value; largest and parts_words read values), and"
+    " _less still orders it right, least's top limb being 0 and that row past any limb",
+    "x__less__mutmut_22": "one more pass at i = -1, comparing the top row with limbs[-1], 0"
+    " (the minimum has fewer limbs than x): an amount is never below 0",
+    **dict.fromkeys(
+        ["x_part__mutmut_47", "x__pay_fast__mutmut_41", "x_part__mutmut_65", "x_part__mutmut_66"],
+        _AGAIN,
+    ),
+    **dict.fromkeys(
+        ["x__pay_fast__mutmut_96", "x__pay_days__mutmut_198"],
+        "an all-zero forfeited column counted 2 digits wide, not 1: far below the 38 digits"
+        " of a decimal128",
+    ),
+    # _runs: runs sent to the general path (aprs.run) that flat_gross or
+    # weighted.flat_runs would compute.
+    **dict.fromkeys(
+        [f"x__runs__mutmut_{n}" for n in (17, 21, 25, 43, 45, 47, 56, 65, 73, 74)], _GENERAL
+    ),
+    **dict.fromkeys([f"x__runs__mutmut_{n}" for n in (14, 16, 22, 24)], _BOOLS),
+    "x__runs__mutmut_11": "plain id 1, not 0, for the runs that are not plain: those are"
+    " time-weighted days with events, whose balances are plain, so id 1 exists, and fast"
+    " masks it with is_plain",
+    "x__runs__mutmut_28": "allowed[plain_ids] where there are no balances: both index"
+    " arrays are empty, and so is fast",
+    **dict.fromkeys(
+        [f"x__runs__mutmut_{n}" for n in (91, 94, 95)],
+        "zip of the slow runs' values and kinds not strict: both are one per slow run",
+    ),
+}
+"""columns.wide's equivalent mutants (the reasons are in docs/contributing.md too)."""
+
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
@@ -100,6 +187,20 @@ EQUIVALENT: dict[str, str] = {
     ),
     "softstaking.core.fixed.x_day_gross__mutmut_20": (
         "quantize's rounding None: the context's, CONTEXT's ROUND_HALF_EVEN, the one given"
+    ),
+    **{
+        f"softstaking.core.fixed.x_average_gross_units__mutmut_{n}": (
+            f"shift >= 0 to {op}: at shift 0 the other branch multiplies the denominator "
+            "by 10**0 = 1, where this one multiplies the numerator by it"
+        )
+        for n, op in ((12, "> 0"), (13, ">= 1"))
+    },
+    "softstaking.core.fixed.x_average_gross_units__mutmut_39": (
+        "twice > denominator to >=: twice == denominator has returned None just before"
+    ),
+    "softstaking.core.fixed.x_weighted_gross_units__mutmut_5": (
+        "span <= 0 to span < 0: a span of 0 reaches average_gross_units, which declines"
+        " the zero denominator (length × year_days), so None either way"
     ),
     "softstaking.core.fixed.x_flat_gross_units__mutmut_16": (
         "annual >= 10**100 to >: an annual of 10**100 or more gives a gross of at least"
@@ -198,6 +299,80 @@ EQUIVALENT: dict[str, str] = {
             "before it is cleared: a cached plan is the plan it would compute",
         }.items()
     },
+    # runs: searches whose lower bounds (lo) are hints, and a shortcut that gives what the
+    # search it skips would give, on rising instants, day ends and change times.
+    **{
+        f"softstaking.core.runs.{name}": reason
+        for name, reason in {
+            "x_snapshot_runs__mutmut_14": "bisect_left(instants, t) from 0, not from d: "
+            "d is the answer for an earlier change (or 0), at or before t, so the answer "
+            "for t is d or more, and the search from 0 finds it as well",
+            "x_day_runs__mutmut_18": "bisect_right(ends, t) from 0, not from d: every day "
+            "before d ends at or before t (the day of the last change ends at or before "
+            "times[k], a day before it earlier), so the search finds the same day",
+            "x_day_runs__mutmut_49": "bisect_left(times, e) from 0, not from k: times[0] "
+            "to times[k] are at most t, before the day's end e, so the search finds the "
+            "same index (k + 1 or more)",
+            "x_day_runs__mutmut_43": "times[k + 1] >= e to > e: at times[k + 1] == e the "
+            "search runs, and bisect_left(times, e, k) is k + 1 there, the shortcut's",
+            "x_day_runs__mutmut_33": "the shortcut never taken: where it is, "
+            "bisect_left(times, e, k) is k + 1 too (times[k] < e, and times[k + 1] >= e "
+            "or there is none)",
+        }.items()
+    },
+    # limbs: the width of the bytes a Python int is read through (16 or 32).
+    **{
+        f"softstaking.columns.limbs.x_limbs_of__mutmut_{n}": "32 bytes for values "
+        f"below 2**128 too ({what}): 32 bytes hold every value below 2**256 and give the "
+        "same digits; trim leaves the same limbs"
+        for n, what in ((22, "always"), (29, "from 2 * 128 = 256 on"))
+    },
+    # weighted: settings that give the same arrays, and checks of rows the bounds keep zero.
+    **{
+        f"softstaking.columns.weighted.{name}": reason
+        for name, reason in {
+            **{
+                f"x__fifths__mutmut_{n}": "np.asarray(array < 0) without dtype=bool: the "
+                "comparison of an int64 or object array with 0 is a bool array already"
+                for n in (5, 7)
+            },
+            **{
+                f"x__fifths__mutmut_{n}": f"array < 0 to {op}: zeros taken as negative, "
+                "negated and their limbs negated back: -0 is 0"
+                for n, op in ((8, "<= 0"), (9, "< 1"))
+            },
+            "x__fifths__mutmut_13": "the values negated where negative even when none is: "
+            "np.where(negative, -array, array) is then the array",
+            "x__carry__mutmut_7": "three zero rows of room for the carries, not two: one more "
+            "zero limb on top, the same values (and _tens pads either parity)",
+            "x_gross__mutmut_79": "total with four rows above the limbs, not three: one more "
+            "zero limb on top, the same values",
+            "x_gross__mutmut_91": "np.diff(which, prepend=-2), not -1: which[0] >= 0, so "
+            "its first difference is non-zero either way (the first event a head)",
+            "x_gross__mutmut_175": "the gross rounded up at twice == over, an exact half: "
+            "ok is False there, and no caller reads an unanswered day's gross",
+            "x__below__mutmut_14": "ok &= to ok = in the first test: ok is all True "
+            "before it, so both give the test's result",
+            **{
+                f"x__below__mutmut_{n}": f"len(x) > whole + 1 to {op}: they differ only at "
+                "len(x) == whole + 1, where x[whole + 1:] is empty and passes either way"
+                for n, op in ((19, ">= whole + 1"), (20, "> whole - 1 (true in its branch)"))
+            },
+            "x__below__mutmut_21": "x[whole + 1:] left unchecked when len(x) == whole + 2: "
+            "it is then x's top row, always zero: a total, in 2L + 5 rows of 5 digits (L "
+            "limbs of its openings and deltas), is below 10**(10L + 15), 10 digits to "
+            "spare; the product, below total × 10**(13 + 5 wl), has wl + 2 rows more: 7 "
+            "digits to spare",
+            **{
+                f"xǁWeightedDaysǁ__getitem____mutmut_{n}": "zip of a day's deltas and "
+                "weights not strict: the two arrays hold one entry per event, the slices "
+                "are as long"
+                for n in (21, 24, 25)
+            },
+        }.items()
+    },
+    # wide: its arrays' room and dtypes, and the choices between two ways to one answer.
+    **{f"softstaking.columns.wide.{name}": reason for name, reason in _WIDE.items()},
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
@@ -206,6 +381,22 @@ KILLED = {1, 3, 37} | {24, -24, 36, 152, 255}
 timeouts (an endless loop such as ``i += 1`` to ``i = 1``, which the tests stop)."""
 NOT_RUN = {None, 2, 33, 34}
 """Not checked, interrupted, no tests, skipped: reported, counted as not killed."""
+
+
+def module_name(given: str) -> str:
+    """The name in ``MODULES`` of a module given by name or by path (``src/softstaking/...``)."""
+    if given.endswith(".py"):
+        parts = Path(given).with_suffix("").parts
+        if "softstaking" in parts:
+            parts = parts[parts.index("softstaking") + 1 :]
+        given = ".".join(parts[1:] if parts[:1] == ("core",) else parts)
+    return given.removeprefix("core.")
+
+
+def source_path(module: str) -> str:
+    """The module's file, from the root: ``core/<name>.py`` for a bare name."""
+    package, _, name = module.rpartition(".")
+    return f"src/softstaking/{package or 'core'}/{name}.py"
 
 
 def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path:
@@ -221,8 +412,9 @@ def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path
     for name in ("src", "tests"):
         # copy2 keeps modification times: mutmut re-mutates only files newer than its copy.
         shutil.copytree(ROOT / name, work / name, dirs_exist_ok=True, copy_function=shutil.copy2)
-    source = f"src/softstaking/core/{module}.py"
-    found = f"tests/test_mutants_{module}.py"  # the tests added for the module's survivors
+    source = source_path(module)
+    # the tests added for the module's survivors:
+    found = f"tests/test_mutants_{module.replace('.', '_')}.py"
     own = TESTS[module] if tests is None else tests
     selection = [*own, *([found] if (ROOT / found).exists() else []), source]
     config = "\n".join(
@@ -244,24 +436,36 @@ def prepare(module: str, *, fresh: bool, tests: list[str] | None = None) -> Path
     return work
 
 
-def results(module: str, work: Path) -> dict[str, int | None]:
-    """The exit code mutmut gave each mutant of the module, empty before the first run."""
-    meta = work / "mutants" / "src" / "softstaking" / "core" / f"{module}.py.meta"
+def patterns(functions: list[str]) -> list[str]:
+    """The patterns (mutmut's fnmatch) naming the mutants of these functions or methods."""
+    return [p for f in functions for p in (f"*.x_{f}__mutmut_*", f"*ǁ{f}__mutmut_*")]
+
+
+def results(module: str, work: Path, only: list[str] | None = None) -> dict[str, int | None]:
+    """The exit code mutmut gave each mutant of the module, empty before the first run.
+
+    ``only``: just the mutants matching these patterns (``patterns``).
+    """
+    meta = work / "mutants" / f"{source_path(module)}.meta"
     if not meta.exists():
         return {}
     codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    if only:
+        codes = {n: c for n, c in codes.items() if any(fnmatch(n, p) for p in only)}
     return codes
 
 
-def survivors(module: str, work: Path) -> list[str]:
+def survivors(module: str, work: Path, only: list[str] | None = None) -> list[str]:
     """The mutants of the module that are neither killed nor equivalent."""
-    codes = results(module, work)
+    codes = results(module, work, only)
     return sorted(n for n, c in codes.items() if c not in KILLED and n not in EQUIVALENT)
 
 
-def score(module: str, work: Path) -> tuple[int, int, list[str], list[str]]:
+def score(
+    module: str, work: Path, only: list[str] | None = None
+) -> tuple[int, int, list[str], list[str]]:
     """Killed, total (equivalents left out), survivors, equivalents found, from mutmut's data."""
-    codes = results(module, work)
+    codes = results(module, work, only)
     alive, equivalent, killed = [], [], 0
     for name, code in sorted(codes.items()):
         if name in EQUIVALENT:
@@ -285,19 +489,28 @@ def main(argv: list[str] | None = None) -> int:
         metavar="file",
         help="test files to run instead of each module's own (a faster, smaller selection)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="function",
+        help="mutate and score only these functions or methods (bare names), every time",
+    )
     args = parser.parse_args(argv)
-    unknown = set(args.modules) - set(MODULES)
+    only = patterns(args.only) if args.only else None
+    modules = [module_name(m) for m in args.modules]
+    unknown = set(modules) - set(MODULES)
     if unknown:
         parser.error(f"no such module: {', '.join(sorted(unknown))}")
     rows = []
-    for module in args.modules or MODULES:
+    for module in modules or MODULES:
         work = prepare(module, fresh=args.fresh, tests=args.tests)
         command = [str(MUTMUT), "run", "--max-children", str(args.max_children)]
         env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
         # mutmut keeps a survivor's verdict until its function changes: retest the
         # survivors of the last run by name, so that new tests count.
         before = survivors(module, work)
-        names: list[str] = []  # first the mutants of changed functions, then the survivors
+        # first the mutants of changed functions (or all of ``only``'s), then the survivors
+        names: list[str] = only or []
         while True:
             done = subprocess.run([*command, *names], cwd=work, env=env, check=False)
             if done.returncode != 0:
@@ -305,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
                 return done.returncode
             if names or not (names := [n for n in before if n in survivors(module, work)]):
                 break
-        killed, total, alive, equivalent = score(module, work)
+        killed, total, alive, equivalent = score(module, work, only)
         rows.append((module, killed, total))
         print(f"\n{module}: {killed} / {total} killed", end="")
         print(f" ({100 * killed / total:.0f} %)" if total else "")

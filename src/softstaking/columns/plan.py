@@ -12,14 +12,14 @@ time-weighted average, a product too large.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, Inexact, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
 from softstaking.columns.output import APR_SCALE, digits_of, scaled, words_of
 from softstaking.core.amounts import CONTEXT, ZERO
-from softstaking.core.calculator import RewardCalculator
+from softstaking.core.calculator import RewardCalculator, precision_error
 from softstaking.core.fixed import (
     coefficient,
     day_gross,
@@ -230,7 +230,10 @@ def run_gross(plan: Plan, value: Any, k: int, aprs: Aprs) -> Run:
             allowed, allowed_q = cap, scaled(cap, -exponent)
         else:
             allowed, allowed_q = value, measured_q
-    result = day_gross(allowed, rate, year, calculator.token.gross_quantum)
+    try:
+        result = day_gross(allowed, rate, year, calculator.token.gross_quantum)
+    except (InvalidOperation, Inexact) as error:  # as RewardCalculator.daily_rewards
+        raise precision_error(calculator.token) from error
     units = int(result.gross.scaleb(-exponent, CONTEXT))
     flat_id = aprs.flat[k]
     return measured_q, allowed_q, units, flat_id if flat_id >= 0 else aprs.id(result.apr)

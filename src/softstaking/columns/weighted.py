@@ -200,7 +200,9 @@ def gross(
     ``coefficient`` pair) and a ``year`` of that many days; the third array says which
     days it answers for (False where ``weighted_gross_units`` declines: an exact half
     quantum of gross, or a numerator past its proof's bound). None for the whole call
-    where the rate or year is out of its range, or an amount past ``2**256``.
+    where the rate or year is out of its range, or for a day whose sums it cannot
+    promise to hold in int64: an amount past ``2**256``, more than ``_MAX_EVENTS``
+    events, a span of ``_SPAN`` µs or more, or a negative total.
     """
     import numpy as np
 

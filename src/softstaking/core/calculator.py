@@ -42,6 +42,15 @@ _PLAN_CACHE_SIZE: Final = 16
 T = TypeVar("T")
 
 
+def precision_error(token: Token) -> InvalidInputError:
+    """The error of a run whose amounts need more digits than the library's precision."""
+    msg = (
+        f"an amount in this run needs more than {PRECISION} significant digits "
+        f"at {token}'s resolution of {token.gross_quantum:f}; no real balance does"
+    )
+    return InvalidInputError(msg)
+
+
 def _instance_of(kind: type[T], name: str) -> Callable[[object, attrs.Attribute[T], T], None]:
     """An attrs validator that raises ``InvalidTypeError`` naming the setting."""
 
@@ -240,12 +249,7 @@ class RewardCalculator:
             return self._run(timeline, plan, owed_before, credits)
         except (decimal.InvalidOperation, decimal.Inexact) as error:
             # Only reachable with amounts far beyond any real balance (10^60 and more).
-            msg = (
-                f"an amount in this run needs more than {PRECISION} significant digits "
-                f"at {self.token}'s resolution of {self.token.gross_quantum:f}; "
-                "no real balance does"
-            )
-            raise InvalidInputError(msg) from error
+            raise precision_error(self.token) from error
 
     def _credits(self, credited: Iterable[DailyReward]) -> list[tuple[int, Decimal]]:
         """Earlier payments as ``(instant, amount)`` in time order, for compounding."""
