@@ -632,6 +632,18 @@ class TestReadLedger:
         parquet = pa.concat_tables(read_ledger(tmp_path / "l.parquet"))
         assert text.equals(parquet)
 
+    def test_keep_decimals_yields_parquet_decimals_as_they_are(self, tmp_path: Path) -> None:
+        """keep_decimals keeps a Parquet decimal delta as it is; CSV deltas stay strings."""
+        at = pa.array([datetime.fromisoformat("2019-07-15T01:00:00+08:00")] * 2, UTC_US)
+        delta = pa.array([Decimal("1.25"), Decimal("-0.50")], pa.decimal128(10, 2))
+        table = pa.table({"account": ["a", "b"], "token": ["X", "X"], "at": at, "delta": delta})
+        pq.write_table(table, tmp_path / "l.parquet")
+        kept = pa.concat_tables(read_ledger(tmp_path / "l.parquet", keep_decimals=True))
+        assert kept.schema.field("delta").type == pa.decimal128(10, 2)
+        assert kept.column("delta").to_pylist() == [Decimal("1.25"), Decimal("-0.50")]
+        text = pa.concat_tables(read_ledger(sample_path("seed_ledger.csv"), keep_decimals=True))
+        assert text.schema.field("delta").type == pa.string()
+
     def test_a_bad_parquet_row_is_located_by_row_group_and_row(self, tmp_path: Path) -> None:
         """A delta string that is not a number names the row group and the row."""
         path = tmp_path / "l.parquet"

@@ -186,7 +186,7 @@ def _pocket_moves(read: Ledger, roles: dict[str, str]) -> tuple[Any, Any, Any]:
     return settle, in_orders, in_wait
 
 
-def _segment_sums(values: Any, bounds: list[int]) -> Any:
+def _segment_sums(values: Any, bounds: Any) -> Any:
     """The sum of ``values`` between each pair of ``bounds``.
 
     Object arrays sum as Python ints; int64 arrays in int64, so every running sum of
@@ -198,7 +198,8 @@ def _segment_sums(values: Any, bounds: list[int]) -> Any:
     if len(values):
         sums[1:] = np.cumsum(values)
     index = np.asarray(bounds, dtype="int64")
-    return sums[index[1:]] - sums[index[:-1]]
+    ends = sums[index]
+    return ends[1:] - ends[:-1]
 
 
 @attrs.frozen
@@ -319,15 +320,22 @@ class _Groups:
         return len(self.main)
 
 
-def _single(read: Ledger) -> _Groups:
-    """Every series a holding (no sub-accounts)."""
+def empty_strings(n: int) -> Any:
+    """An Arrow array of ``n`` empty strings, built from its buffers (no take, no copy)."""
     import numpy as np
     import pyarrow as pa
 
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype="int32"))
+    return pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(b"")])
+
+
+def _single(read: Ledger) -> _Groups:
+    """Every series a holding (no sub-accounts)."""
+    import numpy as np
+
     n = len(read.code)
     every = np.arange(n, dtype="int64")
-    empty = pa.array([""]).take(pa.array(np.zeros(n, dtype="int64")))
-    return _Groups(read.account, empty, every, every, None, every)
+    return _Groups(read.account, empty_strings(n), every, every, None, every)
 
 
 def _grouped(read: Ledger) -> _Groups:
@@ -547,8 +555,10 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         delta = delta.astype(object)  # a running sum might not fit int64
     zero = np.zeros(len(delta), dtype=delta.dtype)
     settle, in_orders, in_wait = _pocket_moves(read, roles)
-    bounds = read.bounds()
-    balance = read.opening + _segment_sums(np.where(settle, zero, delta), bounds)
+    # Where each series' events start, and the last ends (as read.bounds(), in an array).
+    bounds = np.searchsorted(read.series, np.arange(len(read.code) + 1))
+    moved = np.where(settle, zero, delta) if read.special else delta
+    balance = read.opening + _segment_sums(moved, bounds)
     plain = not (read.special or pockets)
     if not plain:
         frozen = frozen + _segment_sums(np.where(in_orders, -delta, zero), bounds)
@@ -562,22 +572,20 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
     if table.num_rows != count * days:
         msg = f"the run gave {table.num_rows} records for {count} holdings and {days} days"
         raise AssertionError(msg)
-    last = pa.array(np.arange(count, dtype="int64") * days + (days - 1))
-    carry = table.column("carry").take(last).combine_chunks()
+    carry = _last_days(table.column("carry"), count, days).combine_chunks()
+    accounts = (
+        groups.account if groups.members is None else groups.account.take(pa.array(groups.first))
+    )
     if (
         count
-        and not pc.all(
-            pc.equal(
-                table.column("account").take(last), groups.account.take(pa.array(groups.first))
-            )
-        ).as_py()
+        and not pc.all(pc.equal(_last_days(table.column("account"), count, days), accounts)).as_py()
     ):
         msg = "the records are not in the order of the holdings"
         raise AssertionError(msg)
 
     # Each holding's credited and pending payouts after the run.
     held = np.zeros(count, dtype="int64")
-    pending_texts = pa.array([""]).take(pa.array(np.zeros(count, dtype="int64")))
+    pending_texts = empty_strings(count)
     if credits:
         held = held.astype(object)
         texts = pending_texts.to_pylist()
@@ -612,6 +620,19 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
     if not parts:
         return table, pa.table(closed)
     return table, _with_main_rows(closed, groups)
+
+
+def _last_days(column: Any, count: int, days: int) -> Any:
+    """The records of each holding's last day: every ``days``-th from the last of the first.
+
+    With one day, the column itself (no copy).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if days == 1:
+        return column
+    return column.take(pa.array(np.arange(count, dtype="int64") * days + (days - 1)))
 
 
 def _with_main_rows(closed: dict[str, Any], groups: _Groups) -> Any:

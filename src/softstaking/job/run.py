@@ -620,7 +620,7 @@ def run_files(
         raise JobError(msg)
     current = read_state(state_path, format=fmt) if state_path.exists() else State()
     base = _base_state(current, state_path, start, end, rerun=rerun)
-    chunks = list(read_ledger(ledger_path))
+    chunks = list(read_ledger(ledger_path, keep_decimals=True))
     try:
         table, new = (days or run_days)(program, chunks, base, start, end, progress=progress)
     except InvalidInputError as err:  # "ledger row N": name the file and the holding too
