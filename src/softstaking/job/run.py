@@ -232,7 +232,6 @@ def run_days(
         UnchainableProgramError: For a payout schedule other than the built-in ones.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     first, last = check_day(start, name="start"), check_day(end, name="end")
     if last <= first:
@@ -244,20 +243,13 @@ def run_days(
     state = State(state.day, normalized_state(state.table))
     events = _events(ledger)
     _check_days(program, events, first, last)
-    accounts = pc.unique(
-        pa.chunked_array(
-            events.column("account").cast(pa.string()).chunks
-            + state.table.column("account").chunks,
-            type=pa.string(),
-        )
-    )
-    accounts = accounts.take(pc.sort_indices(accounts))
-    size = max(1, min(batch_accounts, -(-len(accounts) // max(batches, 1))))
-    lows = range(0, max(len(accounts), 1), size)
+    ranks, count = _account_ranks(events, state.table)
+    size = max(1, min(batch_accounts, -(-count // max(batches, 1))))
+    lows = range(0, max(count, 1), size)
 
-    whole = len(accounts) <= size
-    ledger_parts = None if whole else _parts(events, accounts, size)
-    state_parts = None if whole else _parts(state.table, accounts, size)
+    whole = count <= size
+    ledger_parts = None if whole else _parts(ranks[: events.num_rows], count, size)
+    state_parts = None if whole else _parts(ranks[events.num_rows :], count, size)
 
     def parts() -> Iterable[tuple[Any, ...]]:
         for i, _ in enumerate(lows):
@@ -274,7 +266,7 @@ def run_days(
         tables.append(table)
         states.append(closed)
         if progress is not None:
-            progress(min(low + size, len(accounts)) - low)
+            progress(min(low + size, count) - low)
     table = pa.concat_tables(tables, promote_options="permissive")
     closed = pa.concat_tables(states, promote_options="permissive")
     return table, State(last - timedelta(days=1), closed)
@@ -292,23 +284,43 @@ def _rows(table: Any, rows: Any) -> Any:
     return table.take(rows)
 
 
-def _parts(table: Any, accounts: Any, size: int) -> list[Any]:
-    """The rows of ``table`` of each batch of ``size`` accounts of ``accounts`` (sorted).
+def _account_ranks(events: Any, state: Any) -> tuple[Any, int]:
+    """Each row's account's rank among the accounts of both tables, and how many there are.
 
-    Each row's account is found once, by hash, and its batch is its rank over ``size``;
-    each batch's rows are in the table's order (an Arrow array of indices).
+    The events' rows first, then the state's (a numpy array). Each account is hashed
+    once (a dictionary encoding); only the distinct accounts are sorted.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    account = table.column("account").cast(pa.string())
-    rank = pc.index_in(account, value_set=accounts).to_numpy(zero_copy_only=False)
-    batch = rank.astype("int64") // size
+    keys = pa.chunked_array(
+        events.column("account").cast(pa.string()).chunks + state.column("account").chunks,
+        type=pa.string(),
+    ).combine_chunks()
+    encoded = pc.dictionary_encode(keys, null_encoding="encode")  # a null: the reader refuses it
+    accounts = encoded.dictionary
+    rank = np.empty(len(accounts), dtype="int64")
+    rank[pc.sort_indices(accounts).to_numpy()] = np.arange(len(accounts), dtype="int64")
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    return rank[indices] if len(indices) else indices.astype("int64"), len(accounts)
+
+
+def _parts(ranks: Any, count: int, size: int) -> list[Any]:
+    """The rows of a table of each batch of ``size`` of ``count`` accounts (sorted).
+
+    ``ranks`` is each row's account's rank among the accounts (``_account_ranks``); a
+    row's batch is its rank over ``size``; each batch's rows are in the table's order
+    (an Arrow array of indices).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    batch = ranks // size
     order = np.argsort(batch, kind="stable")
-    count = -(-len(accounts) // size)
-    bounds = np.searchsorted(batch[order], np.arange(count + 1))
-    return [pa.array(order[bounds[i] : bounds[i + 1]]) for i in range(count)]
+    parts = -(-count // size)
+    bounds = np.searchsorted(batch[order], np.arange(parts + 1))
+    return [pa.array(order[bounds[i] : bounds[i + 1]]) for i in range(parts)]
 
 
 _LEDGER_ROW: Final = re.compile(r"\bledger row (\d+)")
