@@ -380,6 +380,30 @@ class TestChainable:
         _assert_payments_split_at_the_end(read_program(program), records, state, date(2019, 7, 18))
 
 
+class TestPandasNotLoaded:
+    def test_the_command_runs_without_loading_pandas_which_still_loads_after(
+        self, tmp_path: Path
+    ) -> None:
+        """The run command never loads pandas; a later pandas conversion in its process works."""
+        ledger = _days_of(tmp_path)[0]
+        script = (
+            "import sys\n"
+            "from softstaking.cli import main\n"
+            f"code = main(['run', {PROGRAM!r}, {str(ledger)!r}, '--state', "
+            f"{str(tmp_path / 'state.parquet')!r}, '--day', '2019-07-15', '-o', "
+            f"{str(tmp_path / 'out.parquet')!r}])\n"
+            "print(code, 'pandas' in sys.modules)\n"
+            "import pandas as pd\n"
+            "import pyarrow as pa\n"
+            "print(pa.Table.from_pandas(pd.DataFrame({'x': [1, 2]})).num_rows)\n"
+            "print(pa.array(pd.Series([3, 4])).to_pylist())\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split("\n")[:3] == ["0 False", "2", "[3, 4]"]
+
+
 class TestLargeAmounts:
     def test_amounts_of_more_digits_than_a_decimal_context_chain_exactly(self) -> None:
         """Frozen, credited and pending amounts of 30+ digits go through the state exactly."""
