@@ -329,32 +329,35 @@ def empty_strings(n: int) -> Any:
     return pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(b"")])
 
 
-def _single(read: Ledger) -> _Groups:
-    """Every series a holding (no sub-accounts)."""
+def _single(account: Any) -> _Groups:
+    """Every series a holding (no sub-accounts); ``account`` is each series' account."""
     import numpy as np
 
-    n = len(read.code)
+    n = len(account)
     every = np.arange(n, dtype="int64")
-    return _Groups(read.account, empty_strings(n), every, every, None, every)
+    return _Groups(account, empty_strings(n), every, every, None, every)
 
 
-def _grouped(read: Ledger) -> _Groups:
-    """The series of each account, token and sub-account, grouped into holdings."""
+def _grouped(read: Ledger, series_account: Any, token: Any) -> _Groups:
+    """The series of each account, token and sub-account, grouped into holdings.
+
+    ``series_account`` and ``token`` are each series' key and token (``read.keys``).
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(read.code)
-    keys = pc.split_pattern(read.account, PART_SEPARATOR, max_splits=1)
+    keys = pc.split_pattern(series_account, PART_SEPARATOR, max_splits=1)
     account = pc.list_element(keys, 0)
     sub = pc.list_element(keys, 1)
     order = pc.sort_indices(
-        pa.table({"account": account, "token": read.token, "sub": sub}),
+        pa.table({"account": account, "token": token, "sub": sub}),
         sort_keys=[("account", "ascending"), ("token", "ascending"), ("sub", "ascending")],
     ).to_numpy()
     new = np.ones(n, dtype=bool)
     if n > 1:
-        a, t = account.take(order), read.token.take(order)
+        a, t = account.take(order), token.take(order)
         same = pc.and_(pc.equal(a[1:], a[:-1]), pc.equal(t[1:], t[:-1]))
         new[1:] = ~same.to_numpy(zero_copy_only=False)
     ids = np.cumsum(new) - 1
@@ -471,7 +474,9 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         duplicate_error=DuplicateHoldingError,
     )
     n = len(read.code)
-    groups = _grouped(read) if parts else _single(read)
+    # Each series' key and token, once (read.account and read.token each make both).
+    series_account, token = read.keys(0, n)
+    groups = _grouped(read, series_account, token) if parts else _single(series_account)
     if parts and not read.special:
         _check_parts(read, given)
     codes = read.code[groups.first] if n else np.zeros(0, dtype="int64")
@@ -490,7 +495,7 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
     waiting: Any = np.zeros(n, dtype="int64")
     credits: dict[int, _Credits] = {}
     if pockets or compounding:
-        series_keys = pc.binary_join_element_wise(read.account, read.token, "\x1f")
+        series_keys = pc.binary_join_element_wise(series_account, token, "\x1f")
         keys = pc.binary_join_element_wise(state_keys, state.column("token"), "\x1f")
         row_of = pc.fill_null(pc.index_in(series_keys, value_set=keys), -1).to_numpy()
         symbols = [t.symbol for t in read.tokens]
@@ -608,7 +613,7 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
 
     closed = {
         "account": groups.account,
-        "token": read.token,
+        "token": token,
         "sub_account": groups.sub,
         "balance": amount(balance, decimals, "balance"),
         "carry": _narrowed(carry),

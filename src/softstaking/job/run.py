@@ -243,13 +243,17 @@ def run_days(
     state = State(state.day, normalized_state(state.table))
     events = _events(ledger)
     _check_days(program, events, first, last)
-    ranks, count = _account_ranks(events, state.table)
+    encoded = _accounts(events, state.table)
+    count = len(encoded.dictionary)
     size = max(1, min(batch_accounts, -(-count // max(batches, 1))))
     lows = range(0, max(count, 1), size)
 
     whole = count <= size
-    ledger_parts = None if whole else _parts(ranks[: events.num_rows], count, size)
-    state_parts = None if whole else _parts(ranks[events.num_rows :], count, size)
+    ledger_parts, state_parts = None, None
+    if not whole:
+        ranks = _ranks(encoded)
+        ledger_parts = _parts(ranks[: events.num_rows], count, size)
+        state_parts = _parts(ranks[events.num_rows :], count, size)
 
     def parts() -> Iterable[tuple[Any, ...]]:
         for i, _ in enumerate(lows):
@@ -284,13 +288,12 @@ def _rows(table: Any, rows: Any) -> Any:
     return table.take(rows)
 
 
-def _account_ranks(events: Any, state: Any) -> tuple[Any, int]:
-    """Each row's account's rank among the accounts of both tables, and how many there are.
+def _accounts(events: Any, state: Any) -> Any:
+    """The accounts of the events' rows, then the state's, dictionary encoded.
 
-    The events' rows first, then the state's (a numpy array). Each account is hashed
-    once (a dictionary encoding); only the distinct accounts are sorted.
+    Each account is hashed once; the dictionary holds the distinct accounts (a null
+    among them, which the reader refuses).
     """
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -298,18 +301,28 @@ def _account_ranks(events: Any, state: Any) -> tuple[Any, int]:
         events.column("account").cast(pa.string()).chunks + state.column("account").chunks,
         type=pa.string(),
     ).combine_chunks()
-    encoded = pc.dictionary_encode(keys, null_encoding="encode")  # a null: the reader refuses it
+    return pc.dictionary_encode(keys, null_encoding="encode")
+
+
+def _ranks(encoded: Any) -> Any:
+    """Each row's account's rank among the distinct accounts (a numpy array).
+
+    Only the distinct accounts are sorted.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
     accounts = encoded.dictionary
     rank = np.empty(len(accounts), dtype="int64")
     rank[pc.sort_indices(accounts).to_numpy()] = np.arange(len(accounts), dtype="int64")
     indices = encoded.indices.to_numpy(zero_copy_only=False)
-    return rank[indices] if len(indices) else indices.astype("int64"), len(accounts)
+    return rank[indices] if len(indices) else indices.astype("int64")
 
 
 def _parts(ranks: Any, count: int, size: int) -> list[Any]:
     """The rows of a table of each batch of ``size`` of ``count`` accounts (sorted).
 
-    ``ranks`` is each row's account's rank among the accounts (``_account_ranks``); a
+    ``ranks`` is each row's account's rank among the accounts (``_ranks``); a
     row's batch is its rank over ``size``; each batch's rows are in the table's order
     (an Arrow array of indices).
     """
