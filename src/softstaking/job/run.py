@@ -505,14 +505,15 @@ def write_output(table: Any, path: str | os.PathLike[str]) -> None:
             # Dictionaries for the few-valued columns only: trying one on every amount
             # costs a quarter of the write, for no smaller a file. Statistics (each
             # page's least and greatest value, for readers that filter) for the keys
-            # only: on the wide decimal amounts they cost a third of the write.
+            # only: on the wide decimal amounts they cost a third of the write. Snappy,
+            # which every Parquet reader reads: it writes in two thirds of zstd's time,
+            # for files about 30 % larger.
             few = [c for c in ("token", "day", "apr", "payout_at") if c in table.column_names]
             keys = [c for c in ("account", "token", "day", "payout_at") if c in table.column_names]
             pq.write_table(
                 table,
                 stream,
-                compression="zstd",
-                compression_level=1,
+                compression="snappy",
                 use_dictionary=few,
                 write_statistics=keys,
             )
