@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from softstaking import (
@@ -50,7 +50,9 @@ from softstaking.job import (
     run_files,
     write_state,
 )
+from softstaking.job.batch import narrowed
 from softstaking.job.decimals import decimal_array, units_at, unscaled
+from softstaking.job.run import _count_accounts
 from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import (
     WIDE,
@@ -686,6 +688,57 @@ class TestReadLedger:
         pq.write_table(pa.table({"account": ["a"], "token": ["X"], "at": at, "delta": [1.5]}), path)
         with pytest.raises(Exception, match="holds floats"):
             list(read_ledger(path))
+
+
+class TestCountAccounts:
+    @given(
+        st.lists(st.sampled_from(["a", "b", "bb", "c", ""]), max_size=12),
+        st.integers(0, 12),
+        st.booleans(),
+    )
+    @example(["b", "a", "b"], 1, False)
+    def test_the_summary_counts_each_distinct_account_once(
+        self, accounts: list[str], cut: int, ordered: bool
+    ) -> None:
+        """The summary's account count is the number of distinct accounts, sorted or not."""
+        values = sorted(accounts) if ordered else accounts
+        column = pa.chunked_array(
+            [pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())]
+        )
+        assert _count_accounts(column) == len(set(values))
+
+
+_EDGES = [10**38 - 1, 10**38, 2**127 - 1, 2**127, 2**128, 2**64 - 1, 2**64, 2**63]
+"""Unscaled values about the edges of decimal128(38) and of the 64-bit words."""
+
+
+class TestNarrowed:
+    @given(
+        st.lists(
+            st.one_of(
+                st.integers(-(10**76) + 1, 10**76 - 1),
+                st.integers(-(10**39), 10**39),
+                st.sampled_from([*_EDGES, *(-v for v in _EDGES)]),
+            ),
+            max_size=12,
+        ),
+        st.integers(0, 38),
+        st.integers(0, 3),
+    )
+    @example([10**38 - 1, -(10**38) + 1], 5, 2)
+    @example([10**38], 0, 0)
+    @example([-(10**38)], 28, 1)
+    @example([2**127, 1], 0, 0)
+    def test_a_decimal256_column_narrows_exactly_when_every_value_has_38_digits(
+        self, values: list[int], scale: int, offset: int
+    ) -> None:
+        """A decimal256 column becomes decimal128(38) iff every value is below 10**38."""
+        column = decimal_array(np.array([0] * offset + values, dtype=object), scale)
+        column = column.cast(pa.decimal256(76, scale)).slice(offset)
+        out = narrowed(pa.chunked_array([column]))
+        fits = all(abs(v) < 10**38 for v in values)
+        assert out.type == (pa.decimal128(38, scale) if fits else pa.decimal256(76, scale))
+        assert out.to_pylist() == [Decimal(v).scaleb(-scale, WIDE) for v in values]
 
 
 @given(st.lists(st.integers(-(10**76) + 1, 10**76 - 1), max_size=20), st.integers(0, 56))

@@ -57,7 +57,7 @@ from softstaking.programs.program import (
     table_of_read,
 )
 
-__all__ = ["PART_SEPARATOR", "compute", "program_types"]
+__all__ = ["PART_SEPARATOR", "compute", "narrowed", "program_types"]
 
 PART_SEPARATOR: Final = "\x00"
 """Between the account and the sub-account in a series' key; no account may hold it."""
@@ -153,23 +153,55 @@ def _at_scale(column: Any, scale: int) -> Any:
     return column
 
 
-def _narrowed(column: Any) -> Any:
+_DECIMAL128_TOP: Final = divmod(10**38, 2**64)
+"""``10**38`` as the high (signed) and low (unsigned) words of a 128-bit integer."""
+_DECIMAL128_BOTTOM: Final = divmod(-(10**38), 2**64)
+"""``-10**38`` so (the high word floored, the low word its two's complement)."""
+
+
+def narrowed(column: Any) -> Any:
     """A ``decimal256`` column as a ``decimal128`` of its scale when every value fits.
 
     The carries are kept at the gross quantum, 28 places for 8 decimals: a
     ``decimal256`` in the records, but small, so that half the bytes hold them in the
     state. The type follows from the values alone, so chained runs and one long run
-    agree on it.
+    agree on it. A value fits when it is within 128 bits and below ``10**38`` in size
+    (38 digits), read from the column's words: the first two words are then the value.
+
+    Examples:
+        >>> import pyarrow as pa
+        >>> from decimal import Decimal
+        >>> small = pa.array([Decimal("-1.5"), Decimal(10) ** 36], pa.decimal256(76, 1))
+        >>> narrowed(small).type, narrowed(small).to_pylist() == small.to_pylist()
+        (Decimal128Type(decimal128(38, 1)), True)
+        >>> narrowed(pa.array([Decimal(10) ** 36], pa.decimal256(76, 2))).type
+        Decimal256Type(decimal256(76, 2))
     """
+    import numpy as np
     import pyarrow as pa
 
     kind = column.type
     if kind.byte_width != 32 or kind.scale > 38:
         return column
-    try:
-        return column.cast(pa.decimal128(38, kind.scale))
-    except pa.ArrowInvalid:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if array.null_count:
+        try:
+            return array.cast(pa.decimal128(38, kind.scale))
+        except pa.ArrowInvalid:
+            return column
+    n = len(array)
+    words = np.frombuffer(array.buffers()[1], dtype="<i8", count=4 * (array.offset + n))
+    words = words[4 * array.offset :].reshape(n, 4)
+    low, high = words[:, 0].view("<u8"), words[:, 1]
+    sign = high >> 63
+    (top_high, top_low), (bottom_high, bottom_low) = _DECIMAL128_TOP, _DECIMAL128_BOTTOM
+    below = (high < top_high) | ((high == top_high) & (low < np.uint64(top_low)))
+    above = (high > bottom_high) | ((high == bottom_high) & (low > np.uint64(bottom_low)))
+    fits = (words[:, 2] == sign) & (words[:, 3] == sign) & np.where(sign < 0, above, below)
+    if not fits.all():
         return column
+    narrow = np.ascontiguousarray(words[:, :2])
+    return pa.Array.from_buffers(pa.decimal128(38, kind.scale), n, [None, pa.py_buffer(narrow)])
 
 
 def _pocket_moves(read: Ledger, roles: dict[str, str]) -> tuple[Any, Any, Any]:
@@ -616,7 +648,7 @@ def compute(  # noqa: PLR0912, PLR0915 (one pass: read, compute, close)
         "token": token,
         "sub_account": groups.sub,
         "balance": amount(balance, decimals, "balance"),
-        "carry": _narrowed(carry),
+        "carry": narrowed(carry),
         "frozen": amount(frozen, decimals, "frozen"),
         "waiting": amount(waiting, decimals, "waiting"),
         "credited": amount(held, held_decimals, "credited"),

@@ -438,7 +438,6 @@ class Summary:
 def summarize(table: Any, state: State, start: date, end: date) -> Summary:
     """The summary of a run's records and closing state."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     totals: dict[str, TokenTotals] = {}
     if table.num_rows:
@@ -457,8 +456,24 @@ def summarize(table: Any, state: State, start: date, end: date) -> Summary:
             totals[row["token"]] = TokenTotals(
                 row["paid_sum"], carries.get(row["token"], Decimal(0)), row["forfeited_sum"]
             )
-    accounts = len(pc.unique(table.column("account"))) if table.num_rows else 0
-    return Summary(start, end, accounts, table.num_rows, totals)
+    return Summary(start, end, _count_accounts(table.column("account")), table.num_rows, totals)
+
+
+def _count_accounts(column: Any) -> int:
+    """How many distinct accounts ``column`` holds.
+
+    The records come sorted by account: then one comparison of each row with the next
+    counts them, at a third of the cost of hashing every row; else they are hashed.
+    """
+    import pyarrow.compute as pc
+
+    if len(column) < 2:
+        return len(column)
+    column = column.combine_chunks()
+    after, before = column[1:], column[:-1]
+    if pc.any(pc.less(after, before)).as_py():
+        return len(pc.unique(column))
+    return 1 + int(pc.sum(pc.not_equal(after, before)).as_py())
 
 
 def output_format(path: str | os.PathLike[str]) -> str:
