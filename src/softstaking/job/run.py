@@ -355,7 +355,7 @@ def run_batch(  # noqa: PLR0917 (called positionally, as starmap calls it)
             so, as the whole ledger would have named it.
 
     Returns:
-        The records at the program's types (``_program_types``), and the state table
+        The records at the program's types (``program_types``), and the state table
         of the holdings, its carries written at the program's finest scale.
     """
     try:
