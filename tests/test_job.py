@@ -735,7 +735,7 @@ class TestNarrowed:
         """A decimal256 column becomes decimal128(38) iff every value is below 10**38."""
         column = decimal_array(np.array([0] * offset + values, dtype=object), scale)
         column = column.cast(pa.decimal256(76, scale)).slice(offset)
-        out = narrowed(pa.chunked_array([column]))
+        out = narrowed(pa.chunked_array([column[:1], column[1:]], column.type))
         fits = all(abs(v) < 10**38 for v in values)
         assert out.type == (pa.decimal128(38, scale) if fits else pa.decimal256(76, scale))
         assert out.to_pylist() == [Decimal(v).scaleb(-scale, WIDE) for v in values]

@@ -215,7 +215,7 @@ def _last_carries(table: Any, groups: Groups, days: int) -> Any:
     ):
         msg = "the records are not in the order of the holdings"
         raise AssertionError(msg)
-    return last_days(table.column("carry"), count, days).combine_chunks()
+    return last_days(table.column("carry"), count, days)
 
 
 def _credit_ends(

@@ -201,6 +201,8 @@ def with_main_rows(closed: dict[str, Any], groups: Groups) -> Any:
     missing = pa.array(np.flatnonzero(~has_main))
     for name in STATE_COLUMNS:
         column = closed[name]
+        if isinstance(column, pa.ChunkedArray):  # the carries: one array, to concatenate
+            column = column.combine_chunks()
         if name in ("carry", "credited", "pending"):
             per_series = column.take(series_of)
             fill = pa.scalar("") if name == "pending" else zero_of(column.type)

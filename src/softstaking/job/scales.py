@@ -75,18 +75,35 @@ def narrowed(column: Any) -> Any:
         >>> narrowed(pa.array([Decimal(10) ** 36], pa.decimal256(76, 2))).type
         Decimal256Type(decimal256(76, 2))
     """
-    import numpy as np
     import pyarrow as pa
 
     kind = column.type
     if kind.byte_width != 32 or kind.scale > 38:
         return column
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if array.null_count:
-        try:
-            return array.cast(pa.decimal128(38, kind.scale))
-        except pa.ArrowInvalid:
+    narrow = pa.decimal128(38, kind.scale)
+    chunked = isinstance(column, pa.ChunkedArray)
+    out = []
+    for chunk in column.chunks if chunked else [column]:
+        if chunk.null_count:
+            try:
+                out.append(chunk.cast(narrow))
+            except pa.ArrowInvalid:
+                return column
+            continue
+        words = _low_words(chunk)
+        if words is None:
             return column
+        out.append(pa.Array.from_buffers(narrow, len(chunk), [None, pa.py_buffer(words)]))
+    return pa.chunked_array(out, narrow) if chunked else out[0]
+
+
+def _low_words(array: Any) -> Any:
+    """The two low words of each value of a ``decimal256`` array (without nulls), or None.
+
+    None unless every value is within 128 bits and below ``10**38`` in size.
+    """
+    import numpy as np
+
     n = len(array)
     words = np.frombuffer(array.buffers()[1], dtype="<i8", count=4 * (array.offset + n))
     words = words[4 * array.offset :].reshape(n, 4)
@@ -96,7 +113,4 @@ def narrowed(column: Any) -> Any:
     below = (high < top_high) | ((high == top_high) & (low < np.uint64(top_low)))
     above = (high > bottom_high) | ((high == bottom_high) & (low > np.uint64(bottom_low)))
     fits = (words[:, 2] == sign) & (words[:, 3] == sign) & np.where(sign < 0, above, below)
-    if not fits.all():
-        return column
-    narrow = np.ascontiguousarray(words[:, :2])
-    return pa.Array.from_buffers(pa.decimal128(38, kind.scale), n, [None, pa.py_buffer(narrow)])
+    return np.ascontiguousarray(words[:, :2]) if fits.all() else None
