@@ -329,9 +329,11 @@ def _parts(ranks: Any, count: int, size: int) -> list[Any]:
     import numpy as np
     import pyarrow as pa
 
-    batch = ranks // size
-    order = np.argsort(batch, kind="stable")
     parts = -(-count // size)
+    batch = ranks // size
+    if parts <= np.iinfo("int16").max:  # a radix sort, in one pass
+        batch = batch.astype("int16")
+    order = np.argsort(batch, kind="stable")
     bounds = np.searchsorted(batch[order], np.arange(parts + 1))
     return [pa.array(order[bounds[i] : bounds[i + 1]]) for i in range(parts)]
 
