@@ -52,7 +52,7 @@ from softstaking.job import (
 )
 from softstaking.job.batch import narrowed
 from softstaking.job.decimals import decimal_array, units_at, unscaled
-from softstaking.job.run import _count_accounts
+from softstaking.job.run import _count_accounts, summarize
 from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import (
     WIDE,
@@ -688,6 +688,25 @@ class TestReadLedger:
         pq.write_table(pa.table({"account": ["a"], "token": ["X"], "at": at, "delta": [1.5]}), path)
         with pytest.raises(Exception, match="holds floats"):
             list(read_ledger(path))
+
+
+class TestSummaryTotals:
+    def test_token_totals_past_38_digits_are_exact(self) -> None:
+        """A token's paid total of more than 38 digits is the exact sum, not wrapped around."""
+        paid = pa.array([Decimal(10) ** 29] * 20 + [Decimal("0.5")], pa.decimal128(38, 8))
+        zero = pa.array([Decimal(0)] * 21, pa.decimal256(76, 28))
+        tokens = ["X"] * 20 + ["Y"]
+        table = pa.table(
+            {"account": [f"a{i:02d}" for i in range(21)], "token": tokens, "paid": paid}
+        ).append_column("forfeited", zero)
+        state = pa.table(
+            {"token": tokens, "carry": pa.array([Decimal("0.25")] * 21, pa.decimal128(38, 28))}
+        )
+        summary = summarize(table, State(DAY1, state), DAY1, DAY1 + timedelta(1))
+        assert summary.tokens["X"].paid == 20 * Decimal(10) ** 29
+        assert summary.tokens["X"].carry == Decimal("5")
+        assert summary.tokens["Y"].paid == Decimal("0.5")
+        assert (summary.accounts, summary.records) == (21, 21)
 
 
 class TestCountAccounts:

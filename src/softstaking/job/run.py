@@ -439,26 +439,39 @@ class Summary:
 
 def summarize(table: Any, state: State, start: date, end: date) -> Summary:
     """The summary of a run's records and closing state."""
-    import pyarrow as pa
-
     totals: dict[str, TokenTotals] = {}
     if table.num_rows:
-        sums = table.group_by("token").aggregate([("paid", "sum"), ("forfeited", "sum")])
-        closing = pa.table(  # at the records' type: the sums are as wide
-            {
-                "token": state.table.column("token"),
-                "carry": state.table.column("carry").cast(table.schema.field("carry").type),
-            }
-        )
-        carries: dict[str, Decimal] = {
-            row["token"]: row["carry_sum"]
-            for row in closing.group_by("token").aggregate([("carry", "sum")]).to_pylist()
-        }
-        for row in sums.sort_by("token").to_pylist():
-            totals[row["token"]] = TokenTotals(
-                row["paid_sum"], carries.get(row["token"], Decimal(0)), row["forfeited_sum"]
-            )
+        sums = _sums(table, ("paid", "forfeited"))
+        carries = _sums(state.table, ("carry",))
+        for token in sorted(sums):
+            paid, forfeited = sums[token]
+            carry = carries.get(token, (Decimal(0),))[0]
+            totals[token] = TokenTotals(paid, carry, forfeited)
     return Summary(start, end, _count_accounts(table.column("account")), table.num_rows, totals)
+
+
+def _sums(table: Any, names: tuple[str, ...]) -> dict[str, tuple[Decimal, ...]]:
+    """Each token's sums of the decimal columns ``names``, exactly.
+
+    Arrow sums a ``decimal128`` column as a ``decimal128`` and wraps around past 38
+    digits, so a column whose sum could reach them is summed as a ``decimal256``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = {"token": table.column("token")}
+    for name in names:
+        column = table.column(name)
+        kind = column.type
+        if kind.byte_width == 16:
+            bounds = pc.min_max(column).as_py()
+            top = max(abs(int(bounds["min"] or 0)), abs(int(bounds["max"] or 0))) + 1
+            if top * len(column) * 10**kind.scale >= 10**kind.precision:
+                column = column.cast(pa.decimal256(76, kind.scale))
+        columns[name] = column
+    grouped = pa.table(columns).group_by("token", use_threads=False)
+    rows = grouped.aggregate([(name, "sum") for name in names]).to_pylist()
+    return {row["token"]: tuple(row[f"{name}_sum"] for name in names) for row in rows}
 
 
 def _count_accounts(column: Any) -> int:
