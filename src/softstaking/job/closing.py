@@ -66,8 +66,10 @@ def closing_amounts(
         delta = delta.astype(object)  # a running sum might not fit int64
     zero = np.zeros(len(delta), dtype=delta.dtype)
     settle, in_orders, in_wait = pocket_moves(read, roles)
-    # Where each series' events start, and the last ends (as read.bounds(), in an array).
-    bounds = np.searchsorted(read.series, np.arange(len(read.code) + 1))
+    # Where each series' events start, and the last ends (as read.bounds(), in an array):
+    # the events come grouped by series, in series order.
+    bounds = np.zeros(len(read.code) + 1, dtype="int64")
+    np.cumsum(np.bincount(read.series, minlength=len(read.code)), out=bounds[1:])
     moved = np.where(settle, zero, delta) if read.special else delta
     balance = read.opening + segment_sums(moved, bounds)
     if read.special or pockets:
