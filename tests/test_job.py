@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from softstaking import (
@@ -50,7 +50,9 @@ from softstaking.job import (
     run_files,
     write_state,
 )
+from softstaking.job.batch import narrowed
 from softstaking.job.decimals import decimal_array, units_at, unscaled
+from softstaking.job.run import _count_accounts, summarize
 from softstaking.samples import kucoin_2019_path, sample_path
 from tests.strategies import (
     WIDE,
@@ -380,6 +382,30 @@ class TestChainable:
         _assert_payments_split_at_the_end(read_program(program), records, state, date(2019, 7, 18))
 
 
+class TestPandasNotLoaded:
+    def test_the_command_runs_without_loading_pandas_which_still_loads_after(
+        self, tmp_path: Path
+    ) -> None:
+        """The run command never loads pandas; a later pandas conversion in its process works."""
+        ledger = _days_of(tmp_path)[0]
+        script = (
+            "import sys\n"
+            "from softstaking.cli import main\n"
+            f"code = main(['run', {PROGRAM!r}, {str(ledger)!r}, '--state', "
+            f"{str(tmp_path / 'state.parquet')!r}, '--day', '2019-07-15', '-o', "
+            f"{str(tmp_path / 'out.parquet')!r}])\n"
+            "print(code, 'pandas' in sys.modules)\n"
+            "import pandas as pd\n"
+            "import pyarrow as pa\n"
+            "print(pa.Table.from_pandas(pd.DataFrame({'x': [1, 2]})).num_rows)\n"
+            "print(pa.array(pd.Series([3, 4])).to_pylist())\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split("\n")[:3] == ["0 False", "2", "[3, 4]"]
+
+
 class TestLargeAmounts:
     def test_amounts_of_more_digits_than_a_decimal_context_chain_exactly(self) -> None:
         """Frozen, credited and pending amounts of 30+ digits go through the state exactly."""
@@ -632,6 +658,18 @@ class TestReadLedger:
         parquet = pa.concat_tables(read_ledger(tmp_path / "l.parquet"))
         assert text.equals(parquet)
 
+    def test_keep_decimals_yields_parquet_decimals_as_they_are(self, tmp_path: Path) -> None:
+        """keep_decimals keeps a Parquet decimal delta as it is; CSV deltas stay strings."""
+        at = pa.array([datetime.fromisoformat("2019-07-15T01:00:00+08:00")] * 2, UTC_US)
+        delta = pa.array([Decimal("1.25"), Decimal("-0.50")], pa.decimal128(10, 2))
+        table = pa.table({"account": ["a", "b"], "token": ["X", "X"], "at": at, "delta": delta})
+        pq.write_table(table, tmp_path / "l.parquet")
+        kept = pa.concat_tables(read_ledger(tmp_path / "l.parquet", keep_decimals=True))
+        assert kept.schema.field("delta").type == pa.decimal128(10, 2)
+        assert kept.column("delta").to_pylist() == [Decimal("1.25"), Decimal("-0.50")]
+        text = pa.concat_tables(read_ledger(sample_path("seed_ledger.csv"), keep_decimals=True))
+        assert text.schema.field("delta").type == pa.string()
+
     def test_a_bad_parquet_row_is_located_by_row_group_and_row(self, tmp_path: Path) -> None:
         """A delta string that is not a number names the row group and the row."""
         path = tmp_path / "l.parquet"
@@ -650,6 +688,76 @@ class TestReadLedger:
         pq.write_table(pa.table({"account": ["a"], "token": ["X"], "at": at, "delta": [1.5]}), path)
         with pytest.raises(Exception, match="holds floats"):
             list(read_ledger(path))
+
+
+class TestSummaryTotals:
+    def test_token_totals_past_38_digits_are_exact(self) -> None:
+        """A token's paid total of more than 38 digits is the exact sum, not wrapped around."""
+        paid = pa.array([Decimal(10) ** 29] * 20 + [Decimal("0.5")], pa.decimal128(38, 8))
+        zero = pa.array([Decimal(0)] * 21, pa.decimal256(76, 28))
+        tokens = ["X"] * 20 + ["Y"]
+        table = pa.table(
+            {"account": [f"a{i:02d}" for i in range(21)], "token": tokens, "paid": paid}
+        ).append_column("forfeited", zero)
+        state = pa.table(
+            {"token": tokens, "carry": pa.array([Decimal("0.25")] * 21, pa.decimal128(38, 28))}
+        )
+        summary = summarize(table, State(DAY1, state), DAY1, DAY1 + timedelta(1))
+        assert summary.tokens["X"].paid == 20 * Decimal(10) ** 29
+        assert summary.tokens["X"].carry == Decimal("5")
+        assert summary.tokens["Y"].paid == Decimal("0.5")
+        assert (summary.accounts, summary.records) == (21, 21)
+
+
+class TestCountAccounts:
+    @given(
+        st.lists(st.sampled_from(["a", "b", "bb", "c", ""]), max_size=12),
+        st.integers(0, 12),
+        st.booleans(),
+    )
+    @example(["b", "a", "b"], 1, False)
+    def test_the_summary_counts_each_distinct_account_once(
+        self, accounts: list[str], cut: int, ordered: bool
+    ) -> None:
+        """The summary's account count is the number of distinct accounts, sorted or not."""
+        values = sorted(accounts) if ordered else accounts
+        column = pa.chunked_array(
+            [pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())]
+        )
+        assert _count_accounts(column) == len(set(values))
+
+
+_EDGES = [10**38 - 1, 10**38, 2**127 - 1, 2**127, 2**128, 2**64 - 1, 2**64, 2**63]
+"""Unscaled values about the edges of decimal128(38) and of the 64-bit words."""
+
+
+class TestNarrowed:
+    @given(
+        st.lists(
+            st.one_of(
+                st.integers(-(10**76) + 1, 10**76 - 1),
+                st.integers(-(10**39), 10**39),
+                st.sampled_from([*_EDGES, *(-v for v in _EDGES)]),
+            ),
+            max_size=12,
+        ),
+        st.integers(0, 38),
+        st.integers(0, 3),
+    )
+    @example([10**38 - 1, -(10**38) + 1], 5, 2)
+    @example([10**38], 0, 0)
+    @example([-(10**38)], 28, 1)
+    @example([2**127, 1], 0, 0)
+    def test_a_decimal256_column_narrows_exactly_when_every_value_has_38_digits(
+        self, values: list[int], scale: int, offset: int
+    ) -> None:
+        """A decimal256 column becomes decimal128(38) iff every value is below 10**38."""
+        column = decimal_array(np.array([0] * offset + values, dtype=object), scale)
+        column = column.cast(pa.decimal256(76, scale)).slice(offset)
+        out = narrowed(pa.chunked_array([column[:1], column[1:]], column.type))
+        fits = all(abs(v) < 10**38 for v in values)
+        assert out.type == (pa.decimal128(38, scale) if fits else pa.decimal256(76, scale))
+        assert out.to_pylist() == [Decimal(v).scaleb(-scale, WIDE) for v in values]
 
 
 @given(st.lists(st.integers(-(10**76) + 1, 10**76 - 1), max_size=20), st.integers(0, 56))

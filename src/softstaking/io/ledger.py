@@ -6,7 +6,9 @@ Lines or Parquet (by suffix) a chunk at a time, so that memory does not grow wit
 file, and yields each chunk as a ``pyarrow.Table`` ready for ``Program.table``:
 ``account``, ``token``, ``kind`` and ``sub_account`` as strings (a missing kind or
 sub-account is null), ``at`` as a microsecond timestamp in UTC, and ``delta`` as an
-exact decimal string (never a float).
+exact decimal string (never a float); with ``keep_decimals``, a Parquet file's decimal
+``delta`` column is yielded as it is, an Arrow decimal (exact, and no string to parse
+again: the daily job reads so).
 
 In CSV and JSON Lines, ``at`` is ISO 8601 with a UTC offset and ``delta`` a decimal
 string (or a JSON number, read exactly). In Parquet, ``at`` is a timestamp with a time
@@ -47,8 +49,12 @@ _DECIMAL: Final = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 _SUFFIXES: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
-def ledger_schema() -> Any:
-    """The schema of every chunk ``read_ledger`` yields."""
+def ledger_schema(delta: Any = None) -> Any:
+    """The schema of every chunk ``read_ledger`` yields: ``delta`` strings, or of ``delta``.
+
+    ``delta`` is the type of a Parquet ledger's decimal ``delta`` column, which
+    ``read_ledger`` with ``keep_decimals`` yields as it is.
+    """
     import pyarrow as pa
 
     return pa.schema(
@@ -56,7 +62,7 @@ def ledger_schema() -> Any:
             ("account", pa.string()),
             ("token", pa.string()),
             ("at", pa.timestamp("us", tz="UTC")),
-            ("delta", pa.string()),
+            ("delta", pa.string() if delta is None else delta),
             ("kind", pa.string()),
             ("sub_account", pa.string()),
         ]
@@ -125,7 +131,8 @@ def _parquet_strings(column: Any, name: str, problems: Problems) -> Any:
     return None
 
 
-def _parquet_delta(column: Any, where: Any, problems: Problems) -> Any:
+def _parquet_delta(column: Any, where: Any, problems: Problems, *, keep: bool) -> Any:
+    """The delta column checked: decimal strings, or with ``keep`` decimals as they are."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -134,8 +141,7 @@ def _parquet_delta(column: Any, where: Any, problems: Problems) -> Any:
         if kind.scale < 0:
             problems.add(0, "delta", f"{kind} has a negative scale", where="schema")
             return None
-        text = column.cast(pa.string())
-        return text
+        return column if keep else column.cast(pa.string())
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = column.cast(pa.string())
         bad = pc.invert(pc.match_substring_regex(pc.utf8_trim_whitespace(text), _DECIMAL))
@@ -171,12 +177,11 @@ def _parquet_at(column: Any, problems: Problems) -> Any:
         return None
 
 
-def _parquet_chunks(path: str, chunk_rows: int, max_errors: int) -> Iterator[Any]:
+def _parquet_chunks(path: str, chunk_rows: int, max_errors: int, *, keep: bool) -> Iterator[Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     problems = Problems(path, max_errors)
-    schema = ledger_schema()
     try:
         file = pq.ParquetFile(path)
     except pa.ArrowInvalid as err:
@@ -187,6 +192,9 @@ def _parquet_chunks(path: str, chunk_rows: int, max_errors: int) -> Iterator[Any
     if missing:
         msg = f"{path}: no column {', '.join(map(repr, missing))} (it has {', '.join(names)})"
         raise InvalidInputError(msg)
+    delta_type = file.schema_arrow.field("delta").type
+    keep = keep and pa.types.is_decimal(delta_type) and delta_type.scale >= 0
+    schema = ledger_schema(delta_type if keep else None)
     wanted = [name for name in LEDGER_COLUMNS if name in names]
     for group in range(file.num_row_groups):
         offset = 0
@@ -202,7 +210,7 @@ def _parquet_chunks(path: str, chunk_rows: int, max_errors: int) -> Iterator[Any
             at = _parquet_column(batch, "at", where, problems)
             out["at"] = _parquet_at(at, problems)
             delta = _parquet_column(batch, "delta", where, problems)
-            out["delta"] = _parquet_delta(delta, where, problems)
+            out["delta"] = _parquet_delta(delta, where, problems, keep=keep)
             offset += batch.num_rows
             if problems:
                 if any(p.where == "schema" for p in problems.kept):
@@ -224,6 +232,7 @@ def read_ledger(
     *,
     chunk_rows: int = CHUNK_ROWS,
     max_errors: int = DEFAULT_MAX_ERRORS,
+    keep_decimals: bool = False,
 ) -> Iterator[Any]:
     r"""The ledger's events, a ``pyarrow.Table`` of at most ``chunk_rows`` rows at a time.
 
@@ -231,6 +240,8 @@ def read_ledger(
         source: A ``.csv``, ``.jsonl`` (or ``.ndjson``) or ``.parquet`` file.
         chunk_rows: The most rows a chunk holds.
         max_errors: How many problems the error lists before it only counts the rest.
+        keep_decimals: Yield a Parquet file's decimal ``delta`` column as it is, an
+            Arrow decimal, not as decimal strings (CSV and JSON Lines: strings still).
 
     Raises:
         BadRowsError: After the last good chunk, if any row was bad (text: file, line
@@ -255,5 +266,5 @@ def read_ledger(
         msg = f"chunk_rows must be a positive int, not {chunk_rows!r}"
         raise InvalidInputError(msg)
     if fmt == "parquet":
-        return _parquet_chunks(path, chunk_rows, max_errors)
+        return _parquet_chunks(path, chunk_rows, max_errors, keep=keep_decimals)
     return _text_chunks(path, fmt, chunk_rows, max_errors)
