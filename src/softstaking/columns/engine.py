@@ -13,8 +13,10 @@ from the average divided at the library's precision, as the calculator does.
 Along each series the days then fall into runs with the same value id and kind of day
 (rate and year); the gross of a run is computed once. Where a token's numbers fit in
 int64, ``vector.part`` computes every run's gross and settles every day in arrays;
-otherwise ``_python_part`` does, in Python ints (``core.fixed.flat_gross_units`` for a
-flat rate where it answers, ``day_gross`` else, ``settle_units`` inline). The decimal
+below ``2**256``, ``wide.part`` does, in base-``10**10`` limbs (the ledger's amounts
+may come as limbs already: ``wideints.Wide``); otherwise ``_python_part`` does, in
+Python ints (``core.fixed.flat_gross_units`` for a flat rate where it answers,
+``day_gross`` else, ``settle_units`` inline). The decimal
 columns are written from integer words; each chunk is a ``pyarrow.RecordBatch``
 (``batches``), and ``compute`` gathers them into a table. Everything is exact.
 """
