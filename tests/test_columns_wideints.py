@@ -71,8 +71,36 @@ class TestWideInts:
         assert all(below), "every limb below the top is in [0, 10**10)"
 
     @given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30))
-    def test_of_int64(self, values: list[int]) -> None:
-        assert wideints.of(np.array(values, dtype="int64")).tolist() == values
+    def test_of_int64_splits_into_limbs(self, values: list[int]) -> None:
+        """int64 values past 10**10 are split: every limb below 10**10 in magnitude."""
+        wide = wideints.of(np.array(values, dtype="int64"))
+        assert wide.tolist() == values
+        assert (np.abs(wide.limbs) < 10**10).all()
+
+    @given(
+        st.lists(st.integers(-(2**62), 2**62), min_size=1, max_size=20),
+        st.sampled_from([0, 10**30, 2**62]),
+        st.integers(0, 9),
+    )
+    def test_int64_deltas_sum_and_scale_in_limbs(
+        self, deltas: list[int], opening: int, shift: int
+    ) -> None:
+        """Deltas given as int64 beside a wide opening: sums and scaling stay exact."""
+        first = np.zeros(len(deltas), dtype=bool)
+        first[0] = True
+        got = wideints.running_sums(
+            wideints.of(np.array(deltas, dtype="int64")),
+            first,
+            wideints.of(np.array([opening], dtype=object)),
+            np.zeros(len(deltas), dtype="int64"),
+        )
+        balance, want = opening, []
+        for d in deltas:
+            balance += d
+            want.append(balance)
+        assert got.tolist() == want
+        scaled = wideints.scaled(wideints.of(np.array(deltas, dtype="int64")), shift)
+        assert scaled.tolist() == [d * 10**shift for d in deltas]
 
     @given(st.lists(st.lists(WIDE_SIGNED, max_size=8), min_size=1, max_size=4))
     def test_concat_keeps_every_value_in_order(self, parts: list[list[int]]) -> None:
@@ -199,6 +227,56 @@ def _ledger(deltas: list[str], kind: pa.DataType, tokens: list[str] | None = Non
             "delta": pa.array([Decimal(d) for d in deltas], kind),
         }
     )
+
+
+def _rewards(
+    calculator: RewardCalculator,
+    events: list[BalanceEvent],
+    opening: Decimal,
+    columns: tuple[pa.DataType, pa.DataType],
+) -> None:
+    """``Program.table`` of one holding equals ``Program.run``.
+
+    Its deltas and opening are decimal columns of the given types.
+    """
+    program = Program([calculator])
+    ledger = pa.table(
+        {
+            "account": pa.array(["alice"] * len(events), pa.string()),
+            "token": pa.array(["ETH"] * len(events), pa.string()),
+            "at": pa.array([e.at for e in events], pa.timestamp("us", "UTC")),
+            "delta": pa.array([e.delta for e in events], columns[0]),
+        }
+    )
+    openings = pa.table(
+        {"account": ["alice"], "token": ["ETH"], "opening": pa.array([opening], columns[1])}
+    )
+    start, end = date(2025, 3, 1), date(2025, 3, 4)
+    holding = Holding("alice", "ETH", events, opening=opening)
+    assert_same(
+        program.table(ledger, start, end, openings=openings),
+        expected_rows(program, [holding], start, end),
+    )
+
+
+class TestInt64BesideLimbs:
+    """Found in review: int64 amounts beside a column read as limbs are split into limbs."""
+
+    def test_int64_deltas_beside_a_wide_opening(self) -> None:
+        """Deltas of 4 ETH fit int64, an opening of 10 ETH does not: balances of 22 ETH."""
+        at = datetime(2025, 3, 1, 12, tzinfo=UTC)
+        events = [BalanceEvent(at + timedelta(hours=i), Decimal(4)) for i in range(3)]
+        calc = RewardCalculator(ETH, AprSchedule.constant("0.0712"), TimeWeighted())
+        _rewards(calc, events, Decimal(10), (pa.decimal128(38, 18), pa.decimal128(38, 18)))
+
+    def test_an_int64_opening_beside_deltas_of_a_finer_column(self) -> None:
+        """A finer delta column is read as limbs; the int64 opening of 4E15 units is split."""
+        at = datetime(2025, 3, 2, 12, tzinfo=UTC)
+        events = [BalanceEvent(at, Decimal("-0.004"))]
+        calc = RewardCalculator(
+            ETH, AprSchedule.constant("0.071234567"), DailySnapshot(), min_payout=Decimal(5)
+        )
+        _rewards(calc, events, Decimal("0.004"), (pa.decimal128(38, 30), pa.decimal128(38, 18)))
 
 
 class TestReadingIntoLimbs:

@@ -87,7 +87,8 @@ def check_balances(ledger: Ledger) -> Amounts | Wide:
     """Each event's balance after it; refuses one that takes its series below zero.
 
     int64 where the ledger's amounts are and no sum can pass int64; a ``Wide`` where
-    the ledger holds one; else Python ints.
+    the ledger holds one (and has fewer than ``wideints.MAX_EVENTS`` events); else
+    Python ints.
 
     The first offending event in the order of the series (account, token), then time,
     raises ``NegativeBalanceError`` naming its ledger row.
@@ -100,7 +101,7 @@ def check_balances(ledger: Ledger) -> Amounts | Wide:
         return np.empty(0, dtype="int64")
     first = np.ones(n, dtype=bool)
     first[1:] = series[1:] != series[:-1]
-    if isinstance(delta, Wide) or isinstance(opening, Wide):
+    if (isinstance(delta, Wide) or isinstance(opening, Wide)) and n < wideints.MAX_EVENTS:
         after = wideints.running_sums(wideints.of(delta), first, wideints.of(opening), series)
         negative = np.flatnonzero(after.negative())
         if negative.size:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     Objects = npt.NDArray[np.object_]
 
 __all__ = [
+    "MAX_EVENTS",
     "Wide",
     "concat",
     "divided",
@@ -42,12 +43,18 @@ __all__ = [
 
 _B = 10**BASE_DIGITS
 
+MAX_EVENTS = 9 * 10**8
+"""Events ``running_sums`` takes: as many limbs below ``10**10`` sum within int64."""
+
 _PIECE = 16
 """Bits of the pieces a word is cut into: a remainder below ``10**10`` × ``2**16`` fits."""
 
 
 class Wide:
     """Signed ints as floor-normalised base-``10**10`` limbs: a ``(k, n)`` int64 array.
+
+    Every limb but the top is in ``[0, 10**10)``, and the top one below ``10**10`` in
+    magnitude: the functions here keep that, and ``columns.wide`` counts on it.
 
     Examples:
         >>> import numpy as np
@@ -136,8 +143,9 @@ class Wide:
 def normalised(limbs: Ints, *, copy: bool = True) -> Ints:
     """Limbs of any int64 values, carried into ``[0, 10**10)`` but the top (floor).
 
-    The top limb keeps the sign and whatever the carries bring it; top limbs of zeros
-    are dropped.
+    The top limb keeps the sign and whatever the carries bring it: give enough limbs
+    for it to stay small (every function here expects a top limb below ``10**10`` in
+    magnitude). Top limbs of zeros are dropped.
     """
     out = limbs.copy() if copy else limbs
     for i in range(len(out) - 1):
@@ -251,8 +259,9 @@ def of(values: Any) -> Wide:
     if isinstance(values, Wide):
         return values
     array = np.asarray(values)
-    if array.dtype != object:
-        return Wide(normalised(array.astype("int64")[None, :]))
+    if array.dtype != object:  # below 2**63 in magnitude: two limbs, once carried
+        small = array.astype("int64")
+        return Wide(normalised(np.stack([small, np.zeros_like(small)])))
     listed = array.tolist()
     negative = np.array([v < 0 for v in listed], dtype=bool)
     size = max((abs(v).bit_length() for v in listed), default=0) // 64 + 1
@@ -331,7 +340,8 @@ def divided(values: Wide, digits: int) -> Wide:
 def running_sums(delta: Wide, first: Any, opening: Wide, series: Ints) -> Wide:
     """Each event's balance after it: ``opening[series]`` plus its series' deltas so far.
 
-    ``first`` says which events start a series (events are grouped by series).
+    ``first`` says which events start a series (events are grouped by series). The
+    limbs are summed over all events before the carries: for fewer than ``MAX_EVENTS``.
     """
     import numpy as np
 
