@@ -446,14 +446,18 @@ class Ledger:
         return _array(self.delta_amounts)
 
     @functools.cached_property
+    def _all_keys(self) -> tuple[Any, Any]:
+        return self.keys(0, len(self.code))
+
+    @property
     def account(self) -> Any:
         """Each series' account (an Arrow string array)."""
-        return self.keys(0, len(self.code))[0]
+        return self._all_keys[0]
 
-    @functools.cached_property
+    @property
     def token(self) -> Any:
         """Each series' token symbol (an Arrow string array)."""
-        return self.keys(0, len(self.code))[1]
+        return self._all_keys[1]
 
     def keys(self, first: int, end: int, *, repeat: int = 1) -> tuple[Any, Any]:
         """The account and token symbol of the series ``first`` to ``end`` (excluded).

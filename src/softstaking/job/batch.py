@@ -74,8 +74,7 @@ def compute(
         duplicate_error=DuplicateHoldingError,
     )
     n = len(read.code)
-    # Each series' key and token, once (read.account and read.token each make both).
-    series_account, token = read.keys(0, n)
+    series_account, token = read.account, read.token  # each series' account and token
     groups = grouped(read, series_account, token) if parts else single(series_account)
     if parts and not read.special:
         check_parts(read, given)
