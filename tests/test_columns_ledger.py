@@ -6,13 +6,14 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from softstaking import DuplicateHoldingError, InvalidInputError, Token, UnknownTokenError
-from softstaking.columns.ledger import _repeated, read_ledger
+from softstaking.columns.ledger import _event_order, _repeated, read_ledger
 
 TOKENS = {"AAA": Token("AAA", 2), "BBB": Token("BBB", 6), "ÄÄ": Token("ÄÄ", 2)}
 # Accounts whose string order differs from their lengths and cases; non-ASCII too.
@@ -105,6 +106,22 @@ class TestOrder:
         accounts, tokens = read.keys(n // 3, n, repeat=2)
         assert accounts.to_pylist() == [a for a in read.account.to_pylist()[n // 3 :] for _ in "xx"]
         assert tokens.to_pylist() == [t for t in read.token.to_pylist()[n // 3 :] for _ in "xx"]
+
+
+class TestEventOrder:
+    """Events sort by key, then instant, then row, however many share a key and instant."""
+
+    @given(
+        pairs=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5)), min_size=2, max_size=400)
+    )
+    def test_the_order_is_by_key_then_instant_then_row(self, pairs: list[tuple[int, int]]) -> None:
+        # Hundreds of events over a few keys and instants: numpy's default sort (an
+        # introsort past 16 values) is not stable there, so ties must be ordered by row.
+        key = np.array([k for k, _ in pairs], dtype="int64")
+        at = np.array([a for _, a in pairs], dtype="int64") * 10**6 - 7
+        expected = sorted(range(len(pairs)), key=lambda i: (pairs[i][0], pairs[i][1], i))
+        order = _event_order(key, at)
+        assert (list(range(len(pairs))) if order is None else order.tolist()) == expected
 
 
 class TestRefusals:
@@ -215,6 +232,21 @@ class TestRepeatedKeys:
     )
     def test_each_string_repeated_in_a_row(
         self, strings: list[str | None], repeat: int, start: int
+    ) -> None:
+        array = pa.array(["pad"] * start + strings, pa.string()).slice(start)
+        got = _repeated(array, repeat)
+        got.validate(full=True)
+        assert got.to_pylist() == [s for s in strings for _ in range(repeat)]
+
+    @given(
+        st.integers(1, 6).flatmap(
+            lambda width: st.lists(st.text("ab\u00e9", min_size=width, max_size=width), max_size=12)
+        ),
+        st.integers(1, 5),
+        st.integers(0, 3),
+    )
+    def test_strings_of_one_length_repeat_as_rows(
+        self, strings: list[str], repeat: int, start: int
     ) -> None:
         array = pa.array(["pad"] * start + strings, pa.string()).slice(start)
         got = _repeated(array, repeat)

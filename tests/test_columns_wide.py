@@ -61,6 +61,20 @@ class TestLimbs:
         assert limbs is not None
         assert largest(limbs) == max(values)
 
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 10**10 - 1)),
+            min_size=1,
+            max_size=20,
+        )
+    )
+    def test_largest_of_values_sharing_top_limbs(self, parts: list[tuple[int, int, int]]) -> None:
+        """Among values whose top limbs tie, the lower limbs decide, given as rows or arrays."""
+        values = [(a * 10**10 + b) * 10**10 + c for a, b, c in parts]
+        rows = [np.array([p[i] for p in parts], dtype="int64") for i in (2, 1, 0)]
+        assert largest(np.stack(rows)) == max(values)
+        assert largest(rows) == max(values)
+
 
 class TestFlatGross:
     """``wide.flat_gross`` is ``flat_gross_units``, one balance at a time."""

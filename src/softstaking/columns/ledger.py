@@ -498,8 +498,14 @@ def _repeated(strings: Any, repeat: int) -> Any:
     if not simple or int(lengths.sum()) * repeat >= 2**31:
         return strings.take(pa.array(np.repeat(np.arange(len(strings)), repeat)))
     data = memoryview(b"" if data_buffer is None else data_buffer)
-    starts = offsets.tolist()
-    joined = b"".join([bytes(data[a:b]) * repeat for a, b in itertools.pairwise(starts)])
+    width = int(lengths[0]) if len(lengths) else 0
+    joined: Any
+    if width and (lengths == width).all():  # strings of one length: rows of a byte grid
+        grid = np.frombuffer(data, dtype="u1", count=len(strings) * width, offset=int(offsets[0]))
+        joined = np.repeat(grid.reshape(-1, width), repeat, axis=0)
+    else:
+        starts = offsets.tolist()
+        joined = b"".join([bytes(data[a:b]) * repeat for a, b in itertools.pairwise(starts)])
     ends = np.zeros(len(strings) * repeat + 1, dtype="<i4")
     np.cumsum(np.repeat(lengths, repeat), out=ends[1:])
     return pa.StringArray.from_buffers(len(ends) - 1, pa.py_buffer(ends), pa.py_buffer(joined))
@@ -598,8 +604,14 @@ def _event_order(key: Ints, at: Ints) -> Ints | None:
         return None
     low, span = int(at.min()), int(at.max()) - int(at.min()) + 1
     order: Ints
-    if (int(key.max()) + 1) * span < 2**63:  # one int64 key: a stable sort of it
-        order = np.argsort(key * span + (at - low), kind="stable")
+    if (int(key.max()) + 1) * span < 2**63:  # one int64 key
+        combined = key * span + (at - low)
+        # numpy's default sort is faster than its stable one; its order is the stable
+        # one unless two events share a key and an instant, which it may swap.
+        order = np.argsort(combined)
+        ordered = combined[order]
+        if (ordered[1:] == ordered[:-1]).any():
+            order = np.argsort(combined, kind="stable")
         return order
     order = (
         pc.sort_indices(

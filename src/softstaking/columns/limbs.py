@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     import numpy.typing as npt
 
@@ -63,17 +65,25 @@ def trim(limbs: Ints) -> Ints:
     return limbs[:k]
 
 
-def largest(limbs: Ints) -> int:
-    """The largest amount held (0 for none)."""
+def largest(limbs: Ints | Sequence[Ints]) -> int:
+    """The largest amount held (0 for none): limbs, lowest first, as rows of an array or arrays.
+
+    The top limb's maximum, then the next limb's among the values that reach it, and so
+    on: one pass over the top limb, and usually a few values after it.
+    """
     import numpy as np
 
-    at = np.arange(limbs.shape[1])
-    if not len(at):
+    rows = list(limbs)[::-1]
+    if not rows or not len(rows[0]):
         return 0
-    value = 0
-    for row in limbs[::-1]:
-        top = int(row[at].max())
-        at = at[row[at] == top]
+    value = int(rows[0].max())
+    if len(rows) == 1:
+        return value
+    at = np.flatnonzero(rows[0] == value)
+    for row in rows[1:]:
+        part = row[at]
+        top = int(part.max())
+        at = at[part == top]
         value = value * _B + top
     return value
 

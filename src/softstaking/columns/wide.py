@@ -189,7 +189,7 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
         top += 1
     out["paid"], digits["paid"] = paid, len(str(top * 10**shift))
     out["carry"] = limb_words(settled.hi, settled.lo, vector.LIMB, shift)
-    digits["carry"] = len(str(largest(np.stack([settled.lo, settled.hi])) * 10**shift))
+    digits["carry"] = len(str(largest([settled.lo, settled.hi]) * 10**shift))
     out["forfeited"], digits["forfeited"] = None, 1  # zeros
 
 
