@@ -130,7 +130,7 @@ def part(  # noqa: PLR0917 (the runs of one token's chunk)
     out: dict[str, Any] = {}
     digits: dict[str, int] = {}
     out["balance"], digits["balance"] = spread(balance)
-    if np.array_equal(eligible, balance):
+    if eligible is balance or np.array_equal(eligible, balance):
         out["eligible"], digits["eligible"] = out["balance"], digits["balance"]
     else:
         out["eligible"], digits["eligible"] = spread(eligible)
@@ -358,6 +358,12 @@ def _gather(n: int, pieces: list[tuple[Ints, Ints, Ints | None, Ints]]) -> tuple
     """
     import numpy as np
 
+    if len(pieces) == 1 and len(pieces[0][0]) == n:  # one piece of every run, in order
+        _, b, e, g = pieces[0]
+        if e is None:
+            b = trim(np.concatenate([np.zeros((2, n), dtype="int64"), b]))
+            return b, b, trim(g)  # one array: eligible is the balance
+        return trim(b), trim(e), trim(g)
     height = 1
     for _, b, e, g in pieces:
         height = max(height, len(b) + 2 if e is None else max(len(b), len(e)), len(g))
