@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +16,8 @@ from softstaking.core.fixed import weighted_gross_units
 from softstaking.core.tokens import GUARD_DIGITS
 from tests.test_columns_wide import _ints
 
-_SPANS = st.sampled_from([23, 24, 25]).map(lambda h: h * 3_600_000_000)
+# Antarctica/Troll moves its clocks by two hours: days of 22 and 26 hours.
+_SPANS = st.sampled_from([22, 23, 24, 25, 26]).map(lambda h: h * 3_600_000_000)
 
 
 @st.composite
@@ -80,7 +82,8 @@ class TestWeightedDays:
         weighted_days(),
         st.integers(0, 9 * 10**8 - 1) | st.sampled_from([712, 5, 0]),
         st.integers(-GUARD_DIGITS, 0),
-        st.sampled_from([360, 365, 366]) | st.integers(1, 999),
+        # 999 days of 26 hours × 10**5 pass 2**63: the span and the year divide in turn.
+        st.sampled_from([360, 365, 366, 999]) | st.integers(1, 999),
         st.data(),
     )
     def test_gross_is_weighted_gross_units(
@@ -123,6 +126,31 @@ class TestWeightedDays:
         assert result[2].tolist() == [False]
         assert weighted_gross_units(86_400_000_000, 86_400_000_000, (1, -20), 2) is None
 
+    @pytest.mark.parametrize("extra", [0, 1])
+    def test_a_tie_of_a_26_hour_day_in_a_999_day_year(self, extra: int) -> None:
+        """Divided by the span, then the year: half a quantum is declined, one µs more rounds up.
+
+        The total is ``(999k + 499) × span + span / 2`` (+ 1), so gross at 1E-20 is
+        ``k + 1/2`` quanta exactly (or just past it).
+        """
+        span, k = 26 * 3_600_000_000, 7
+        days = WeightedDays(
+            plain=np.array([999 * k + 499, 1], dtype="int64"),
+            opening=np.array([0], dtype="int64"),
+            span=np.array([span], dtype="int64"),
+            first=np.array([0], dtype="int64"),
+            delta=np.array([1, 1], dtype="int64")[: 1 + extra],
+            weight=np.array([span // 2, 1], dtype="int64")[: 1 + extra],
+        )
+        result = weighted.gross(days, np.array([0]), (1, -GUARD_DIGITS), 999)
+        assert result is not None
+        total = (999 * k + 499) * span + span // 2 + extra
+        want = weighted_gross_units(total, span, (1, -20), 999)
+        assert result[2].tolist() == [want is not None] == [bool(extra)]
+        if want is not None:
+            assert want[1] == k + 1
+            assert (_ints(result[0]), _ints(result[1])) == ([want[0]], [want[1]])
+
     def test_it_declines_a_rate_or_year_out_of_range(self) -> None:
         """A coefficient past 9 × 10**8, a shift outside [0, 20] or a year of 1,000 days."""
         days = WeightedDays(
@@ -138,3 +166,20 @@ class TestWeightedDays:
         assert weighted.gross(days, at, (1, 1), 365) is None
         assert weighted.gross(days, at, (1, -21), 365) is None
         assert weighted.gross(days, at, (1, 0), 1000) is None
+
+
+class TestPlusOne:
+    """Adding one to base-``10**5`` limbs carries as far as it must, past the top if need be."""
+
+    @given(st.lists(st.integers(0, 10**15 - 1), min_size=1, max_size=8), st.data())
+    def test_plus_is_addition(self, values: list[int], data: Any) -> None:
+        ups = data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values)))
+        # Limbs of 99,999 are the ones a carry passes through.
+        values = [v if data.draw(st.booleans()) else 10**15 - 1 for v in values]
+        q = np.array([[v // 10 ** (5 * i) % 10**5 for v in values] for i in range(3)])
+        out = weighted._plus(q, np.array(ups))
+        got = [
+            sum(int(out[i, j]) * 10 ** (5 * i) for i in range(len(out))) for j in range(len(values))
+        ]
+        assert got == [v + u for v, u in zip(values, ups, strict=True)]
+        assert (out < 10**5).all()

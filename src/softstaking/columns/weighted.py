@@ -134,26 +134,30 @@ def _carry(x: Ints) -> Ints:
 
 
 def _plus(q: Ints, up: Any) -> Ints:
-    """``q + up`` (``up`` 0 or 1, a bool array) for limbs each below ``10**5``.
+    """``q + up`` (``up`` 0 or 1, a bool array) for limbs each below ``10**5``, in place.
 
-    Only the rows whose lowest limb reaches ``10**5`` carry, as far as they must.
+    Only the rows whose lowest limb reaches ``10**5`` carry, as far as they must; a limb
+    is added on top only if a carry reaches it.
     """
     import numpy as np
 
-    out = np.concatenate([q, np.zeros((1, q.shape[1]), dtype="int64")])
-    out[0] += up
-    rows = np.flatnonzero(out[0] == _F)
+    q[0] += up
+    rows = np.flatnonzero(q[0] == _F)
     i = 0
     while len(rows):
-        out[i, rows] = 0
-        out[i + 1, rows] += 1
+        if i + 1 == len(q):
+            q = np.concatenate([q, np.zeros((1, q.shape[1]), dtype="int64")])
+        q[i, rows] = 0
+        q[i + 1, rows] += 1
         i += 1
-        rows = rows[out[i, rows] == _F]
-    return out
+        rows = rows[q[i, rows] == _F]
+    return q
 
 
 def _divide(x: Ints, d: Any) -> tuple[Ints, Ints]:
-    """``divmod`` of non-negative carried limbs by ``d`` (below ``10**13``), limb by limb.
+    """``divmod`` of non-negative carried limbs by ``d``, limb by limb.
+
+    ``d × 10**5`` must be below ``2**63`` (a remainder times a limb's base fits int64).
 
     ``d`` is an int or an array; an array of one value divides as that int, faster.
     """
@@ -244,9 +248,13 @@ def gross(
     product = _carry(
         np.concatenate([np.zeros((whole_limbs, n), dtype="int64"), total * (r * 10**digits)])
     )
-    q1, r1 = _divide(product, span)
-    q2, r2 = _divide(q1, year)
-    twice, over = 2 * (span * r2 + r1), span * year
+    if n and int(span.max()) * year * _F >= 2**63:  # by the span, then by the year
+        q1, r1 = _divide(product, span)
+        q2, r2 = _divide(q1, year)
+        rest = span * r2 + r1
+    else:  # by both at once: a remainder below span × year, times 10**5, fits int64
+        q2, rest = _divide(product, span * year)
+    twice, over = 2 * rest, span * year
     result = _plus(q2, twice > over)
     ok = (twice != over) & _below(total, _MEASURED) & _below(product, _SCALED)
     return _tens(measured), _tens(result), ok
