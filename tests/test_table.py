@@ -593,3 +593,44 @@ def test_a_bad_row_is_refused_before_the_stream_starts() -> None:
     ledger = ledger_of([("a", "AAA", noon, Decimal("-1"), "transfer")])
     with pytest.raises(NegativeBalanceError, match="ledger row 0"):
         Program([calc]).batches(ledger, date(2025, 1, 1), date(2025, 1, 2))
+
+
+class TestPaidType:
+    """``paid`` is a decimal128 exactly where its largest value fits 38 digits.
+
+    A 0-decimal token at 365 % a year (1 % a day): a balance of ``100 × w + 50`` units
+    earns ``w`` units and a half each day, so the second day pays ``w + 1``; one of
+    ``100 × w`` earns ``w`` units exactly, every day.
+    """
+
+    @pytest.mark.parametrize("int64_path", [True, False])
+    @pytest.mark.parametrize(
+        ("balances", "paid", "kind"),
+        [
+            # w = 10**38 - 1 and a half: the second day pays 10**38, 39 digits.
+            ([10**40 - 50], [[10**38 - 1, 10**38]], pa.decimal256(76, 0)),
+            # w = 10**38 - 1 exactly beside a half-unit earner whose second day pays 1.
+            ([10**40 - 100, 50], [[10**38 - 1] * 2, [0, 1]], pa.decimal128(38, 0)),
+            # Both at once: the largest pay, 10**38, decides.
+            ([10**40 - 100, 10**40 - 50], [[10**38 - 1] * 2, [10**38 - 1, 10**38]],
+             pa.decimal256(76, 0)),
+        ],
+    )  # fmt: skip
+    def test_the_largest_paid_decides(
+        self, int64_path: bool, balances: list[int], paid: list[list[int]], kind: Any
+    ) -> None:
+        calc = RewardCalculator(Token("BIG", 0), AprSchedule.constant("3.65"))
+        openings = pa.table(
+            {
+                "account": [f"a{i}" for i in range(len(balances))],
+                "token": ["BIG"] * len(balances),
+                "opening": [str(b) for b in balances],
+            }
+        )
+        engine._VECTOR = int64_path
+        try:
+            table = Program([calc]).table(ledger_of([]), D0, D0 + timedelta(2), openings=openings)
+        finally:
+            engine._VECTOR = True
+        assert table.column("paid").to_pylist() == [Decimal(p) for row in paid for p in row]
+        assert table.schema.field("paid").type == kind

@@ -506,7 +506,12 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     paid = np.repeat(words_of(whole), lengths, axis=0)
     one = words_of([factor])
     out["paid"] = add_words(paid, one * bump.astype("<u8")[:, None])
-    digits["paid"] = digits_of([*whole, max(whole) + factor])
+    top = max(whole)
+    at = np.flatnonzero(bump)
+    if len(at):  # a bumped day pays its run's whole units and one more
+        runs = np.unique(np.searchsorted(np.cumsum(lengths), at, side="right"))
+        top = max(top, max(whole[r] for r in runs.tolist()) + factor)
+    digits["paid"] = digits_of([top])
     out["carry"] = limb_words(carry.hi, carry.lo, vector.LIMB, shift)
     digits["carry"] = len(str((step - 1) * factor))
     out["forfeited"] = None  # zeros
