@@ -167,6 +167,24 @@ class TestSettlement:
         taken = _run([_calc(dust=Dust.FORFEIT, min_payout=minimum)], specs, monkeypatch)
         assert taken["wide"] == [True]
 
+    def test_a_rest_and_carry_making_one_base_unit_through_both_limbs(
+        self, monkeypatch: Any
+    ) -> None:
+        """The rest below a base unit reaches exactly one: both its limbs carry that day.
+
+        At a rate of 10**-20 a day a balance of ``B`` wei earns ``B`` gross quanta
+        (10**-38 ETH): ``B // 10**20`` wei and a rest of ``B % 10**20`` quanta, here
+        ``6,999,999,999 × 10**10 + 6 × 10**9``. With a carry in of ``3 × 10**19 + 4 × 10**9``
+        quanta the low limbs sum to exactly 10**10 and the high ones, with that carry, to
+        exactly 10**10: the first day pays one wei more.
+        """
+        rest = 6_999_999_999 * 10**10 + 6 * 10**9
+        balance = Decimal(10**32 + rest).scaleb(-18)
+        specs: list[Spec] = [("a", ETH, balance, _fine(ETH, 3 * 10**19 + 4 * 10**9), [])]
+        daily = AprSchedule.constant(Decimal("3.65E-18"))  # 10**-20 a day, 365 days a year
+        calc = _calc(schedule=daily, min_payout=Decimal("2E-18"))
+        assert _run([calc], specs, monkeypatch)["wide"] == [True]
+
 
 class TestRunsLeftToTheGeneralPath:
     """Runs ``flat_gross`` does not compute are the general path's, in the same table."""
