@@ -7,16 +7,16 @@ same kind, one row per account, token and day. Amounts stay exact all the way:
 * pandas: every amount is a ``pd.ArrowDtype`` decimal column (``decimal128`` or
   ``decimal256`` ``[pyarrow]``), never ``object`` columns of ``Decimal`` and never
   floats, so ``frame["paid"].sum()`` and ``groupby(...).sum()`` are exact;
-* polars: ``pl.Decimal`` columns. Polars reads no ``decimal256`` (it fails on one).
-  ``Program.table`` makes a column ``decimal128`` wherever its values fit 38 digits, so
-  only a column with a value past that is a ``decimal256``; it becomes a ``pl.String``
-  column of the exact digits (``Decimal(text)`` reads one back). Either way no digit
-  is lost; the column's type says which. The gross-quantum columns (``gross``,
-  ``carry``, ``forfeited``, ``balance``, ``eligible``) have the scale
-  ``decimals + GUARD_DIGITS`` (20), which leaves ``18 - decimals`` digits left of the
-  point, so an 8-decimal token keeps ``pl.Decimal`` below 10**10 tokens and an
-  18-decimal token only below 1. ``paid`` (in base units) stays ``decimal128`` below
-  ``10**(38 - decimals)`` tokens;
+* polars: ``pl.Decimal`` columns. Polars reads no ``decimal256`` (it fails on one), so
+  a column that is ``decimal256`` in the table becomes ``pl.Decimal(38, scale)`` when
+  every value fits in 38 digits, and otherwise a ``pl.String`` column of the exact
+  digits (``Decimal(text)`` reads one back). Either way no digit is lost; the column's
+  type says which. The gross-quantum columns (``gross``, ``carry``, ``forfeited``,
+  ``balance``, ``eligible``) are ``decimal256`` once a token has more than 6 decimals:
+  their scale is ``decimals + GUARD_DIGITS`` (20), which leaves ``18 - decimals``
+  digits left of the point, so an 8-decimal token keeps ``pl.Decimal`` below 10**10
+  tokens and an 18-decimal token only below 1. ``paid`` (in base units) stays
+  ``decimal128`` up to 26 decimals;
 * pyarrow: the table of ``Program.table`` itself.
 
 The conversions a DataFrame user meets are accepted exactly or refused with a message
@@ -130,12 +130,18 @@ def _check(table: Any, *, where: str) -> None:
 
 
 def _polars_ready(table: Any) -> Any:
-    """``table`` with each decimal256 column (a value past 38 digits) as exact strings."""
+    """``table`` with each decimal256 column as decimal128 where it fits, else strings."""
     import pyarrow as pa
 
     for i, field in enumerate(table.schema):
-        if pa.types.is_decimal256(field.type):
-            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+        if not pa.types.is_decimal256(field.type):
+            continue
+        column = table.column(i)
+        try:
+            narrow = column.cast(pa.decimal128(38, field.type.scale))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            narrow = column.cast(pa.string())
+        table = table.set_column(i, field.name, narrow)
     return table
 
 

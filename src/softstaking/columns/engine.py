@@ -32,9 +32,7 @@ import attrs
 from softstaking.columns import vector, wide, wideints
 from softstaking.columns.ledger import Ledger
 from softstaking.columns.output import (
-    APR_INTEGER_DIGITS,
     APR_SCALE,
-    INTEGER_DIGITS,
     DecimalColumn,
     add_words,
     digits_of,
@@ -160,7 +158,6 @@ def batches(
     after: Amounts | Wide,
     *,
     widen: bool = False,
-    narrow: bool = False,
 ) -> tuple[Any, Iterator[Any]]:
     """Every series' records for the days in ``[start, end)``: a schema and its batches.
 
@@ -171,9 +168,7 @@ def batches(
     decimal columns are written from integers. The schema's decimal types follow the
     scales (``output``); a value too wide for its column's ``decimal128`` raises
     ``InvalidInputError``, unless ``widen``: that batch's column is then a
-    ``decimal256`` (``compute`` makes the whole column so). With ``narrow`` too, every
-    decimal column is a ``decimal128`` whatever its scale, until a value needs more
-    than 38 digits.
+    ``decimal256`` (``compute`` makes the whole column so).
     """
     import numpy as np
     import pyarrow as pa
@@ -201,7 +196,7 @@ def batches(
 
     def columns() -> dict[str, DecimalColumn]:
         return {
-            name: DecimalColumn(name, scale, integer_digits=_integer_digits(name, narrow=narrow))
+            name: DecimalColumn(name, scale, integer_digits=10 if name == "apr" else 12)
             for name, scale in scales.items()
         }
 
@@ -266,33 +261,21 @@ def batches(
     return schema, chunks()
 
 
-def _integer_digits(name: str, *, narrow: bool) -> int:
-    """The digits a column's decimal128 keeps left of the point (``output``'s rule)."""
-    if narrow:
-        return 0
-    return APR_INTEGER_DIGITS if name == "apr" else INTEGER_DIGITS
-
-
 def compute(
     ledger: Ledger,
     calculators: Sequence[RewardCalculator],
     start: date,
     end: date,
     after: Amounts | Wide,
-    *,
-    narrow: bool = True,
 ) -> Any:
     """Every series' records for the days in ``[start, end)``, as a ``pyarrow.Table``.
 
     The batches of ``batches``, widened where a value needs it: a decimal column that
-    needs a ``decimal256`` in one batch is one in every batch (an exact cast). With
-    ``narrow``, a column is a ``decimal128`` wherever its values fit 38 digits, whatever
-    its scale; without, as the scales say (``output.INTEGER_DIGITS``) unless a value
-    needs more.
+    needs a ``decimal256`` in one batch is one in every batch (an exact cast).
     """
     import pyarrow as pa
 
-    schema, chunks = batches(ledger, calculators, start, end, after, widen=True, narrow=narrow)
+    schema, chunks = batches(ledger, calculators, start, end, after, widen=True)
     parts = list(chunks)
     wide = {f.name for b in parts for f in b.schema if pa.types.is_decimal256(f.type)}
     for name in wide:  # widened in some batch: decimal256 in all

@@ -82,14 +82,7 @@ COLUMNS = (
 """The table's columns, in order."""
 
 INTEGER_DIGITS = 12
-"""The digits a decimal128 column keeps left of the point: scales up to 26 use one.
-
-The rule of a stream's schema (``Program.batches``), fixed before any value is seen;
-``Program.table`` instead makes a column a decimal128 wherever its values fit.
-"""
-
-APR_INTEGER_DIGITS = 10
-"""As ``INTEGER_DIGITS``, for ``apr`` (a decimal128 at its scale of 28)."""
+"""The digits a decimal128 column keeps left of the point: scales up to 26 use one."""
 
 _EPOCH = date(1970, 1, 1)
 
@@ -188,12 +181,8 @@ def _decimal_array(
     return pa.Array.from_buffers(kind, n, [None, data])
 
 
-def build_table(records: Records, *, narrow: bool = False) -> Any:
-    """The records as a ``pyarrow.Table`` with the columns ``COLUMNS``.
-
-    With ``narrow``, each decimal column is a decimal128 wherever its values fit 38
-    digits (``Program.table``'s rule); without, as ``INTEGER_DIGITS`` says.
-    """
+def build_table(records: Records) -> Any:
+    """The records as a ``pyarrow.Table`` with the columns ``COLUMNS``."""
     import numpy as np
     import pyarrow as pa
 
@@ -210,9 +199,6 @@ def build_table(records: Records, *, narrow: bool = False) -> Any:
         out: Objects = values * factors[shifts]
         return out
 
-    def amounts(values: Objects, scale: int, name: str) -> Any:
-        return _decimal_array(values, scale, name, 0 if narrow else INTEGER_DIGITS)
-
     exponent = decimals[code] + GUARD_DIGITS if len(code) else np.empty(0, dtype="int64")
     names = sorted({zone_name(z) or "" for z in records.zones})
     tz = names[0] if len(names) == 1 and names[0] else "UTC"
@@ -220,15 +206,15 @@ def build_table(records: Records, *, narrow: bool = False) -> Any:
         "account": records.account,
         "token": records.token,
         "day": pa.array(np.asarray(records.day, dtype="int32"), pa.int32()).cast(pa.date32()),
-        "balance": amounts(rescale(records.balance, exponent, fine), fine, "balance"),
-        "eligible": amounts(rescale(records.eligible, exponent, fine), fine, "eligible"),
-        "apr": _decimal_array(records.apr, APR_SCALE, "apr", 0 if narrow else APR_INTEGER_DIGITS),
-        "gross": amounts(rescale(records.gross, exponent, fine), fine, "gross"),
-        "paid": amounts(
+        "balance": _decimal_array(rescale(records.balance, exponent, fine), fine, "balance"),
+        "eligible": _decimal_array(rescale(records.eligible, exponent, fine), fine, "eligible"),
+        "apr": _decimal_array(records.apr, APR_SCALE, "apr", integer_digits=10),
+        "gross": _decimal_array(rescale(records.gross, exponent, fine), fine, "gross"),
+        "paid": _decimal_array(
             rescale(records.paid, decimals[code] if len(code) else exponent, unit), unit, "paid"
         ),
-        "carry": amounts(rescale(records.carry, exponent, fine), fine, "carry"),
-        "forfeited": amounts(rescale(records.forfeited, exponent, fine), fine, "forfeited"),
+        "carry": _decimal_array(rescale(records.carry, exponent, fine), fine, "carry"),
+        "forfeited": _decimal_array(rescale(records.forfeited, exponent, fine), fine, "forfeited"),
         "payout_at": pa.array(records.payout_us, pa.int64()).cast(pa.timestamp("us", tz=tz)),
     }
     return pa.table(columns)

@@ -3,9 +3,8 @@
 The ledger is laid out by account (``softstaking.dask.layout``), so that each partition
 holds every row of its accounts; each partition is then a whole, smaller ledger, and
 ``Program.table`` computes its records exactly as on one machine. The records' columns
-and types are those of ``Program.batches`` over every token of the program (the types
-the scales give, where ``Program.table`` picks each from the values), so that all
-partitions share one schema whatever tokens and amounts each holds.
+and types are those of ``Program.table`` over every token of the program, so that all
+partitions share one schema whatever tokens each holds.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ def _scales(program: Program) -> tuple[int, int]:
 
 
 def record_schema(program: Program) -> pa.Schema:
-    """The Arrow schema of ``Program.batches`` over a ledger holding every token of ``program``."""
+    """The Arrow schema of ``Program.table`` over a ledger holding every token of ``program``."""
     import pyarrow as pa
 
     from softstaking.columns.output import APR_SCALE, zone_name
@@ -291,8 +290,8 @@ class DaskRun:
     records computed once.
 
     Attributes:
-        records: One row per account, token and day, the columns of
-            ``Program.table`` in the types of ``Program.batches`` (``record_meta``).
+        records: One row per account, token and day, the columns and types of
+            ``Program.table`` (``record_meta``).
         closing: One row per account and token: ``opening``, the balance at the end
             of the run (the next run's opening), and ``carry``, the last record's carry
             (``closing_meta``). It is what the next run takes as ``openings``. A ledger

@@ -110,8 +110,7 @@ def compute(
             end=end,
         )
     else:
-        # The ledger is read once; the types of the scales, which the job's schema keeps.
-        table = table_of_read(program, read, start, end, narrow=False)
+        table = table_of_read(program, read, start, end)  # the ledger is read once
     table = normalized_records(table, program_types(program))
     balance, frozen, waiting = closing_amounts(read, roles, frozen, waiting, pockets=pockets)
     carry = _last_carries(table, groups, (end - start).days)

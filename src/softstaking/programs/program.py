@@ -346,11 +346,7 @@ class Program:
         in the calculators' zone). The scales are those of
         ``softstaking.columns.output``: ``paid`` in the base unit; ``gross``,
         ``carry``, ``forfeited``, ``balance`` and ``eligible`` in the gross quantum
-        (``decimals + GUARD_DIGITS``); ``apr`` to 28 decimal places. Each decimal
-        column is a ``decimal128(38, scale)`` where every value it holds fits 38
-        digits (and the scale is at most 38), else a ``decimal256(76, scale)``: the type
-        depends on the values, so tables of different days may differ in it (cast to
-        the wider type to combine them; ``batches`` keeps one schema). Two values are
+        (``decimals + GUARD_DIGITS``); ``apr`` to 28 decimal places. Two values are
         rounded half-even to their column's scale rather than exact: a
         ``TimeWeighted`` (or ``SnapshotAverage``) balance and eligible balance,
         which the calculator keeps to 100 significant digits, and a tier model's
@@ -454,7 +450,7 @@ class Program:
             after = check_balances(read)
             schema, chunks = batches(read, calculators, first, last, after)
             return pa.RecordBatchReader.from_batches(schema, chunks)
-        table = table_of_read(self, read, first, last, narrow=False)
+        table = table_of_read(self, read, first, last)
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
 
     def _read(self, ledger: object, openings: object | None) -> Ledger:
@@ -498,17 +494,12 @@ def _checked_rules(
     return calculators
 
 
-def table_of_read(
-    program: Program, read: Ledger, start: date, end: date, *, narrow: bool = True
-) -> pa.Table:
+def table_of_read(program: Program, read: Ledger, start: date, end: date) -> pa.Table:
     """``program.table`` of a ledger already read (``columns.ledger.read_ledger``).
 
     For callers that read the ledger for their own needs too, such as the payout job:
     it is then read once. ``read`` must have been read with the program's tokens, its
     ``POCKET_KINDS`` and kinds of ``kind_roles`` as special kinds, as ``table`` does.
-    Without ``narrow``, the decimal types follow the scales (``output.INTEGER_DIGITS``,
-    as a stream's), widened where a value needs it, rather than ``table``'s decimal128
-    wherever the values fit.
     """
     from softstaking.columns.engine import check_balances, compute  # noqa: PLC0415 (lazy)
     from softstaking.columns.output import build_table, records_of  # noqa: PLC0415 (lazy)
@@ -517,13 +508,12 @@ def table_of_read(
     if not read.special:
         after = check_balances(read)
         if program._engine_runs(calculators):
-            return compute(read, calculators, start, end, after, narrow=narrow)
+            return compute(read, calculators, start, end, after)
     rewards = (
         (r.account, r.token, r.reward)
         for r in program.run(ledger_holdings(read), start, end, sorted_accounts=True)
     )
-    records = records_of(rewards, read.tokens, [c.tz for c in calculators])
-    return build_table(records, narrow=narrow)
+    return build_table(records_of(rewards, read.tokens, [c.tz for c in calculators]))
 
 
 def ledger_holdings(
