@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -332,6 +333,26 @@ class TestTable:
         table = Program([calc]).table(ledger, D0, D0 + timedelta(1))
         assert table.schema.field("gross").type == pa.decimal256(76, 38)
         assert table.schema.field("paid").type == pa.decimal128(38, 18)
+
+    @pytest.mark.parametrize(("decimals", "each"), [(18, "0.9"), (8, "999999999")])
+    def test_arrow_sums_of_its_columns_are_exact(self, decimals: int, each: str) -> None:
+        """Summing a column with Arrow (or pandas' ArrowDtype) does not wrap round.
+
+        Arrow sums a decimal128 column as a decimal128, wrapping past 2**127: 1.7 tokens
+        at the gross quantum of an 18-decimal token, 1.7E10 at an 8-decimal one's. The
+        types follow the scales, so such a column is a decimal256.
+        """
+        calc = RewardCalculator(Token("T", decimals), AprSchedule.constant("0.05"))
+        n = 20
+        openings = pa.table({"account": [f"a{i:02d}" for i in range(n)], "token": ["T"] * n,
+                             "opening": [each] * n})  # fmt: skip
+        table = Program([calc]).table(ledger_of([]), D0, D0 + timedelta(2), openings=openings)
+        for name in ("balance", "eligible", "gross", "paid", "carry", "forfeited"):
+            column = table.column(name).to_pylist()
+            with decimal.localcontext(decimal.Context(prec=100)):
+                assert pc.sum(table.column(name)).as_py() == sum(column), name
+                if name == "balance":
+                    assert sum(column) == 2 * n * Decimal(each)
 
     def test_the_zone_of_payout_at(self) -> None:
         calc = RewardCalculator(

@@ -4,8 +4,12 @@ Every amount column is an Arrow decimal, never a float. Its type depends on its 
 not on the day's values, so that the tables of successive runs have one schema:
 ``decimal128(38, scale)`` when the scale leaves 12 digits left of the point (a scale up
 to 26), ``decimal256(76, scale)`` otherwise (and for the rare column whose values need
-more than 38 digits). One column holds every token, so its scale is that of the token
-with the most decimals, and the values of the others are written exactly at that scale:
+more than 38 digits). The 12 digits are also room for sums: Arrow and pandas add a
+``decimal128`` column as a ``decimal128``, wrapping silently past ``2**127``, so a type
+chosen by the values (a ``decimal128`` wherever they fit) would make the sum of two
+balances of 0.9 ETH at scale 38 wrong. One column holds every token, so its scale is
+that of the token with the most decimals, and the values of the others are written
+exactly at that scale:
 
 * ``paid``: the base unit, ``decimals``;
 * ``gross``, ``carry``, ``forfeited``: the gross quantum, ``decimals + GUARD_DIGITS``;

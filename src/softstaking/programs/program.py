@@ -346,7 +346,10 @@ class Program:
         in the calculators' zone). The scales are those of
         ``softstaking.columns.output``: ``paid`` in the base unit; ``gross``,
         ``carry``, ``forfeited``, ``balance`` and ``eligible`` in the gross quantum
-        (``decimals + GUARD_DIGITS``); ``apr`` to 28 decimal places. Two values are
+        (``decimals + GUARD_DIGITS``); ``apr`` to 28 decimal places. The types follow
+        the scales (a ``decimal128`` keeps 12 digits left of the point, else a
+        ``decimal256``), not the values, so that an Arrow or pandas sum of a column,
+        which a ``decimal128`` keeps a ``decimal128``, has room. Two values are
         rounded half-even to their column's scale rather than exact: a
         ``TimeWeighted`` (or ``SnapshotAverage``) balance and eligible balance,
         which the calculator keeps to 100 significant digits, and a tier model's
