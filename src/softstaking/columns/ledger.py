@@ -311,14 +311,16 @@ def _text_amounts(
     fast = texts.plain(column) if n else np.zeros(0, dtype=bool)
     if not fast.any():
         return _read_texts(column, exponents, name, where, rows, unit, allow_negative)
-    size = texts.lengths(column)
+    longest = texts.longest(column)
+    size: Ints | None = None  # each string's length, if one may be too long for its scale
     uniform = bool((exponents == exponents[0]).all())
     parts: list[tuple[Ints, Amounts | Wide]] = []
     done = np.zeros(n, dtype=bool)
     for exponent in [int(exponents[0])] if uniform else np.unique(exponents).tolist():
-        chosen = fast & (size <= texts.MAX_DIGITS + exponent)
-        if not uniform:
-            chosen &= exponents == exponent
+        chosen = fast if uniform else fast & (exponents == exponent)
+        if longest - exponent > texts.MAX_DIGITS:
+            size = texts.lengths(column) if size is None else size
+            chosen = chosen & (size <= texts.MAX_DIGITS + exponent)
         at = np.flatnonzero(chosen)
         if not at.size:
             continue

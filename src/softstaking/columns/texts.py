@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
     Bools = npt.NDArray[np.bool_]
 
-__all__ = ["MAX_DIGITS", "PLAIN", "as_decimals", "lengths", "plain"]
+__all__ = ["MAX_DIGITS", "PLAIN", "as_decimals", "lengths", "longest", "plain"]
 
 PLAIN: Final = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 """A plain decimal string: what ``plain`` accepts (RE2 syntax, as Arrow's regexes)."""
@@ -60,6 +60,14 @@ def lengths(strings: Any) -> Ints:
     return out
 
 
+def longest(strings: Any) -> int:
+    """The length in bytes of the longest of ``strings``; 0 if none."""
+    import pyarrow.compute as pc
+
+    most: int | None = pc.max(pc.binary_length(strings)).as_py()
+    return most or 0
+
+
 def as_decimals(strings: Any, scale: int) -> Any | None:
     """Plain decimal strings as an Arrow decimal array at ``scale``, exactly; or None.
 
@@ -76,12 +84,11 @@ def as_decimals(strings: Any, scale: int) -> Any | None:
         True
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    longest = pc.max(pc.binary_length(strings)).as_py() or 0
-    if scale < 0 or longest + scale > MAX_DIGITS:
+    most = longest(strings)
+    if scale < 0 or most + scale > MAX_DIGITS:
         return None
-    if longest + scale <= _NARROW:
+    if most + scale <= _NARROW:
         kind = pa.decimal128(_NARROW, scale)
     else:
         kind = pa.decimal256(MAX_DIGITS, scale)
