@@ -47,11 +47,17 @@ def by_definition(values: list[str | None], exponents: list[int], *, negative: b
             value = to_amount(text, name="delta", allow_negative=negative)
         except SoftStakingError as error:
             return type(error), str(error), [f"in ledger row {row}"]
-        units = value.scaleb(-exponent, WIDE)
-        if units != units.to_integral_value():
+        sign, digits, power = value.as_tuple()
+        whole = int("".join(map(str, digits))) * (-1 if sign else 1)
+        assert isinstance(power, int)  # finite: to_amount refuses the rest
+        if power >= exponent:
+            out.append(whole * 10 ** (power - exponent))
+            continue
+        units, rest = divmod(whole, 10 ** (exponent - power))
+        if rest:
             msg = f"ledger row {row}: delta {value:f} is finer than unit {i}"
             return InvalidInputError, msg, []
-        out.append(int(units))
+        out.append(units)
     return out
 
 
@@ -145,6 +151,7 @@ class TestStringAmounts:
         st.sampled_from([pa.string(), pa.large_string()]),
     )
     @example((["1", "finer"], [0, 0]), True, False, [], pa.string())
+    @example((["7E999999", "1e3", "199473.83"], [-8, -8, -8]), False, False, [], pa.string())
     @example((["finer"], [0]), True, False, [], pa.string())
     @example(([" 1", "0.5", "-1"], [0, 0, 0]), False, False, [], pa.string())
     @example((["9" * 39, "4" + "0" * 38 + ".5"], [0, -1]), True, True, [1], pa.string())
