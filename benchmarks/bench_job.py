@@ -4,6 +4,7 @@ Run by hand, never as a test::
 
     .venv/bin/python benchmarks/bench_job.py                    # 300,000 accounts x 12 tokens
     .venv/bin/python benchmarks/bench_job.py --accounts 30000
+    .venv/bin/python benchmarks/bench_job.py --accounts 30000 --csv
 
 It writes, untimed, the state of 2019-07-14 for every account and each of the seed
 program's 12 tokens (``softstaking/samples/kucoin_2019.toml``), and a Parquet ledger of
@@ -13,7 +14,10 @@ process: ``softstaking run PROGRAM ledger.parquet --state state.parquet --day 20
 -o payouts.parquet``: reading the program, the ledger and the state, computing, and
 writing the records and the new state (each atomically). It prints the wall time and
 the command's peak resident memory (``ru_maxrss`` of the child) and its CPU time (user
-plus system): on a shared machine the CPU time is the steadier figure.
+plus system): on a shared machine the CPU time is the steadier figure. With ``--csv``
+the ledger is a CSV file (deltas as decimal strings) instead. The command runs the
+``softstaking`` this process imports (its ``PYTHONPATH``): point it at another checkout's
+``src`` to compare two versions.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from softstaking.io import read_program
@@ -37,7 +42,7 @@ from softstaking.job import State, write_state
 from softstaking.samples import kucoin_2019_path
 
 
-def _files(folder: Path, accounts: int, seed: int) -> tuple[Path, Path]:
+def _files(folder: Path, accounts: int, seed: int, *, csv: bool) -> tuple[Path, Path]:
     rng = random.Random(seed)
     program = read_program(kucoin_2019_path())
     tokens = sorted(program.calculators)
@@ -84,8 +89,13 @@ def _files(folder: Path, accounts: int, seed: int) -> tuple[Path, Path]:
             "delta": pa.array(e_delta, pa.decimal128(38, 8)),
         }
     )
-    ledger_path = folder / "ledger.parquet"
-    pq.write_table(ledger, ledger_path)
+    if csv:
+        ledger_path = folder / "ledger.csv"
+        text = ledger.set_column(3, "delta", pa.array([f"{d:f}" for d in e_delta]))
+        pa_csv.write_csv(text, ledger_path)
+    else:
+        ledger_path = folder / "ledger.parquet"
+        pq.write_table(ledger, ledger_path)
     return ledger_path, state_path
 
 
@@ -93,12 +103,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=300_000)
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--csv", action="store_true", help="a CSV ledger, not Parquet")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         made = time.perf_counter()
-        ledger, state = _files(folder, args.accounts, args.seed)
-        events = pq.ParquetFile(ledger).metadata.num_rows
+        ledger, state = _files(folder, args.accounts, args.seed, csv=args.csv)
+        events = (
+            len(pa_csv.read_csv(ledger)) if args.csv else pq.ParquetFile(ledger).metadata.num_rows
+        )
         print(
             f"inputs: {args.accounts:,} accounts x 12 tokens, {events:,} events "
             f"(written in {time.perf_counter() - made:.1f} s, untimed)"

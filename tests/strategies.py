@@ -810,3 +810,53 @@ def sub_account_job_scenarios(
         for account, token, at, delta, kind in rows
     ]
     return program, out, first, days
+
+
+ODD_DECIMAL_TEXTS = (
+    "1e3",
+    "1E+3",
+    "-2.5e-3",
+    "1e-1000000",
+    "7E999999",
+    " 1.5",
+    "2 ",
+    "\t-3\n",
+    "1_000",
+    "NaN",
+    "-sNaN",
+    "Infinity",
+    "-inf",
+    "-0",
+    "+0.000",
+    ".5",
+    "5.",
+    "-.5",
+    "+5",
+    "",
+    ".",
+    "-",
+    "+-1",
+    "1.2.3",
+    "0x10",
+    "١٢.٥",  # Arabic-Indic digits: Decimal reads them, Arrow does not
+    "１２",  # full-width digits
+    "finer",
+)
+"""Decimal strings Arrow and ``Decimal`` may read differently, and strings neither reads."""
+
+
+@st.composite
+def decimal_texts(draw: st.DrawFn) -> str:
+    """Decimal strings: plain ones of up to 90 digits (often 39 or more), and odd forms."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(ODD_DECIMAL_TEXTS))
+    sign = draw(st.sampled_from(["", "", "-", "+"]))
+    digits = st.text("0123456789", max_size=45)
+    whole = draw(st.one_of(digits, st.sampled_from(["9" * 39, str(2**128), "4" + "0" * 38])))
+    point = draw(st.booleans())
+    fraction = draw(st.one_of(st.text("0123456789", max_size=45), st.just("0" * 40)))
+    if not point:
+        fraction = ""
+    if not whole and not fraction:
+        whole = "0"
+    return sign + whole + ("." if point else "") + fraction

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
-from softstaking.columns import wideints
+from softstaking.columns import texts, wideints
 from softstaking.columns.wideints import Wide
 from softstaking.core.amounts import to_amount
 from softstaking.core.errors import (
@@ -219,18 +219,16 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
         )
         raise InvalidTypeError(msg)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        out = np.empty(len(column), dtype=object)
-        for i, text in enumerate(column.to_pylist()):
-            try:
-                value = to_amount(text, name=name, allow_negative=allow_negative)
-                out[i] = to_units(value, int(exponents[i]))
-            except SoftStakingError as error:
-                error.add_note(f"in {where} row {rows[i]}")
-                if isinstance(error, InvalidInputError) and "finer" in str(error):
-                    msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
-                    raise InvalidInputError(msg) from None
-                raise
-        return out
+        return _text_amounts(
+            column,
+            exponents,
+            name=name,
+            where=where,
+            rows=rows,
+            unit=unit,
+            allow_negative=allow_negative,
+            wide=wide,
+        )
     raw: Amounts
     if wide and pa.types.is_decimal(kind):
         read = _wide_decimals(
@@ -286,6 +284,140 @@ def amounts(  # noqa: PLR0912, PLR0915 (one branch per Arrow type)
             msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
             raise InvalidInputError(msg)
         out[mask] = part // factor
+    return out
+
+
+def _text_amounts(
+    column: Any,
+    exponents: Ints,
+    *,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+    wide: bool,
+) -> Amounts | Wide:
+    """``amounts`` of decimal strings: cast to decimals where Arrow reads them exactly.
+
+    The plain strings (``columns.texts``) of each exponent are cast to decimals at its
+    scale and read as a decimal column is; the others are read as ``to_amount`` reads
+    them. Where a cast or a check fails, the whole column is read a row at a time, so
+    the error is the one, and names the row, that reading gives.
+    """
+    import numpy as np
+
+    n = len(column)
+    fast = texts.plain(column) if n else np.zeros(0, dtype=bool)
+    if not fast.any():
+        return _read_texts(column, exponents, name, where, rows, unit, allow_negative)
+    longest = texts.longest(column)
+    size: Ints | None = None  # each string's length, if one may be too long for its scale
+    uniform = bool((exponents == exponents[0]).all())
+    parts: list[tuple[Ints, Amounts | Wide]] = []
+    done = np.zeros(n, dtype=bool)
+    for exponent in [int(exponents[0])] if uniform else np.unique(exponents).tolist():
+        chosen = fast if uniform else fast & (exponents == exponent)
+        if longest - exponent > texts.MAX_DIGITS:
+            size = texts.lengths(column) if size is None else size
+            chosen = chosen & (size <= texts.MAX_DIGITS + exponent)
+        at = np.flatnonzero(chosen)
+        if not at.size:
+            continue
+        decimals = texts.as_decimals(column if at.size == n else column.take(at), -exponent)
+        if decimals is None:
+            return _read_texts(column, exponents, name, where, rows, unit, allow_negative)
+        try:
+            values = amounts(
+                decimals,
+                exponents[at],
+                name=name,
+                where=where,
+                rows=rows[at],
+                unit=functools.partial(_unit_at, unit, at),
+                allow_negative=allow_negative,
+                wide=wide,
+            )
+        except InvalidInputError:  # a row-at-a-time reading raises, naming the first row
+            return _read_texts(column, exponents, name, where, rows, unit, allow_negative)
+        parts.append((at, values))
+        done[at] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        parts.append(
+            (rest, _read_texts(column, exponents, name, where, rows, unit, allow_negative, rest))
+        )
+    return _merged(n, parts, wide=wide)
+
+
+def _unit_at(unit: Callable[[int], str], at: Ints, i: int) -> str:
+    """``unit`` of the value at ``at[i]``."""
+    return unit(int(at[i]))
+
+
+def _read_texts(  # noqa: PLR0917 (amounts' own arguments)
+    column: Any,
+    exponents: Ints,
+    name: str,
+    where: str,
+    rows: Ints,
+    unit: Callable[[int], str],
+    allow_negative: bool,
+    at: Ints | None = None,
+) -> Objects:
+    """The strings of ``column`` (at ``at``, else all), each read by ``to_amount``.
+
+    ``to_units`` then counts it in ``10**exponents[i]``: Python ints, in an object array.
+    """
+    import numpy as np
+
+    values = (column if at is None else column.take(at)).to_pylist()
+    out: Objects = np.empty(len(values), dtype=object)
+    for j, text in enumerate(values):
+        i = j if at is None else int(at[j])
+        try:
+            value = to_amount(text, name=name, allow_negative=allow_negative)
+        except SoftStakingError as error:
+            error.add_note(f"in {where} row {rows[i]}")
+            raise
+        try:
+            out[j] = to_units(value, int(exponents[i]))
+        except InvalidInputError:
+            msg = f"{where} row {rows[i]}: {name} {value:f} is finer than {unit(i)}"
+            raise InvalidInputError(msg) from None
+    return out
+
+
+def _merged(n: int, parts: Sequence[tuple[Ints, Amounts | Wide]], *, wide: bool) -> Amounts | Wide:
+    """The amounts of ``parts``, each the values at its positions, as one column of ``n``.
+
+    int64 where every value is below ``_SMALL`` in magnitude, else a ``Wide`` (with
+    ``wide``) or Python ints.
+    """
+    import numpy as np
+
+    if len(parts) == 1 and len(parts[0][0]) == n:  # every position, in order
+        return parts[0][1]
+    small: list[Ints] = []
+    for _, values in parts:
+        if isinstance(values, Wide) or (
+            values.dtype == object and len(values) and int(np.abs(values).max()) >= _SMALL
+        ):
+            break
+        small.append(values.astype("int64"))
+    else:
+        out: Amounts = np.zeros(n, dtype="int64")
+        for (at, _), values in zip(parts, small, strict=True):
+            out[at] = values
+        return out
+    if wide:
+        read = wideints.concat([wideints.of(values) for _, values in parts])
+        limbs = np.zeros(read.limbs.shape, dtype="int64")
+        limbs[:, np.concatenate([at for at, _ in parts])] = read.limbs
+        return Wide(limbs)
+    out = np.empty(n, dtype=object)
+    for at, values in parts:
+        out[at] = values.objects() if isinstance(values, Wide) else values
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from softstaking.columns import texts
 from softstaking.job.decimals import decimal_type
 
 __all__ = ["as_decimals", "at_scale", "narrowed"]
@@ -17,18 +18,19 @@ __all__ = ["as_decimals", "at_scale", "narrowed"]
 def as_decimals(column: Any, scale: int) -> Any:
     """Decimal strings as an Arrow decimal column at ``scale``, cast in C++ (exact).
 
-    Parsing strings one by one in Python costs more than the day's computation. A value
-    finer than ``scale`` or too large for the type stays a string: the column is left as
-    it is, and ``Program.table`` names the row.
+    Parsing strings one by one in Python costs more than the day's computation. Only
+    plain decimal strings that fit the type are cast (``columns.texts``: Arrow's cast
+    wraps round silently past its type's digits). A value finer than ``scale``, too
+    long, or not plain leaves the column as it is, and ``Program.table`` names the row.
     """
     import pyarrow as pa
 
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
-    try:
-        return column.cast(decimal_type(scale))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    if not texts.plain(column).all():
         return column
+    decimals = texts.as_decimals(column, scale)
+    return column if decimals is None else decimals
 
 
 def at_scale(column: Any, scale: int) -> Any:
