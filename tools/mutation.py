@@ -265,6 +265,31 @@ _WIDEINTS: dict[str, str] = {
 }
 """columns.wideints' equivalent mutants (the reasons are in docs/contributing.md too)."""
 
+_HI_CARRY = (
+    "hi reaching 10**10 in flat_gross is unreachable: lo carries only where t + up reaches"
+    " 10**s (so year >= 10**s, s <= 2), and then hi would need q of 10**(20 - s) -"
+    " 10**(10 - s) or more, and units × r = q × year + rem past int64"
+)
+_VECTOR: dict[str, str] = {
+    "x_flat_gross__mutmut_57": "s >= LIMB to s > LIMB: at s == 10 the other branch divides"
+    " by 10**0 and multiplies a zero lo: hi = b0, lo = 0 either way",
+    **dict.fromkeys([f"x_flat_gross__mutmut_{n}" for n in (88, 90, 98)], _HI_CARRY),
+    "x_from_limbs__mutmut_14": "a fifth row of zeros made, never read",
+    "x_from_limbs__mutmut_16": "len(limbs) > 4 to >= 4: with four limbs limbs[4:] is empty",
+    "x_split_ints__mutmut_1": "int64 values too through the Python loop, which gives the"
+    " same parts",
+    **dict.fromkeys(
+        [f"x_split_ints__mutmut_{n}" for n in (39, 41)],
+        "np.array of Python ints without dtype: int64 (below 2**62), and the loop is never"
+        " reached with no values (they are int64s)",
+    ),
+    **dict.fromkeys(
+        [f"xǁSplitǁsame__mutmut_{n}" for n in (8, 11, 12)],
+        "zip of two Splits' parts not strict: three each",
+    ),
+}
+"""columns.vector's equivalent mutants, of those sorted (see docs/contributing.md)."""
+
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
     "softstaking.core.fixed.x_from_units__mutmut_11": f"units < 0 to units < 1 {_ZERO_SIGN}",
@@ -471,6 +496,9 @@ EQUIVALENT: dict[str, str] = {
     **{f"softstaking.columns.output.{name}": reason for name, reason in _OUTPUT.items()},
     # wideints: ways to the same limbs, and room normalised drops.
     **{f"softstaking.columns.wideints.{name}": reason for name, reason in _WIDEINTS.items()},
+    # vector: the amounts' helpers (the survivors of _runs, _pay and the payments are not
+    # sorted yet).
+    **{f"softstaking.columns.vector.{name}": reason for name, reason in _VECTOR.items()},
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 
