@@ -165,6 +165,37 @@ class TestWideInts:
         assert list(wide) == [-(10**30), 5, 10**40]
 
 
+NEGATIVE_FULL_TOP = st.sampled_from(
+    [-(10**20 - 1), -(10**20 - 10**10 + 1), -(10**30 - 1), -(2**64 - 1), -(10**38 - 1)]
+)
+"""Values whose magnitude's top limb is ``10**10 - 1`` with a limb below it non-zero:
+negated and carried, the top takes ``-10**10`` unless there is a limb above it."""
+
+
+class TestTheTopLimb:
+    """Every way to a ``Wide`` keeps its top limb below ``10**10`` in magnitude."""
+
+    @given(st.lists(NEGATIVE_FULL_TOP | WIDE_SIGNED, min_size=1, max_size=10))
+    def test_of_and_from_words_keep_the_top_limb_small(self, values: list[int]) -> None:
+        """Negative values of a full top limb too: the limbs are floor base-10**10 digits."""
+        kind = pa.decimal256(76, 0)
+        for wide in (
+            wideints.of(np.array(values, dtype=object)),
+            wideints.from_words(_words(values, kind)),
+        ):
+            assert wide.tolist() == values
+            top = wide.limbs[-1].tolist()
+            assert all(-(10**10) < limb < 10**10 for limb in top), top
+
+    @pytest.mark.parametrize("value", [-(10**20 - 1), -(10**20 - 10**10 + 1)])
+    def test_a_negative_of_twenty_digits_has_three_limbs(self, value: int) -> None:
+        """Floor digits of base 10**10: ``-(10**20 - 1)`` is ``1 + 0 × 10**10 - 10**20``."""
+        words = _words([value], pa.decimal128(38, 0))
+        for wide in (wideints.of(np.array([value], dtype=object)), wideints.from_words(words)):
+            want = [value % 10**10, value // 10**10 % 10**10, value // 10**20]
+            assert wide.limbs[:, 0].tolist() == want
+
+
 def _decimal_columns(ledger: pa.Table, openings: pa.Table, scale: int) -> tuple[pa.Table, pa.Table]:
     """The ledger's deltas and the openings as decimal columns of ``scale`` places."""
     values = [Decimal(v) for v in ledger.column("delta").to_pylist()]

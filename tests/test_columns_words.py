@@ -22,7 +22,12 @@ from softstaking.columns.output import (
     parts_words,
     words_of,
 )
-from tests.test_table import assert_same, expected_rows, programs_and_ledgers
+from tests.test_table import (
+    assert_same,
+    expected_rows,
+    programs_and_ledgers,
+    table_or_too_wide,
+)
 
 WIDE = st.integers(-(2**255), 2**255 - 1)
 
@@ -171,16 +176,22 @@ def test_a_column_refuses_more_than_76_digits() -> None:
 def test_the_engine_equals_run_in_small_chunks(
     case: tuple[Program, pa.Table, pa.Table, list[Holding], date],
 ) -> None:
-    """Chunks of one or two series, mixing tokens, give Program.run's records."""
+    """Chunks of one or two series, mixing tokens, give Program.run's records.
+
+    Or the documented refusal of a value too wide for Arrow (a large balance of a coarse
+    token beside a fine one), true of some value.
+    """
     program, ledger, openings, holdings, start = case
     end = start + timedelta(days=7)
+    expected = expected_rows(program, holdings, start, end)
     old = engine._CHUNK_CELLS
     engine._CHUNK_CELLS = 10
     try:
-        table = program.table(ledger, start, end, openings=openings)
+        table = table_or_too_wide(program, ledger, start, end, openings=openings, rows=expected)
     finally:
         engine._CHUNK_CELLS = old
-    assert_same(table, expected_rows(program, holdings, start, end))
+    if table is not None:
+        assert_same(table, expected)
 
 
 def test_words_of_a_value_past_2_255_is_refused_by_its_digits() -> None:

@@ -51,6 +51,7 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 MODULES = ["rounding", "policies", "timeline", "sweep", "fixed", "runs"]
 MODULES += ["schedules", "rates", "calculator", "engine"]
 MODULES += ["columns.limbs", "columns.weighted", "columns.wide"]
+MODULES += ["columns.wideints", "columns.output", "columns.vector"]
 """The modules, in the order they run when none is named: the small ones first, core's
 (bare names) before the columns'."""
 
@@ -89,6 +90,9 @@ TESTS: dict[str, list[str]] = {
     "columns.limbs": ["tests/test_columns_wide.py", "tests/test_columns_weighted.py"],
     "columns.weighted": ["tests/test_columns_weighted.py", "tests/test_columns_vector.py"],
     "columns.wide": ["tests/test_columns_wide.py", "tests/test_columns_vector.py"],
+    "columns.wideints": ["tests/test_columns_wideints.py"],
+    "columns.output": ["tests/test_columns_words.py"],
+    "columns.vector": ["tests/test_columns_vector.py"],
 }
 """Each module's own tests; the module's doctests, and ``tests/test_mutants_<module>.py``
 (the tests added for its survivors, ``test_mutants_columns_limbs.py`` for
@@ -170,6 +174,121 @@ _WIDE: dict[str, str] = {
     ),
 }
 """columns.wide's equivalent mutants (the reasons are in docs/contributing.md too)."""
+
+_OUTPUT: dict[str, str] = {
+    "x_add_small__mutmut_2": "amount >= 2**64 to >= 2 * 64: amounts from 128 take the"
+    " add_words way, which adds them as exactly, modulo the same 2**(64 w)",
+    "x_add_small__mutmut_38": "break to return: nothing follows the loop",
+    "x_limb_words__mutmut_5": "base_digits == 11: the fast way never taken; parts_words"
+    " gives the same words",
+    **dict.fromkeys(
+        [f"x_limb_words__mutmut_{n}" for n in (8, 10, 13, 15, 17, 20)],
+        "hi and lo as uint64, copied or not: they are read, never written",
+    ),
+    **dict.fromkeys(
+        [f"x_parts_words__mutmut_{n}" for n in (88, 91, 94)],
+        "zip of the parts and their tops not strict: one top per part",
+    ),
+    "xǁ_Wordsǁscale__mutmut_19": "shifts of up to 64 bits, not 63: numpy defines a uint64"
+    " shifted by 64 as 0 and by 0 as itself, so a step of 64 moves every word up one word,"
+    " as it should",
+    "x__at_width__mutmut_3": "have >= width to >: at have == width the other branch copies"
+    " the same words and sign-extends into no words",
+    **dict.fromkeys(
+        [f"x__at_width__mutmut_{n}" for n in (5, 7)],
+        "ascontiguousarray without dtype '<u8': the words given are uint64 already (from"
+        " parts_words, words_of or limb_words)",
+    ),
+    "x_parts_words__mutmut_45": "bound < 2**63 to <=: a value of 2**63 made in int64"
+    " wraps to -2**63, whose bits are 2**63's, and its uint64 word is the same",
+    "x_parts_words__mutmut_46": "bound < 2**63 to < 2 * 63: more values take the words'"
+    " way, which gives the same words",
+    "x_parts_words__mutmut_67": "len(parts) > 1 to >= 1 in dropping trailing zero parts:"
+    " a part's top is non-zero (a bound of 0 has returned), so no more parts are dropped",
+    "x_parts_words__mutmut_68": "trailing zero parts dropped down to two parts, not one:"
+    " a zero part left is added as zero, the same words",
+    "x_words_of__mutmut_31": "reshape(-2, 4): numpy reads a negative size as the unknown"
+    " one, as -1",
+}
+"""columns.output's equivalent mutants, of the functions tested (``--only``)."""
+
+_COPY = "normalised with a copy or in place: the limbs given are a fresh array, not read again"
+_WIDEINTS: dict[str, str] = {
+    "x__magnitudes__mutmut_12": "sign == 1 to sign == 2 where no sign bit is set: all"
+    " False either way",
+    "x__unsigned__mutmut_20": "range(65 // 16 - 1, ...): 65 // 16 is 64 // 16, 4",
+    "x__unsigned__mutmut_28": "the piece at t == 0 shifted by 0 bits: the word itself",
+    "x__unsigned__mutmut_6": "a 17-bit mask: the 17th bit of a piece is the lowest bit of"
+    " the piece above, read the step before; 10**10 being even, the rest carried from it"
+    " has that same lowest bit, which rest << 16 holds there already, so the OR adds"
+    " nothing (and a piece of the top word has 16 bits only)",
+    "x_concat__mutmut_4": "parts of one height carried again: their limbs are floor-"
+    "normalised already, so normalised leaves them (and drops only top limbs of zeros)",
+    "x_divided__mutmut_13": "two limbs of zeros, not one, for digits past every limb: the"
+    " same values (a top limb of zeros)",
+    **dict.fromkeys(
+        [f"x_from_words__mutmut_{n}" for n in (12, 14)],
+        "float64 zeros for the high word of one-word values: the two-word way then"
+        " computes in float64 only values below 2**53 (a rest below 10**10, a quotient"
+        " below 2**64 / 10**10), exact, and gives int64 limbs",
+    ),
+    "x_from_words__mutmut_26": "a high word < 2**32 to <= 2**32: at 2**32 the two-word"
+    " way stays exact (2**32 × (2**64 mod 10**10) + 10**10 < 2**64, and 2**32 ×"
+    " (2**64 // 10**10) + 2**35 < 2**63)",
+    "x_from_words__mutmut_27": "a high word < 2**32 to < 2 * 32: more values take the"
+    " pieces' way, which gives the same limbs",
+    **dict.fromkeys(
+        [f"x_of__mutmut_{n}" for n in (15, 17)],
+        "np.array of Python bools without dtype=bool: a bool array, or, for no values, an"
+        " empty float64 one whose any() is False as well",
+    ),
+    **dict.fromkeys(
+        [f"x_of__mutmut_{n}" for n in (18, 19)],
+        "zeros taken as negative: their limbs negated are zeros, and normalised leaves"
+        " the floor digits as they are",
+    ),
+    "x_of__mutmut_28": "max(..., default=1) of no values: 1 // 64 + 1 is 0 // 64 + 1",
+    "x_of__mutmut_30": "one more word of zeros a value: _unsigned skips leading zero pieces",
+    **dict.fromkeys(
+        [
+            *(f"x__signed__mutmut_{n}" for n in (15, 17, 18, 35, 37, 38)),
+            *(f"x_scaled__mutmut_{n}" for n in (36, 38, 39)),
+        ],
+        _COPY,
+    ),
+    "x_running_sums__mutmut_8": "two limbs of room on top, not one: the top stays zero"
+    " (the carries reach the first limb of room at most) and normalised drops it",
+    "x_scaled__mutmut_27": "two zero limbs on top a step, not one: the top one stays zero"
+    " and normalised drops it",
+    "xǁWideǁ__array____mutmut_3": "the dtype asked ignored: numpy casts what __array__ gives to it",
+    "xǁWideǁint64s__mutmut_22": "a copy of a fresh array too (two limbs or more)",
+}
+"""columns.wideints' equivalent mutants (the reasons are in docs/contributing.md too)."""
+
+_HI_CARRY = (
+    "hi reaching 10**10 in flat_gross is unreachable: lo carries only where t + up reaches"
+    " 10**s (so year >= 10**s, s <= 2), and then hi would need q of 10**(20 - s) -"
+    " 10**(10 - s) or more, and units × r = q × year + rem past int64"
+)
+_VECTOR: dict[str, str] = {
+    "x_flat_gross__mutmut_57": "s >= LIMB to s > LIMB: at s == 10 the other branch divides"
+    " by 10**0 and multiplies a zero lo: hi = b0, lo = 0 either way",
+    **dict.fromkeys([f"x_flat_gross__mutmut_{n}" for n in (88, 90, 98)], _HI_CARRY),
+    "x_from_limbs__mutmut_14": "a fifth row of zeros made, never read",
+    "x_from_limbs__mutmut_16": "len(limbs) > 4 to >= 4: with four limbs limbs[4:] is empty",
+    "x_split_ints__mutmut_1": "int64 values too through the Python loop, which gives the"
+    " same parts",
+    **dict.fromkeys(
+        [f"x_split_ints__mutmut_{n}" for n in (39, 41)],
+        "np.array of Python ints without dtype: int64 (below 2**62), and the loop is never"
+        " reached with no values (they are int64s)",
+    ),
+    **dict.fromkeys(
+        [f"xǁSplitǁsame__mutmut_{n}" for n in (8, 11, 12)],
+        "zip of two Splits' parts not strict: three each",
+    ),
+}
+"""columns.vector's equivalent mutants, of those sorted (see docs/contributing.md)."""
 
 EQUIVALENT: dict[str, str] = {
     "softstaking.core.fixed.x_from_units__mutmut_10": f"units < 0 to units <= 0 {_ZERO_SIGN}",
@@ -373,6 +492,13 @@ EQUIVALENT: dict[str, str] = {
     },
     # wide: its arrays' room and dtypes, and the choices between two ways to one answer.
     **{f"softstaking.columns.wide.{name}": reason for name, reason in _WIDE.items()},
+    # output: the words' ways to one answer, and settings that give the same arrays.
+    **{f"softstaking.columns.output.{name}": reason for name, reason in _OUTPUT.items()},
+    # wideints: ways to the same limbs, and room normalised drops.
+    **{f"softstaking.columns.wideints.{name}": reason for name, reason in _WIDEINTS.items()},
+    # vector: the amounts' helpers (the survivors of _runs, _pay and the payments are not
+    # sorted yet).
+    **{f"softstaking.columns.vector.{name}": reason for name, reason in _VECTOR.items()},
 }
 """Mutants that cannot change behaviour, by mutmut name, with the reason (see the docs)."""
 

@@ -246,10 +246,25 @@ def from_words(words: Any) -> Wide:
         limbs = _two_words(magnitude[0], magnitude[1])
     else:
         limbs = _unsigned(magnitude)
-    if negative.any():
-        limbs *= np.where(negative, -1, 1)
+    return Wide(_signed(limbs, negative))
+
+
+def _signed(limbs: Ints, negative: Any) -> Ints:
+    """Limbs of magnitudes, negated where ``negative``, floor-normalised.
+
+    A magnitude's top limb of ``10**10 - 1`` with a non-zero limb below it, negated and
+    carried, reaches ``-10**10``: then carried once more, into a limb on top.
+    """
+    import numpy as np
+
+    if not negative.any():
+        return limbs
+    limbs *= np.where(negative, -1, 1)
+    limbs = normalised(limbs, copy=False)
+    if (limbs[-1] <= -_B).any():
+        limbs = np.concatenate([limbs, np.zeros((1, limbs.shape[1]), dtype="int64")])
         limbs = normalised(limbs, copy=False)
-    return Wide(limbs)
+    return limbs
 
 
 def of(values: Any) -> Wide:
@@ -268,10 +283,7 @@ def of(values: Any) -> Wide:
     packed = b"".join([abs(v).to_bytes(8 * size, "little") for v in listed])
     words = np.frombuffer(packed, dtype="<u8").reshape(len(listed), size)
     limbs = _unsigned(list(np.ascontiguousarray(words.T)))
-    if negative.any():
-        limbs *= np.where(negative, -1, 1)
-        limbs = normalised(limbs, copy=False)
-    return Wide(limbs)
+    return Wide(_signed(limbs, negative))
 
 
 def concat(parts: Sequence[Wide]) -> Wide:
