@@ -491,9 +491,13 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     out["paid"] = add_words(paid, one * bump.astype("<u8")[:, None])
     top = max(whole)
     at = np.flatnonzero(bump)
-    if len(at):  # a bumped day pays its run's whole units and one more
+    if len(at) and len(str(top + factor)) != len(str(top)):
+        # A bumped day pays its run's whole units and one more: at a power of ten, which
+        # runs were bumped decides the digits.
         runs = np.unique(np.searchsorted(np.cumsum(lengths), at, side="right"))
         top = max(top, max(whole[r] for r in runs.tolist()) + factor)
+    elif len(at):
+        top += factor
     digits["paid"] = digits_of([top])
     out["carry"] = limb_words(carry.hi, carry.lo, vector.LIMB, shift)
     digits["carry"] = len(str((step - 1) * factor))

@@ -347,24 +347,23 @@ def add_small(words: Any, rows: Ints, amount: int) -> None:
 
 
 def limb_words(hi: Any, lo: Any, base_digits: int, shift: int) -> Any:
-    """``(hi × 10**base_digits + lo) × 10**shift`` as words (as ``parts_words(narrow=True)``).
+    """``(hi × 10**base_digits + lo) × 10**shift`` as ``(n, 4)`` words.
 
     ``hi`` and ``lo`` are non-negative int64 arrays below ``2**34`` (``base_digits``
-    at most 10), and the result below ``2**255``: ``(n, 2)`` words where every value
-    is below ``2**127`` (a carry, most often), else ``(n, 4)``.
+    at most 10), and the result below ``2**255``.
     """
     import numpy as np
 
-    if shift == 0 and base_digits == 10:  # hi × 5**10 × 2**10 + lo, below 2**68
+    if shift == 0 and base_digits == 10:  # hi × 5**10 × 2**10 + lo, in two words
         hi, lo = hi.astype("<u8", copy=False), lo.astype("<u8", copy=False)
         x = hi * np.uint64(5**10)  # below 2**58
         low = x << np.uint64(10)
         total = low + lo
-        out = np.empty((len(hi), 2), dtype="<u8")
+        out = np.zeros((len(hi), _WIDE), dtype="<u8")
         out[:, 0] = total
         out[:, 1] = (x >> np.uint64(54)) + (total < low)
         return out
-    return parts_words([hi, lo], base_digits, shift, narrow=True)
+    return parts_words([hi, lo], base_digits, shift)
 
 
 def parts_words(

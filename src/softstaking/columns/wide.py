@@ -186,10 +186,14 @@ def _pay_fast(  # noqa: PLR0917 (the parts of one token's chunk)
     at = np.flatnonzero(bump)
     if len(at):
         add_small(paid, at, 10**shift)
-        # The largest paid, exactly: a bumped day pays its run's whole units and one more.
-        ends = np.cumsum(lengths)  # where each run's days end
-        runs = at if whole.shape[1] == len(bump) else np.searchsorted(ends, at, side="right")
-        top = max(top, largest(whole[:, runs]) + 1)
+        # A bumped day pays its run's whole units and one more. Which runs were bumped
+        # matters to the digits only where one more reaches a power of ten.
+        if len(str((top + 1) * 10**shift)) == len(str(top * 10**shift)):
+            top += 1
+        else:
+            ends = np.cumsum(lengths)  # where each run's days end
+            runs = at if whole.shape[1] == len(bump) else np.searchsorted(ends, at, side="right")
+            top = max(top, largest(whole[:, runs]) + 1)
     out["paid"], digits["paid"] = paid, len(str(top * 10**shift))
     out["carry"] = limb_words(settled.hi, settled.lo, vector.LIMB, shift)
     digits["carry"] = len(str(largest([settled.lo, settled.hi]) * 10**shift))
