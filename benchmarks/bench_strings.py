@@ -8,7 +8,7 @@ Run by hand, never as a test (Linux: it reads ``/proc/self/status``)::
 For an 18-decimal and an 8-decimal token it makes ``--rows`` deltas of up to a million
 tokens either way, to the base unit, written as ``softstaking.io.read_ledger`` writes a
 CSV ledger's (``f"{delta:f}"``) in chunks of 65,536 rows, untimed. Then it reads them
-into base units (``softstaking.columns.ledger.amounts``, as ``Program.table`` does)
+into base units (``softstaking.columns.amounts.amounts``, as ``Program.table`` does)
 four ways, interleaved in this process, ``--rounds`` times, keeping the best CPU time
 (``time.process_time``) of each:
 
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from softstaking.columns.ledger import _read_texts, amounts
+from softstaking.columns.amounts import _read_texts, amounts
 from softstaking.io.ledger import CHUNK_ROWS
 
 MILLION = 10**6

@@ -22,7 +22,7 @@ from softstaking import (
     Token,
 )
 from softstaking.columns import texts
-from softstaking.columns.ledger import amounts
+from softstaking.columns.amounts import amounts
 from softstaking.columns.wideints import Wide
 from softstaking.core.amounts import to_amount
 from softstaking.job import State, run_day

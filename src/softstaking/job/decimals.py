@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from softstaking.columns.ledger import amounts, decimal_ints
+from softstaking.columns.amounts import amounts, decimal_ints
 from softstaking.core.errors import InvalidInputError
 
 __all__ = ["decimal_array", "decimal_type", "scaled_units", "units_at", "unscaled"]
