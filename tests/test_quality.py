@@ -80,14 +80,15 @@ class TestLayers:
 def test_import_softstaking_defers_what_a_run_may_not_need() -> None:
     """``import softstaking`` defers the modules a run may not need, and loses no name.
 
-    Reconcile, distribution, apy, explain and the engine load on first use; every
+    Reconcile, distribution, apy, explain, programs and the engine load on first use; every
     public name still resolves, and ``dir`` lists it.
     """
     code = (
         "import sys, softstaking\n"
         "deferred = ['softstaking.apy', 'softstaking.programs.reconcile',\n"
         "            'softstaking.programs.distribution', 'softstaking.core.explain',\n"
-        "            'softstaking.columns.engine', 'pyarrow', 'numpy', 'pandas']\n"
+        "            'softstaking.columns.engine', 'softstaking.programs.program',\n"
+        "            'pyarrow', 'numpy', 'pandas']\n"
         "loaded = [m for m in deferred if m in sys.modules]\n"
         "assert not loaded, loaded\n"
         "missing = [n for n in softstaking.__all__ if not hasattr(softstaking, n)]\n"

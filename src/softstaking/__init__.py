@@ -55,14 +55,6 @@ from softstaking.core.schedules import AprSchedule
 from softstaking.core.sweep import BalanceView
 from softstaking.core.timeline import BalanceEvent, BalanceTimeline
 from softstaking.core.tokens import Token
-from softstaking.programs.eligibility import EarningStart
-from softstaking.programs.holdings import Holding, SubAccount
-from softstaking.programs.program import (
-    AccountReward,
-    DuplicateHoldingError,
-    Program,
-    UnknownTokenError,
-)
 
 if TYPE_CHECKING:  # imported on first use (``__getattr__``): a faster ``import softstaking``
     from softstaking.apy import (
@@ -82,6 +74,14 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__``): a faster ``import 
         distribute,
         distribute_days,
         measure_holdings,
+    )
+    from softstaking.programs.eligibility import EarningStart
+    from softstaking.programs.holdings import Holding, SubAccount
+    from softstaking.programs.program import (
+        AccountReward,
+        DuplicateHoldingError,
+        Program,
+        UnknownTokenError,
     )
     from softstaking.programs.reconcile import (
         DayCheck,
@@ -113,6 +113,13 @@ _LAZY = {
     **dict.fromkeys(
         ("DayCheck", "DayStatus", "Reconciliation", "ReportedPayout", "reconcile"),
         "softstaking.programs.reconcile",
+    ),
+    "EarningStart": "softstaking.programs.eligibility",
+    "Holding": "softstaking.programs.holdings",
+    "SubAccount": "softstaking.programs.holdings",
+    **dict.fromkeys(
+        ("AccountReward", "DuplicateHoldingError", "Program", "UnknownTokenError"),
+        "softstaking.programs.program",
     ),
 }
 """Public names whose modules load on first use, by module."""
